@@ -1,0 +1,64 @@
+package org.edgetrain.model.engine;
+
+import org.edgetrain.model.cifar.Batch;
+import org.edgetrain.model.net.NetworkSpec;
+
+/**
+ * One network replica that can train and evaluate, with all of its state exposed as flat float vectors so
+ * that it can be stored in a grid, averaged and sent over a network.
+ *
+ * <p><b>Not thread-safe</b>: one thread uses an engine at a time. Engines hold native memory: close them.
+ *
+ * <p>State contract: {@link #state()} holds every value that determines the network's outputs, weights and
+ * BatchNorm running statistics alike, so that {@code b.setState(a.state())} makes {@code b} compute exactly what
+ * {@code a} computes; the round trip is bit-exact. Optimizer state (momentum buffers) is separate because
+ * federated aggregation treats it differently.
+ */
+public interface TrainingEngine extends AutoCloseable {
+    /** @return short engine name for reports, e.g. {@code dl4j-onednn} */
+    String name();
+
+    /** @return the spec this engine was built from */
+    NetworkSpec spec();
+
+    /** @return length of {@link #state()} */
+    int stateSize();
+
+    /** @return trainable parameters only (excludes BatchNorm running statistics) */
+    long trainableParameterCount();
+
+    /** @return a copy of the full network state */
+    float[] state();
+
+    /**
+     * Replaces the full network state.
+     *
+     * @throws IllegalArgumentException when the length is not {@link #stateSize()}
+     */
+    void setState(float[] state);
+
+    /** @return a copy of the optimizer state (may be empty before the first step) */
+    float[] optimizerState();
+
+    /**
+     * Replaces the optimizer state.
+     *
+     * @throws IllegalArgumentException when the length does not match
+     */
+    void setOptimizerState(float[] state);
+
+    /**
+     * One optimization step on a batch.
+     *
+     * @param learningRate the learning rate for this step
+     * @return mean training loss of the batch (before the step)
+     */
+    double train(Batch batch, double learningRate);
+
+    /** @return counts on a batch, in inference mode (BatchNorm running statistics) */
+    Evaluation evaluate(Batch batch);
+
+    /** Frees native memory. */
+    @Override
+    void close();
+}
