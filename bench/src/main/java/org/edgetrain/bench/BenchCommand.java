@@ -1,0 +1,17 @@
+package org.edgetrain.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code edgetrain bench}: benchmarks. Figures belong in bench/RESULTS.md with the command that made them. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+        subcommands = {EngineBenchmark.class})
+public final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a benchmark, e.g. edgetrain bench engine");
+    }
+}

@@ -1,0 +1,92 @@
+package org.edgetrain.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.edgetrain.compute.cli.Json;
+import org.edgetrain.model.cifar.Batch;
+import org.edgetrain.model.cifar.CifarFormat;
+import org.edgetrain.model.engine.Dl4jEngine;
+import org.edgetrain.model.engine.NativeThreads;
+import org.edgetrain.model.net.NetworkSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgetrain bench engine}: steady-state training throughput of one engine on random CIFAR-shaped input.
+ * Warms up, then times windows of a few seconds and reports their median, which resists the noise of a shared
+ * machine better than one long mean.
+ */
+@Command(name = "engine", mixinStandardHelpOptions = true, description = "Training images/s of one engine after warm-up.")
+final class EngineBenchmark implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "resnet32", description = "default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--threads", description = "native math threads; default: all cores")
+    Integer threads;
+
+    @Option(names = "--seconds", defaultValue = "30", description = "measured time after warm-up; default: ${DEFAULT-VALUE}")
+    double seconds;
+
+    @Option(names = "--json", description = "write the result as JSON to this file")
+    Path json;
+
+    /** The JSON of {@code bench engine}. */
+    record Result(String engine, String model, int batch, int threads, double imagesPerSecond,
+                  List<Double> windowImagesPerSecond, long parameters) {
+    }
+
+    @Override
+    public Integer call() {
+        int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        NativeThreads.use(threadCount);
+        try (Dl4jEngine engine = new Dl4jEngine(NetworkSpec.of(model, 1), false)) {
+            Batch input = randomBatch(batch, 42);
+            for (int i = 0; i < 3; i++) {
+                engine.train(input, 0.01);
+            }
+            List<Double> windows = new ArrayList<>();
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (System.nanoTime() < end || windows.size() < 3) {
+                long start = System.nanoTime();
+                int images = 0;
+                while (System.nanoTime() - start < 3e9 || images == 0) {
+                    engine.train(input, 0.01);
+                    images += batch;
+                }
+                windows.add(images / ((System.nanoTime() - start) / 1e9));
+            }
+            Result result = new Result(engine.name(), model, batch, threadCount, median(windows), windows,
+                    engine.trainableParameterCount());
+            System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
+                    result.engine(), model, batch, threadCount, result.imagesPerSecond(), windows.size());
+            if (json != null) {
+                Json.write(result, json);
+            }
+        }
+        return 0;
+    }
+
+    static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static Batch randomBatch(int size, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] features = new float[size * CifarFormat.IMAGE_BYTES];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        int[] labels = new int[size];
+        Arrays.setAll(labels, i -> random.nextInt(CifarFormat.CLASSES));
+        return new Batch(features, labels);
+    }
+}

@@ -1,0 +1,47 @@
+package org.edgetrain.compute.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code edgetrain} command: one tool for datasets, training, devices and the fleet. Subcommands that live
+ * in modules above this one (the benchmarks) are added by the launcher's main class.
+ */
+@Command(name = "edgetrain", mixinStandardHelpOptions = true, version = "edgetrain 0.1.0",
+        description = "Self-aware distributed deep learning for heterogeneous IoT fleets on Apache Ignite.",
+        subcommands = {DatasetCommand.class, TrainLocalCommand.class, CommandLine.HelpCommand.class})
+public final class EdgetrainCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand (edgetrain help lists them)");
+    }
+
+    /**
+     * Builds the command line with the standard error handling: user errors print a message and exit 2,
+     * anything else prints the cause's message and exits 1 (the stack trace goes to the log).
+     */
+    public static CommandLine commandLine(Object root) {
+        CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            Throwable cause = e;
+            while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.util.concurrent.ExecutionException)) {
+                cause = cause.getCause();
+            }
+            cmd.getErr().println("edgetrain: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+            org.slf4j.LoggerFactory.getLogger(EdgetrainCommand.class).debug("command failed", e);
+            return e instanceof UserError || cause instanceof UserError ? 2 : 1;
+        });
+        return commandLine;
+    }
+
+    /** An error in what the user asked for (bad path, bad data); exits 2 with its message. */
+    public static final class UserError extends RuntimeException {
+        /** @param message what is wrong and how to fix it */
+        public UserError(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.edgetrain.compute.cli;
+
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import picocli.CommandLine.Option;
+
+/** Training options shared by {@code train-local}, {@code train}, {@code demo} and the benchmarks. */
+public final class TrainingOptions {
+    @Option(names = "--model", defaultValue = "resnet20", description = "resnet8, resnet20, resnet32, resnet56 (any resnet6n+2); default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "images per step; default: ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "peak learning rate; default: ${DEFAULT-VALUE}")
+    double learningRate;
+
+    @Option(names = "--schedule", defaultValue = "cosine", description = "step (He et al.), cosine or constant; default: ${DEFAULT-VALUE}")
+    String schedule;
+
+    @Option(names = "--warmup", defaultValue = "0.2", description = "linear warm-up, in epochs (capped at a quarter of training); default: ${DEFAULT-VALUE}")
+    double warmupEpochs;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Nesterov momentum; default: ${DEFAULT-VALUE}")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "1e-4", description = "L2 weight decay; default: ${DEFAULT-VALUE}")
+    double weightDecay;
+
+    @Option(names = "--threads", description = "native math threads for this process; default: all cores for train-local, 1 per device")
+    Integer threads;
+
+    @Option(names = "--seed", defaultValue = "1", description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
+    long seed;
+
+    /** @return the network to build */
+    public NetworkSpec networkSpec() {
+        return new NetworkSpec(model, seed, momentum, weightDecay);
+    }
+
+    /** @return the learning-rate schedule for a run of {@code epochs} epochs */
+    public LearningRateSchedule schedule(double epochs) {
+        return new LearningRateSchedule(schedule, learningRate, epochs, Math.min(warmupEpochs, epochs / 4));
+    }
+
+    /** @return images per step */
+    public int batch() {
+        if (batch < 1) {
+            throw new EdgetrainCommand.UserError("--batch must be at least 1, got " + batch);
+        }
+        return batch;
+    }
+
+    /** @return native threads: the option, or all cores */
+    public int threads() {
+        return threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    }
+
+    /** @return native threads: the option, or {@code fallback} */
+    public int threadsOr(int fallback) {
+        return threads == null ? fallback : threads;
+    }
+
+    /** @return the seed */
+    public long seed() {
+        return seed;
+    }
+}
