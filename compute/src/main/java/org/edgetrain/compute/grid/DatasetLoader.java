@@ -1,0 +1,42 @@
+package org.edgetrain.compute.grid;
+
+import java.util.function.LongConsumer;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteDataStreamer;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.cifar.CifarSplit;
+
+/**
+ * Loads a verified CIFAR-10 data set into the {@code train} and {@code test} caches with data streamers. Idempotent:
+ * keys are sample indices and existing entries are not overwritten, so loading twice leaves one copy. The data set
+ * is verified completely before the first record is sent, so a bad archive loads nothing.
+ */
+public final class DatasetLoader {
+    private DatasetLoader() {
+    }
+
+    /**
+     * @param progress called with the number of records streamed so far (both splits)
+     * @return records now held in train and test caches
+     */
+    public static long[] load(Ignite ignite, CifarDataset data, int backups, LongConsumer progress) {
+        GridSchema.ensure(ignite, backups);
+        stream(ignite, GridNames.TRAIN, data.train(), 0, progress);
+        stream(ignite, GridNames.TEST, data.test(), data.train().size(), progress);
+        return new long[] {ignite.cache(GridNames.TRAIN).size(), ignite.cache(GridNames.TEST).size()};
+    }
+
+    private static void stream(Ignite ignite, String cache, CifarSplit split, long offset, LongConsumer progress) {
+        try (IgniteDataStreamer<Integer, byte[]> streamer = ignite.dataStreamer(cache)) {
+            streamer.allowOverwrite(false);
+            streamer.perNodeBufferSize(256);
+            for (int i = 0; i < split.size(); i++) {
+                streamer.addData(i, split.record(i));
+                if (i % 1000 == 999) {
+                    progress.accept(offset + i + 1);
+                }
+            }
+        }
+        progress.accept(offset + split.size());
+    }
+}

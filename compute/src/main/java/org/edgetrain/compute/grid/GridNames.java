@@ -1,0 +1,26 @@
+package org.edgetrain.compute.grid;
+
+/** Names of caches, SQL tables and node attributes: one place, so that every part agrees. */
+public final class GridNames {
+    /** Training records: key = sample index (int), value = the 3,073-byte CIFAR record. */
+    public static final String TRAIN = "train";
+    /** Test records, same layout. */
+    public static final String TEST = "test";
+    /** The global model and job (REPLICATED, transactional): see {@code ModelState}. */
+    public static final String MODEL = "model";
+    /** Per-partition epoch progress (REPLICATED, transactional), committed together with the model. */
+    public static final String PROGRESS = "progress";
+    /** SQL schema of the metrics tables. */
+    public static final String SCHEMA = "PUBLIC";
+    /** Node attribute: device name. */
+    public static final String ATTR_DEVICE = "edgetrain.device";
+    /** Node attribute: device class (profile name). */
+    public static final String ATTR_CLASS = "edgetrain.class";
+    /** Node attribute: expected relative capability. */
+    public static final String ATTR_CAPABILITY = "edgetrain.capability";
+    /** Partitions of the data caches: small enough for a handful of devices to own many each. */
+    public static final int DATA_PARTITIONS = 64;
+
+    private GridNames() {
+    }
+}

@@ -1,0 +1,78 @@
+package org.edgetrain.compute.grid;
+
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CacheAtomicityMode;
+import org.apache.ignite.cache.CacheMode;
+import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
+import org.apache.ignite.cache.query.SqlFieldsQuery;
+import org.apache.ignite.configuration.CacheConfiguration;
+
+/**
+ * Creates the caches and the metrics tables, idempotently. The SQL DDL states each table's distribution.
+ *
+ * <p>Metrics tables (all in schema PUBLIC, readable over {@code jdbc:ignite:thin://HOST:10800}):
+ * ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS; columns in the README.
+ */
+public final class GridSchema {
+    private static final List<String> DDL = List.of(
+            "CREATE TABLE IF NOT EXISTS ROUNDS (ROUND_NO BIGINT PRIMARY KEY, JOB VARCHAR, EPOCH INT, MODEL_VERSION BIGINT,"
+                    + " COMMITTED BOOLEAN, DEVICES INT, FAILED INT, SAMPLES BIGINT, TRAIN_LOSS DOUBLE, SECONDS DOUBLE,"
+                    + " IMAGES_PER_SECOND DOUBLE, LEARNING_RATE DOUBLE, ENDED_AT TIMESTAMP)"
+                    + " WITH \"template=replicated,atomicity=atomic,cache_name=sql_rounds\"",
+            "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
+                    + " SAMPLES BIGINT, SECONDS DOUBLE, IMAGES_PER_SECOND DOUBLE, TRAIN_LOSS DOUBLE, STATUS VARCHAR,"
+                    + " HEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, PRIMARY KEY (ROUND_NO, DEVICE))"
+                    + " WITH \"template=partitioned,backups=1,affinity_key=ROUND_NO,cache_name=sql_device_rounds\"",
+            "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
+                    + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
+                    + " WITH \"template=replicated,cache_name=sql_evals\"",
+            "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
+                    + " DETAIL VARCHAR) WITH \"template=partitioned,backups=1,cache_name=sql_events\"");
+
+    private GridSchema() {
+    }
+
+    /** @return the configuration of a data cache ({@code train} or {@code test}) */
+    public static CacheConfiguration<Integer, byte[]> dataCache(String name, int backups) {
+        return new CacheConfiguration<Integer, byte[]>(name)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(backups)
+                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                .setAffinity(new RendezvousAffinityFunction(false, GridNames.DATA_PARTITIONS));
+    }
+
+    /** @return the configuration of a small transactional cache replicated on every device */
+    public static CacheConfiguration<Object, Object> replicatedState(String name) {
+        return new CacheConfiguration<>(name)
+                .setCacheMode(CacheMode.REPLICATED)
+                .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+    }
+
+    /** Creates every cache and table that does not exist yet. */
+    public static void ensure(Ignite ignite, int backups) {
+        ignite.getOrCreateCache(dataCache(GridNames.TRAIN, backups));
+        ignite.getOrCreateCache(dataCache(GridNames.TEST, backups));
+        ignite.getOrCreateCache(replicatedState(GridNames.MODEL));
+        ignite.getOrCreateCache(replicatedState(GridNames.PROGRESS));
+        IgniteCache<?, ?> sql = sqlCache(ignite);
+        for (String ddl : DDL) {
+            sql.query(new SqlFieldsQuery(ddl)).getAll();
+        }
+    }
+
+    /** @return a cache through which SQL on the PUBLIC schema is run */
+    public static IgniteCache<?, ?> sqlCache(Ignite ignite) {
+        return ignite.getOrCreateCache(new CacheConfiguration<>("sql_gateway").setSqlSchema(GridNames.SCHEMA)
+                .setCacheMode(CacheMode.REPLICATED));
+    }
+
+    /** Runs one SQL statement and returns its rows. */
+    public static List<List<?>> sql(Ignite ignite, String statement, Object... args) {
+        return sqlCache(ignite).query(new SqlFieldsQuery(statement).setArgs(args).setSchema(GridNames.SCHEMA)).getAll();
+    }
+}

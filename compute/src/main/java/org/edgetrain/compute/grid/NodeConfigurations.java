@@ -1,0 +1,75 @@
+package org.edgetrain.compute.grid;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.ignite.configuration.ClientConnectorConfiguration;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.DataStorageConfiguration;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.logger.log4j2.Log4J2Logger;
+import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+
+/**
+ * Builds the Ignite configuration of an edgetrain node from {@link NodeSettings}. Tuned for small devices: small
+ * thread pools, a small default data region, and failure detection in seconds rather than Ignite's 10 s.
+ */
+public final class NodeConfigurations {
+    /** A device that stops answering for this long is considered failed. */
+    public static final long FAILURE_DETECTION_MILLIS = 5_000;
+
+    private NodeConfigurations() {
+    }
+
+    /** @return a complete configuration for {@code settings} */
+    public static IgniteConfiguration build(NodeSettings settings) {
+        TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder();
+        ipFinder.setAddresses(List.of(settings.discoveryAddresses().split(",")));
+        TcpDiscoverySpi discovery = new TcpDiscoverySpi()
+                .setIpFinder(ipFinder)
+                .setLocalAddress(settings.localAddress())
+                .setLocalPort(settings.discoveryPort())
+                .setLocalPortRange(20);
+        TcpCommunicationSpi communication = new TcpCommunicationSpi();
+        communication.setLocalAddress(settings.localAddress());
+        communication.setLocalPort(settings.communicationPort());
+        communication.setLocalPortRange(50);
+
+        DataStorageConfiguration storage = new DataStorageConfiguration().setDefaultDataRegionConfiguration(
+                new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20));
+
+        IgniteConfiguration cfg = new IgniteConfiguration()
+                .setIgniteInstanceName(settings.name())
+                .setConsistentId(settings.name())
+                .setClientMode(settings.client())
+                .setDiscoverySpi(discovery)
+                .setCommunicationSpi(communication)
+                .setDataStorageConfiguration(storage)
+                .setFailureDetectionTimeout(FAILURE_DETECTION_MILLIS)
+                .setClientFailureDetectionTimeout(FAILURE_DETECTION_MILLIS * 2)
+                .setMetricsLogFrequency(0)
+                .setPublicThreadPoolSize(4)
+                .setSystemThreadPoolSize(4)
+                .setQueryThreadPoolSize(2)
+                .setServiceThreadPoolSize(2)
+                .setStripedPoolSize(2)
+                .setDataStreamerThreadPoolSize(2)
+                .setPeerClassLoadingEnabled(false)
+                .setUserAttributes(Map.of(
+                        GridNames.ATTR_DEVICE, settings.name(),
+                        GridNames.ATTR_CLASS, settings.deviceClass(),
+                        GridNames.ATTR_CAPABILITY, settings.capability()));
+        cfg.setClientConnectorConfiguration(new ClientConnectorConfiguration()
+                .setHost(settings.localAddress())
+                .setPort(settings.clientConnectorPort())
+                .setPortRange(50)
+                .setThreadPoolSize(2));
+        if (settings.workDirectory() != null) {
+            cfg.setWorkDirectory(settings.workDirectory().toAbsolutePath().toString());
+        }
+        // Ignite logs through the process's Log4j2 configuration (console for tools, console + file for devices).
+        cfg.setGridLogger(new Log4J2Logger());
+        return cfg;
+    }
+}

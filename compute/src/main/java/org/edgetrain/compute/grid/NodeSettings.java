@@ -1,0 +1,40 @@
+package org.edgetrain.compute.grid;
+
+import java.nio.file.Path;
+
+/**
+ * How to start one edgetrain node.
+ *
+ * @param name device name, unique in the fleet
+ * @param deviceClass profile name ({@code pc}, {@code jetson-nano}, {@code rpi4})
+ * @param capability expected relative speed (a node attribute)
+ * @param client true for a client node (command-line tools), false for a device (server node)
+ * @param discoveryAddresses static discovery list, e.g. {@code 127.0.0.1:47500..47509}
+ * @param localAddress address to bind, e.g. {@code 127.0.0.1}
+ * @param discoveryPort first discovery port of this node
+ * @param communicationPort first communication port of this node
+ * @param clientConnectorPort first JDBC / thin-client port (10800 by default)
+ * @param workDirectory Ignite work directory (persistence, marshaller cache), or null for a temporary one
+ * @param backups backups of the data caches
+ */
+public record NodeSettings(String name, String deviceClass, double capability, boolean client,
+                           String discoveryAddresses, String localAddress, int discoveryPort,
+                           int communicationPort, int clientConnectorPort, Path workDirectory, int backups) {
+    /** @return loopback settings for a device node */
+    public static NodeSettings loopback(String name, String deviceClass, double capability) {
+        return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
+                47500, 47100, 10800, null, 1);
+    }
+
+    /** @return the same settings as a client node */
+    public NodeSettings asClient() {
+        return new NodeSettings(name, deviceClass, capability, true, discoveryAddresses, localAddress, discoveryPort,
+                communicationPort, clientConnectorPort, workDirectory, backups);
+    }
+
+    /** @return the same settings with another work directory */
+    public NodeSettings withWorkDirectory(Path dir) {
+        return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
+                communicationPort, clientConnectorPort, dir, backups);
+    }
+}

@@ -1,0 +1,20 @@
+package org.edgetrain.compute.training;
+
+import java.io.Serializable;
+import java.util.List;
+import org.edgetrain.model.strategy.DeviceResult;
+
+/**
+ * A device's typed answer to a {@link TrainingJob}.
+ *
+ * @param result the replica's state and sample count, for the strategy
+ * @param advances per-partition progress, committed only if the result is accepted
+ * @param seconds training time on the device
+ * @param imagesPerSecond measured throughput of this round
+ * @param heapUsedMegabytes JVM heap in use after the round
+ * @param cpuLoad the process's recent CPU load in [0, 1], or -1 when unknown
+ */
+public record DeviceRoundResult(DeviceResult result, List<PartitionAdvance> advances, double seconds,
+                                double imagesPerSecond, double heapUsedMegabytes, double cpuLoad)
+        implements Serializable {
+}

@@ -1,0 +1,80 @@
+package org.edgetrain.compute.training;
+
+import java.util.ArrayList;
+import java.util.List;
+import javax.cache.Cache;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.query.ScanQuery;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.lang.IgniteCallable;
+import org.apache.ignite.resources.IgniteInstanceResource;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.model.cifar.Augmentation;
+import org.edgetrain.model.cifar.Batch;
+import org.edgetrain.model.cifar.CifarFormat;
+import org.edgetrain.model.engine.Evaluation;
+
+/**
+ * Evaluates the committed global model on the test partitions this node owns as primary, reading local entries
+ * only. Returns which partitions it covered, so the coordinator can re-ask for any that moved.
+ */
+final class EvaluationJob implements IgniteCallable<byte[]> {
+    private static final long serialVersionUID = 1L;
+
+    /** Counts over the partitions covered. */
+    record Result(Evaluation evaluation, List<Integer> partitions) implements java.io.Serializable {
+    }
+
+    private final byte[] jobBytes;
+    private final long modelVersion;
+    private final List<Integer> partitions;
+
+    @IgniteInstanceResource
+    private transient Ignite ignite;
+
+    EvaluationJob(JobSpec job, long modelVersion, List<Integer> partitions) {
+        this.jobBytes = Wire.pack(job);
+        this.modelVersion = modelVersion;
+        this.partitions = List.copyOf(partitions);
+    }
+
+    @Override
+    public byte[] call() {
+        JobSpec job = Wire.unpack(jobBytes);
+        ModelState global = Wire.unpack((byte[]) ignite.cache(GridNames.MODEL).get(ModelState.KEY));
+        if (global == null || global.version() != modelVersion) {
+            throw new IllegalStateException("model version " + modelVersion + " is no longer current");
+        }
+        ClusterNode self = ignite.cluster().localNode();
+        IgniteCache<Integer, byte[]> test = ignite.cache(GridNames.TEST);
+        List<Integer> covered = new ArrayList<>();
+        List<byte[]> records = new ArrayList<>();
+        for (int partition : partitions) {
+            if (!self.equals(ignite.affinity(GridNames.TEST).mapPartitionToNode(partition))) {
+                continue;
+            }
+            for (Cache.Entry<Integer, byte[]> entry : test.query(new ScanQuery<Integer, byte[]>().setLocal(true).setPartition(partition))) {
+                records.add(entry.getValue());
+            }
+            covered.add(partition);
+        }
+        Evaluation evaluation = DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {
+            engine.setState(global.state());
+            Evaluation total = Evaluation.EMPTY;
+            for (int from = 0; from < records.size(); from += 256) {
+                int size = Math.min(256, records.size() - from);
+                byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
+                int[] indices = new int[size];
+                for (int i = 0; i < size; i++) {
+                    System.arraycopy(records.get(from + i), 0, packed, i * CifarFormat.RECORD_BYTES, CifarFormat.RECORD_BYTES);
+                    indices[i] = i;
+                }
+                total = total.plus(engine.evaluate(Batch.of(packed, indices, new long[size], Augmentation.none(), 0)));
+            }
+            return total;
+        });
+        return Wire.pack(new Result(evaluation, new ArrayList<>(covered)));
+    }
+}

@@ -1,0 +1,60 @@
+package org.edgetrain.compute.training;
+
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.model.engine.Dl4jEngine;
+
+/**
+ * Starts a training job on a running fleet: writes the job and the initial model (built here from the job's seed,
+ * so every run with the same seed starts from the same weights), resets partition progress, and deploys the
+ * coordinator as a cluster singleton. Used by {@code edgetrain train} and the tests.
+ */
+public final class JobSubmitter {
+    private JobSubmitter() {
+    }
+
+    /**
+     * @throws IllegalStateException when another job is still running, or the data set is not loaded
+     */
+    public static void submit(Ignite ignite, JobSpec job) {
+        GridSchema.ensure(ignite, 1);
+        if (ignite.cache(GridNames.TRAIN).size() == 0) {
+            throw new IllegalStateException("the fleet holds no training data: run edgetrain dataset load --cifar PATH first");
+        }
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        ModelState current = Wire.unpack(model.get(ModelState.KEY));
+        if (current != null && !current.finished()) {
+            throw new IllegalStateException("job " + current.jobId() + " is still running (epoch " + current.epoch()
+                    + ", round " + current.round() + "): wait for it, or stop it with edgetrain train --stop");
+        }
+        float[] initial;
+        try (Dl4jEngine engine = new Dl4jEngine(job.network(), false)) {
+            initial = engine.state();
+        }
+        ignite.cache(GridNames.PROGRESS).clear();
+        model.put(ModelState.JOB_KEY, Wire.pack(job));
+        model.put(ModelState.KEY, Wire.pack(new ModelState(job.id(), 0, 0, 1, 0, initial, false, Double.NaN)));
+        ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
+        ignite.services().deployClusterSingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator());
+    }
+
+    /** Stops the running job's coordinator; committed state stays. */
+    public static void stop(Ignite ignite) {
+        ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        ModelState current = model == null ? null : Wire.unpack(model.get(ModelState.KEY));
+        if (current != null && !current.finished()) {
+            model.put(ModelState.KEY, Wire.pack(new ModelState(current.jobId(), current.version(), current.round(),
+                    current.epoch(), current.samplesCommitted(), current.state(), true, current.lastAccuracy())));
+        }
+    }
+
+    /** @return the current model state, or null when no job was ever submitted */
+    public static ModelState current(Ignite ignite) {
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        return model == null ? null : Wire.unpack(model.get(ModelState.KEY));
+    }
+}

@@ -1,0 +1,14 @@
+package org.edgetrain.compute.training;
+
+import java.io.Serializable;
+
+/**
+ * A slice of one partition to train in a round: positions {@code [from, from + quota)} of the epoch permutation.
+ *
+ * @param partition data partition
+ * @param epoch epoch of the permutation
+ * @param from first position
+ * @param quota most samples to take
+ */
+public record PartitionWork(int partition, int epoch, int from, int quota) implements Serializable {
+}

@@ -1,0 +1,323 @@
+package org.edgetrain.compute.training;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.lang.IgniteFuture;
+import org.apache.ignite.resources.IgniteInstanceResource;
+import org.apache.ignite.services.Service;
+import org.apache.ignite.transactions.Transaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.model.engine.Evaluation;
+import org.edgetrain.model.strategy.DeviceResult;
+import org.edgetrain.model.strategy.Failure;
+import org.edgetrain.model.strategy.FedAvg;
+import org.edgetrain.model.strategy.RoundOutcome;
+import org.edgetrain.model.strategy.Strategy;
+import org.edgetrain.model.strategy.UpdateValidator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a training job's rounds. Deployed as an Ignite cluster singleton: there is no fixed master; if its node
+ * dies, Ignite starts it on another device and it resumes from the last committed round, because everything it
+ * needs (job, model, partition progress) is in replicated caches. Its own fields are rebuildable (throughput
+ * estimates start again from the devices' declared capability).
+ *
+ * <p>A round: plan per-device quotas from measured throughput, send each device one {@link TrainingJob} for the
+ * partitions it owns, wait up to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
+ * accepted devices' partition progress in one transaction. At an epoch's end, evaluate on the test set.
+ */
+public final class RoundCoordinator implements Service {
+    /** Name of the cluster-singleton service. */
+    public static final String SERVICE_NAME = "edgetrain-coordinator";
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(RoundCoordinator.class);
+    private static volatile CommitListener commitListener = (state, advances) -> { };
+
+    @IgniteInstanceResource
+    private transient Ignite ignite;
+    private transient volatile boolean cancelled;
+    private transient Map<String, Double> throughput;
+    private transient Strategy strategy;
+
+    /** Registers the commit injection point (process-wide; for tests and fault injection). */
+    public static void setCommitListener(CommitListener listener) {
+        commitListener = listener == null ? (state, advances) -> { } : listener;
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+    }
+
+    @Override
+    public void execute() {
+        throughput = new HashMap<>();
+        strategy = new FedAvg(UpdateValidator.DEFAULT, 0.5);
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        JobSpec job = Wire.unpack(model.get(ModelState.JOB_KEY));
+        event("COORDINATOR_STARTED", null, "on " + ignite.cluster().localNode().consistentId());
+        while (!cancelled && !Thread.currentThread().isInterrupted()) {
+            ModelState state = Wire.unpack(model.get(ModelState.KEY));
+            if (state == null || job == null || state.finished()) {
+                return;
+            }
+            try {
+                runRound(job, state);
+            } catch (RuntimeException e) {
+                if (cancelled) {
+                    return;
+                }
+                LOG.warn("round {} failed, re-planning: {}", state.round() + 1, e.toString());
+                event("ROUND_FAILED", null, String.valueOf(e.getMessage()));
+                pause(1000);
+            }
+        }
+    }
+
+    private void runRound(JobSpec job, ModelState state) {
+        long round = state.round() + 1;
+        Map<Integer, PartitionProgress> progress = progress(job, state.epoch());
+        if (progress.values().stream().allMatch(PartitionProgress::done)) {
+            finishEpoch(job, state);
+            return;
+        }
+        List<ClusterNode> devices = new ArrayList<>(ignite.cluster().forServers().nodes());
+        Map<ClusterNode, List<PartitionWork>> plan = plan(job, devices, progress);
+        double epochProgress = epochProgress(state.epoch(), progress);
+        double learningRate = job.schedule().at(epochProgress);
+        long start = System.nanoTime();
+        Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
+        for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
+            TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue());
+            futures.put(entry.getKey(), ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
+        List<DeviceRoundResult> arrived = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        for (Map.Entry<ClusterNode, IgniteFuture<byte[]>> entry : futures.entrySet()) {
+            String device = String.valueOf(entry.getKey().consistentId());
+            try {
+                long wait = Math.max(1, deadline - System.nanoTime());
+                arrived.add(Wire.unpack(entry.getValue().get(wait, TimeUnit.NANOSECONDS)));
+            } catch (org.apache.ignite.lang.IgniteFutureTimeoutException e) {
+                entry.getValue().cancel();
+                failures.add(new Failure(device, "late: no result before the round deadline"));
+            } catch (RuntimeException e) {
+                failures.add(new Failure(device, "failed: " + e.getMessage()));
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        RoundOutcome outcome = strategy.aggregate(round, state.state(),
+                arrived.stream().map(DeviceRoundResult::result).toList(), failures);
+        List<PartitionAdvance> advances = new ArrayList<>();
+        for (DeviceRoundResult result : arrived) {
+            if (outcome.accepted().contains(result.result())) {
+                advances.addAll(result.advances());
+            }
+            throughput.merge(result.result().device(), result.imagesPerSecond(), (old, now) -> 0.5 * old + 0.5 * now);
+        }
+        for (Failure failure : outcome.rejected()) {
+            throughput.computeIfPresent(failure.device(), (device, old) -> old / 2);
+        }
+        ModelState next = outcome.commits()
+                ? new ModelState(job.id(), state.version() + 1, round, state.epoch(),
+                state.samplesCommitted() + outcome.acceptedSamples(), outcome.state(), false, state.lastAccuracy())
+                : new ModelState(job.id(), state.version(), round, state.epoch(), state.samplesCommitted(), state.state(),
+                false, state.lastAccuracy());
+        commit(next, outcome.commits() ? advances : List.of());
+        recordRound(job, next, outcome, arrived, seconds, learningRate);
+        if (outcome.commits()) {
+            commitListener.committed(next, advances);
+        }
+    }
+
+    /** Gives each device slices of the partitions it owns as primary, sized by its measured throughput. */
+    private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
+                                                      Map<Integer, PartitionProgress> progress) {
+        Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
+        for (ClusterNode device : devices) {
+            String name = String.valueOf(device.consistentId());
+            Object capability = device.attribute(GridNames.ATTR_CAPABILITY);
+            double declared = capability instanceof Number n ? n.doubleValue() : 1.0;
+            boolean calibrated = throughput.containsKey(name);
+            int quota = calibrated
+                    ? (int) Math.max(job.batch(), throughput.get(name) * job.roundSeconds())
+                    : (int) Math.max(job.batch(), job.batch() * 4 * declared);
+            quota = (quota + job.batch() - 1) / job.batch() * job.batch();
+            List<PartitionWork> slices = new ArrayList<>();
+            for (int partition : ignite.affinity(GridNames.TRAIN).primaryPartitions(device)) {
+                PartitionProgress p = progress.get(partition);
+                if (quota <= 0 || p.done()) {
+                    continue;
+                }
+                // Unknown size (first visit): ask for the whole quota; the device takes what the partition has.
+                int take = p.size() < 0 ? quota : Math.min(quota, p.size() - p.cursor());
+                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take));
+                quota -= take;
+            }
+            if (!slices.isEmpty()) {
+                plan.put(device, slices);
+            }
+        }
+        return plan;
+    }
+
+    private Map<Integer, PartitionProgress> progress(JobSpec job, int epoch) {
+        IgniteCache<Integer, byte[]> cache = ignite.cache(GridNames.PROGRESS);
+        Map<Integer, PartitionProgress> out = new HashMap<>();
+        for (int p = 0; p < GridNames.DATA_PARTITIONS; p++) {
+            PartitionProgress stored = Wire.unpack(cache.get(p));
+            out.put(p, stored == null || stored.epoch() != epoch
+                    ? new PartitionProgress(epoch, 0, stored == null ? -1 : stored.size()) : stored);
+        }
+        return out;
+    }
+
+    private static double epochProgress(int epoch, Map<Integer, PartitionProgress> progress) {
+        long done = 0;
+        long total = 0;
+        for (PartitionProgress p : progress.values()) {
+            if (p.size() > 0) {
+                done += p.cursor();
+                total += p.size();
+            }
+        }
+        return epoch - 1 + (total == 0 ? 0 : (double) done / total);
+    }
+
+    private static long deadlineMillis(JobSpec job) {
+        return (long) Math.max(30_000, job.roundSeconds() * 4_000);
+    }
+
+    /** Commits the model and partition progress atomically. */
+    private void commit(ModelState next, List<PartitionAdvance> advances) {
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        IgniteCache<Integer, byte[]> progress = ignite.cache(GridNames.PROGRESS);
+        try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.REPEATABLE_READ)) {
+            for (PartitionAdvance advance : advances) {
+                PartitionProgress current = Wire.unpack(progress.get(advance.partition()));
+                int cursor = current == null || current.epoch() != advance.epoch() ? 0 : current.cursor();
+                if (cursor != advance.from()) {
+                    throw new IllegalStateException("partition " + advance.partition() + " moved on to " + cursor
+                            + " while a device trained from " + advance.from());
+                }
+                progress.put(advance.partition(), Wire.pack(new PartitionProgress(advance.epoch(), advance.to(), advance.size())));
+            }
+            model.put(ModelState.KEY, Wire.pack(next));
+            tx.commit();
+        }
+    }
+
+    private void finishEpoch(JobSpec job, ModelState state) {
+        Evaluation evaluation = evaluate(job, state);
+        GridSchema.sql(ignite, "MERGE INTO EVALS (EPOCH, JOB, ROUND_NO, MODEL_VERSION, TEST_ACCURACY, TEST_LOSS, IMAGES, AT)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", state.epoch(), job.id(), state.round(), state.version(),
+                evaluation.accuracy(), evaluation.meanLoss(), evaluation.count(), now());
+        boolean finished = state.epoch() >= job.epochs();
+        ModelState next = new ModelState(job.id(), state.version(), state.round(), state.epoch() + 1,
+                state.samplesCommitted(), state.state(), finished, evaluation.accuracy());
+        ignite.<String, byte[]>cache(GridNames.MODEL).put(ModelState.KEY, Wire.pack(next));
+        event(finished ? "JOB_FINISHED" : "EPOCH_FINISHED", null, String.format("epoch %d: test accuracy %.4f",
+                state.epoch(), evaluation.accuracy()));
+    }
+
+    /** Evaluates the global model on every test partition, colocated; re-asks for partitions that moved. */
+    private Evaluation evaluate(JobSpec job, ModelState state) {
+        Evaluation total = Evaluation.EMPTY;
+        java.util.Set<Integer> missing = new java.util.TreeSet<>();
+        for (int p = 0; p < GridNames.DATA_PARTITIONS; p++) {
+            missing.add(p);
+        }
+        for (int attempt = 0; attempt < 10 && !missing.isEmpty() && !cancelled; attempt++) {
+            Map<ClusterNode, List<Integer>> byOwner = new HashMap<>();
+            for (int p : missing) {
+                byOwner.computeIfAbsent(ignite.affinity(GridNames.TEST).mapPartitionToNode(p), n -> new ArrayList<>()).add(p);
+            }
+            for (Map.Entry<ClusterNode, List<Integer>> entry : byOwner.entrySet()) {
+                try {
+                    EvaluationJob.Result result = Wire.unpack(ignite.compute(ignite.cluster().forNode(entry.getKey()))
+                            .call(new EvaluationJob(job, state.version(), entry.getValue())));
+                    total = total.plus(result.evaluation());
+                    result.partitions().forEach(missing::remove);
+                } catch (RuntimeException e) {
+                    LOG.warn("evaluation on {} failed, retrying elsewhere: {}", entry.getKey().consistentId(), e.toString());
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("test partitions " + missing + " could not be evaluated");
+        }
+        return total;
+    }
+
+    private void recordRound(JobSpec job, ModelState next, RoundOutcome outcome, List<DeviceRoundResult> arrived,
+                             double seconds, double learningRate) {
+        long samples = outcome.acceptedSamples();
+        double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum() / Math.max(1, samples);
+        GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
+                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                next.round(), job.id(), next.epoch(), next.version(), outcome.commits(), outcome.accepted().size(),
+                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, now());
+        for (DeviceRoundResult result : arrived) {
+            DeviceResult r = result.result();
+            boolean accepted = outcome.accepted().contains(r);
+            String status = accepted ? "ACCEPTED" : outcome.rejected().stream().filter(f -> f.device().equals(r.device()))
+                    .map(Failure::reason).findFirst().orElse("REJECTED");
+            GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
+                            + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, CPU_LOAD) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    next.round(), r.device(), deviceClass(r.device()), result.advances().size(), r.samples(),
+                    result.seconds(), result.imagesPerSecond(), r.samples() == 0 ? 0 : r.lossSum() / r.samples(), status,
+                    result.heapUsedMegabytes(), result.cpuLoad());
+        }
+        for (Failure failure : outcome.rejected()) {
+            if (arrived.stream().noneMatch(a -> a.result().device().equals(failure.device()))) {
+                GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
+                                + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, CPU_LOAD) VALUES (?,?,?,0,0,0,0,0,?,0,-1)",
+                        next.round(), failure.device(), deviceClass(failure.device()), failure.reason());
+            }
+            event("RESULT_REJECTED", failure.device(), "round " + next.round() + ": " + failure.reason());
+        }
+    }
+
+    private String deviceClass(String device) {
+        return ignite.cluster().forServers().nodes().stream()
+                .filter(n -> device.equals(String.valueOf(n.consistentId())))
+                .map(n -> String.valueOf((Object) n.attribute(GridNames.ATTR_CLASS))).findFirst().orElse("?");
+    }
+
+    private void event(String kind, String device, String detail) {
+        try {
+            GridSchema.sql(ignite, "INSERT INTO EVENTS (ID, AT, KIND, DEVICE, DETAIL) VALUES (?,?,?,?,?)",
+                    UUID.randomUUID().toString(), now(), kind, device, detail);
+        } catch (RuntimeException e) {
+            LOG.warn("could not record event {}: {}", kind, e.toString());
+        }
+    }
+
+    private static Timestamp now() {
+        return new Timestamp(System.currentTimeMillis());
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

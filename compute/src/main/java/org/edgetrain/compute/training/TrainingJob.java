@@ -1,0 +1,128 @@
+package org.edgetrain.compute.training;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import javax.cache.Cache;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.query.ScanQuery;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.lang.IgniteCallable;
+import org.apache.ignite.resources.IgniteInstanceResource;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.model.cifar.Augmentation;
+import org.edgetrain.model.cifar.Batch;
+import org.edgetrain.model.cifar.CifarFormat;
+import org.edgetrain.model.strategy.DeviceResult;
+import org.edgetrain.model.train.Shuffle;
+
+/**
+ * One device's share of a round: starting from the committed global model, train the device's replica on slices of
+ * the partitions it owns as primary, reading only local entries, and return the replica's state. No training
+ * sample crosses the network. A partition this node no longer owns (it moved mid-round) is skipped, so its
+ * progress is not advanced and nothing is skipped in the epoch.
+ */
+final class TrainingJob implements IgniteCallable<byte[]> {
+    private static final long serialVersionUID = 1L;
+
+    private final byte[] jobBytes;
+    private final long round;
+    private final long modelVersion;
+    private final double learningRate;
+    private final byte[] workBytes;
+    private transient JobSpec job;
+    private transient List<PartitionWork> work;
+
+    @IgniteInstanceResource
+    private transient Ignite ignite;
+
+    TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work) {
+        this.jobBytes = Wire.pack(job);
+        this.round = round;
+        this.modelVersion = modelVersion;
+        this.learningRate = learningRate;
+        this.workBytes = Wire.pack(new ArrayList<>(work));
+    }
+
+    @Override
+    public byte[] call() {
+        job = Wire.unpack(jobBytes);
+        work = Wire.unpack(workBytes);
+        ModelState global = Wire.unpack((byte[]) ignite.cache(GridNames.MODEL).get(ModelState.KEY));
+        if (global == null || global.version() != modelVersion) {
+            throw new IllegalStateException("model version " + modelVersion + " is no longer current");
+        }
+        ClusterNode self = ignite.cluster().localNode();
+        String device = String.valueOf(self.consistentId());
+        IgniteCache<Integer, byte[]> train = ignite.cache(GridNames.TRAIN);
+        List<byte[]> records = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
+        List<PartitionAdvance> advances = new ArrayList<>();
+        for (PartitionWork slice : work) {
+            if (!self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()))) {
+                continue; // moved away: its progress stays, the new owner trains it
+            }
+            TreeMap<Integer, byte[]> samples = localSamples(train, slice.partition());
+            int[] order = Shuffle.permutation(samples.size(), job.seed(), slice.epoch(), slice.partition());
+            Integer[] keys = samples.keySet().toArray(new Integer[0]);
+            int to = Math.min(samples.size(), slice.from() + slice.quota());
+            for (int i = slice.from(); i < to; i++) {
+                int key = keys[order[i]];
+                records.add(samples.get(key));
+                ids.add((long) key);
+            }
+            advances.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
+                    samples.size(), device));
+        }
+        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {
+            engine.setState(global.state());
+            long start = System.nanoTime();
+            double lossSum = 0;
+            int epoch = work.isEmpty() ? global.epoch() : work.get(0).epoch();
+            Augmentation augmentation = new Augmentation(job.seed(), true);
+            for (int from = 0; from < records.size(); from += job.batch()) {
+                int size = Math.min(job.batch(), records.size() - from);
+                byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
+                int[] indices = new int[size];
+                long[] sampleIds = new long[size];
+                for (int i = 0; i < size; i++) {
+                    System.arraycopy(records.get(from + i), 0, packed, i * CifarFormat.RECORD_BYTES, CifarFormat.RECORD_BYTES);
+                    indices[i] = i;
+                    sampleIds[i] = ids.get(from + i);
+                }
+                lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch), learningRate) * size;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            DeviceResult result = new DeviceResult(device, round, engine.state(), records.size(), lossSum);
+            return Wire.pack(new DeviceRoundResult(result, advances, seconds, seconds > 0 ? records.size() / seconds : 0,
+                    usedHeapMegabytes(), cpuLoad()));
+        });
+    }
+
+    /** @return the partition's samples used by the job, read from this node's primary copy only, by key */
+    private TreeMap<Integer, byte[]> localSamples(IgniteCache<Integer, byte[]> cache, int partition) {
+        TreeMap<Integer, byte[]> samples = new TreeMap<>();
+        ScanQuery<Integer, byte[]> scan = new ScanQuery<Integer, byte[]>().setLocal(true).setPartition(partition);
+        for (Cache.Entry<Integer, byte[]> entry : cache.query(scan)) {
+            if (job.uses(entry.getKey())) {
+                samples.put(entry.getKey(), entry.getValue());
+            }
+        }
+        return samples;
+    }
+
+    static double usedHeapMegabytes() {
+        Runtime runtime = Runtime.getRuntime();
+        return (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0;
+    }
+
+    static double cpuLoad() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuLoad();
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,128 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cache.affinity.Affinity;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.edgetrain.model.train.Shuffle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Federated training on three real in-process Ignite nodes. */
+@Timeout(600)
+class GridTrainingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void threeDevicesTrainTwoEpochsVisitingEverySampleExactlyOnce() throws Exception {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 60, 50, 5));
+        List<ModelState> commits = Collections.synchronizedList(new ArrayList<>());
+        List<PartitionAdvance> advances = Collections.synchronizedList(new ArrayList<>());
+        RoundCoordinator.setCommitListener((state, committed) -> {
+            commits.add(state);
+            advances.addAll(committed);
+        });
+        try (MiniCluster cluster = MiniCluster.start(3, 48500)) {
+            Ignite ignite = cluster.nodes().get(0);
+
+            // Loading twice leaves one copy, and every record has a backup on another device.
+            DatasetLoader.load(ignite, data, 1, n -> { });
+            long[] counts = DatasetLoader.load(ignite, data, 1, n -> { });
+            assertEquals(300, counts[0]);
+            assertEquals(50, counts[1]);
+            Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
+            for (int key = 0; key < 300; key++) {
+                assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
+            }
+
+            JobSpec job = new JobSpec("test-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 11, 1);
+            JobSubmitter.submit(ignite, job);
+            ModelState last = awaitFinished(ignite, 480_000);
+
+            // Exactly once: rebuild each committed slice's samples from the seeded permutation of its partition.
+            Map<Integer, List<Integer>> keysByPartition = new TreeMap<>();
+            for (int key = 0; key < 300; key++) {
+                keysByPartition.computeIfAbsent(affinity.partition(key), p -> new ArrayList<>()).add(key);
+            }
+            for (int epoch = 1; epoch <= 2; epoch++) {
+                Map<Integer, Integer> visits = new HashMap<>();
+                for (PartitionAdvance advance : advances) {
+                    if (advance.epoch() != epoch) {
+                        continue;
+                    }
+                    List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
+                    assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
+                    int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
+                    for (int i = advance.from(); i < advance.to(); i++) {
+                        visits.merge(keys.get(order[i]), 1, Integer::sum);
+                    }
+                    // Colocation: the slice was read on the partition's primary owner.
+                    assertEquals(String.valueOf(affinity.mapPartitionToNode(advance.partition()).consistentId()),
+                            advance.readerNode());
+                }
+                assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
+                int finalEpoch = epoch;
+                visits.forEach((key, n) -> assertEquals(1, n, "visits of sample " + key + " in epoch " + finalEpoch));
+            }
+
+            // Model versions strictly increase, one per committed round.
+            for (int i = 1; i < commits.size(); i++) {
+                assertEquals(commits.get(i - 1).version() + 1, commits.get(i).version());
+            }
+            assertTrue(last.finished());
+            assertEquals(600, last.samplesCommitted());
+
+            // Metrics are readable over the JDBC thin driver.
+            try (Connection jdbc = DriverManager.getConnection(cluster.jdbcUrl());
+                 ResultSet evals = jdbc.createStatement().executeQuery(
+                         "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
+                 ResultSet rounds = jdbc.createStatement().executeQuery(
+                         "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
+                int rows = 0;
+                while (evals.next()) {
+                    rows++;
+                    assertEquals(50, evals.getLong("IMAGES"));
+                }
+                assertEquals(2, rows);
+                assertTrue(rounds.next());
+                assertEquals(commits.size(), rounds.getLong(1));
+                assertEquals(600, rounds.getLong(2));
+            }
+        } finally {
+            RoundCoordinator.setCommitListener(null);
+        }
+    }
+
+    static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            ModelState state = JobSubmitter.current(ignite);
+            if (state != null && state.finished()) {
+                return state;
+            }
+            Thread.sleep(200); // polling a condition with a deadline, not waiting a guessed time
+        }
+        throw new AssertionError("job did not finish within " + timeoutMillis + " ms: " + JobSubmitter.current(ignite));
+    }
+}
