@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 
 /** {@code edgetrain dataset}: check and fetch CIFAR-10. */
 @Command(name = "dataset", mixinStandardHelpOptions = true, description = "Verify or fetch CIFAR-10.",
-        subcommands = {DatasetCommand.Verify.class, DatasetCommand.Fetch.class})
+        subcommands = {DatasetCommand.Verify.class, DatasetCommand.Fetch.class, DatasetCommand.Load.class})
 public final class DatasetCommand {
     /** Where the official archive is published. */
     public static final String OFFICIAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -112,6 +112,36 @@ public final class DatasetCommand {
             }
             return report.ok() ? 0 : 1;
         }
+    }
+
+    /** {@code edgetrain dataset load}. */
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            description = "Load CIFAR-10 into the fleet's train and test caches (idempotent).")
+    static final class Load implements Callable<Integer> {
+        @Option(names = "--cifar", required = true, description = "cifar-10-binary.tar.gz, or a folder holding cifar-10-batches-bin")
+        Path cifar;
+
+        @picocli.CommandLine.Mixin
+        FleetOptions fleet;
+
+        @Override
+        public Integer call() {
+            CifarDataset data = read(cifar); // verified completely before anything is sent
+            try (org.apache.ignite.Ignite client = fleet.connect()) {
+                load(client, data, fleet.settings("x", "client", 0).backups());
+            }
+            return 0;
+        }
+    }
+
+    /** Loads a verified data set with a progress bar and prints the counts. */
+    static void load(org.apache.ignite.Ignite client, CifarDataset data, int backups) {
+        long total = (long) data.train().size() + data.test().size();
+        long[] counts;
+        try (ProgressBar bar = ProgressBarFactory.items("load", total, "img")) {
+            counts = org.edgetrain.compute.grid.DatasetLoader.load(client, data, backups, bar::stepTo);
+        }
+        System.out.printf("fleet holds %,d training and %,d test images (%d backup(s) each)%n", counts[0], counts[1], backups);
     }
 
     /** {@code edgetrain dataset fetch}. */

@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "edgetrain", mixinStandardHelpOptions = true, version = "edgetrain 0.1.0",
         description = "Self-aware distributed deep learning for heterogeneous IoT fleets on Apache Ignite.",
-        subcommands = {DatasetCommand.class, TrainLocalCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DatasetCommand.class, TrainLocalCommand.class, NodeCommand.class, ClusterCommand.class,
+                TrainCommand.class, StatusCommand.class, SqlCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class EdgetrainCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -17,6 +19,12 @@ public final class EdgetrainCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand (edgetrain help lists them)");
+    }
+
+    /** Entry point without the benchmarks: what device processes run. */
+    public static void main(String[] args) {
+        org.edgetrain.model.engine.OneDnnHelpers.configure();
+        System.exit(commandLine(new EdgetrainCommand()).execute(args));
     }
 
     /**

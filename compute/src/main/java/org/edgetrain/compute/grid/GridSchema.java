@@ -61,7 +61,14 @@ public final class GridSchema {
         ignite.getOrCreateCache(replicatedState(GridNames.PROGRESS));
         IgniteCache<?, ?> sql = sqlCache(ignite);
         for (String ddl : DDL) {
-            sql.query(new SqlFieldsQuery(ddl)).getAll();
+            try {
+                sql.query(new SqlFieldsQuery(ddl)).getAll();
+            } catch (javax.cache.CacheException e) {
+                // Two nodes may create the same table at once; IF NOT EXISTS does not cover that race.
+                if (e.getMessage() == null || !e.getMessage().contains("already exists")) {
+                    throw e;
+                }
+            }
         }
     }
 

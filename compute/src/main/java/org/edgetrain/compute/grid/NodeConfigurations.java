@@ -31,6 +31,9 @@ public final class NodeConfigurations {
                 .setLocalAddress(settings.localAddress())
                 .setLocalPort(settings.discoveryPort())
                 .setLocalPortRange(20);
+        if (settings.client()) {
+            discovery.setJoinTimeout(20_000); // a tool with no fleet to join fails with a message instead of waiting
+        }
         TcpCommunicationSpi communication = new TcpCommunicationSpi();
         communication.setLocalAddress(settings.localAddress());
         communication.setLocalPort(settings.communicationPort());

@@ -1,6 +1,10 @@
 package org.edgetrain.compute.grid;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
 
 /**
  * How to start one edgetrain node.
@@ -24,6 +28,49 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     public static NodeSettings loopback(String name, String deviceClass, double capability) {
         return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
                 47500, 47100, 10800, null, 1);
+    }
+
+    /**
+     * Reads a node configuration file ({@code ignite-config/*.properties}).
+     *
+     * @throws IllegalArgumentException naming the file and the bad or missing key
+     */
+    public static NodeSettings fromFile(Path file, String name, String deviceClass, double capability) {
+        Properties p = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            p.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read node configuration " + file + ": " + e.getMessage()
+                    + " (see ignite-config/loopback.properties for the format)");
+        }
+        String work = p.getProperty("work.dir");
+        return new NodeSettings(name, deviceClass, capability, false, required(p, file, "discovery.addresses"),
+                required(p, file, "local.address"), integer(p, file, "discovery.port"),
+                integer(p, file, "communication.port"), integer(p, file, "client.port"),
+                work == null ? null : Path.of(work), integer(p, file, "backups"));
+    }
+
+    private static String required(Properties p, Path file, String key) {
+        String value = p.getProperty(key);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(file + " lacks '" + key + "' (see ignite-config/loopback.properties)");
+        }
+        return value.trim();
+    }
+
+    private static int integer(Properties p, Path file, String key) {
+        String value = required(p, file, key);
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": '" + key + "' must be a whole number, got '" + value + "'");
+        }
+    }
+
+    /** @return the same settings with another discovery address list */
+    public NodeSettings withDiscovery(String addresses) {
+        return new NodeSettings(name, deviceClass, capability, client, addresses, localAddress, discoveryPort,
+                communicationPort, clientConnectorPort, workDirectory, backups);
     }
 
     /** @return the same settings as a client node */

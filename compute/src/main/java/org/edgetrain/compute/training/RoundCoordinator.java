@@ -96,8 +96,10 @@ public final class RoundCoordinator implements Service {
             return;
         }
         List<ClusterNode> devices = new ArrayList<>(ignite.cluster().forServers().nodes());
-        Map<ClusterNode, List<PartitionWork>> plan = plan(job, devices, progress);
-        double epochProgress = epochProgress(state.epoch(), progress);
+        long epochSamples = epochSamples(job);
+        int sizeGuess = (int) ((epochSamples + GridNames.DATA_PARTITIONS - 1) / GridNames.DATA_PARTITIONS);
+        Map<ClusterNode, List<PartitionWork>> plan = plan(job, devices, progress, sizeGuess);
+        double epochProgress = state.epoch() - 1 + Math.min(1.0, (double) committedInEpoch(progress) / epochSamples);
         double learningRate = job.schedule().at(epochProgress);
         long start = System.nanoTime();
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
@@ -147,7 +149,7 @@ public final class RoundCoordinator implements Service {
 
     /** Gives each device slices of the partitions it owns as primary, sized by its measured throughput. */
     private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
-                                                      Map<Integer, PartitionProgress> progress) {
+                                                      Map<Integer, PartitionProgress> progress, int sizeGuess) {
         Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
         for (ClusterNode device : devices) {
             String name = String.valueOf(device.consistentId());
@@ -164,8 +166,11 @@ public final class RoundCoordinator implements Service {
                 if (quota <= 0 || p.done()) {
                     continue;
                 }
-                // Unknown size (first visit): ask for the whole quota; the device takes what the partition has.
-                int take = p.size() < 0 ? quota : Math.min(quota, p.size() - p.cursor());
+                // Unknown size (first visit): plan with the average; the device takes what the partition has.
+                int take = Math.min(quota, (p.size() < 0 ? sizeGuess : p.size()) - p.cursor());
+                if (take <= 0) {
+                    continue;
+                }
                 slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take));
                 quota -= take;
             }
@@ -187,16 +192,14 @@ public final class RoundCoordinator implements Service {
         return out;
     }
 
-    private static double epochProgress(int epoch, Map<Integer, PartitionProgress> progress) {
-        long done = 0;
-        long total = 0;
-        for (PartitionProgress p : progress.values()) {
-            if (p.size() > 0) {
-                done += p.cursor();
-                total += p.size();
-            }
-        }
-        return epoch - 1 + (total == 0 ? 0 : (double) done / total);
+    /** @return samples one epoch visits: the job's limit or the whole training cache */
+    private long epochSamples(JobSpec job) {
+        long size = ignite.cache(GridNames.TRAIN).size();
+        return Math.max(1, job.limitTrain() > 0 ? Math.min(job.limitTrain(), size) : size);
+    }
+
+    private static long committedInEpoch(Map<Integer, PartitionProgress> progress) {
+        return progress.values().stream().mapToLong(PartitionProgress::cursor).sum();
     }
 
     private static long deadlineMillis(JobSpec job) {

@@ -1,0 +1,144 @@
+package org.edgetrain.compute.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.ignite.Ignite;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code edgetrain cluster}: device processes on this machine, for demos, tests and benchmarks. */
+@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Launch and manage local device processes.",
+        subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Kill.class,
+                ClusterCommand.Add.class, ClusterCommand.ListDevices.class})
+public final class ClusterCommand {
+    /** Options shared by the subcommands. */
+    static final class Where {
+        @Option(names = "--dir", defaultValue = "runs/fleet", description = "fleet folder (state and device logs); default: ${DEFAULT-VALUE}")
+        Path dir;
+
+        @Mixin
+        FleetOptions fleet;
+
+        LocalFleet open() {
+            return LocalFleet.open(dir, fleet.config != null ? fleet.config : FleetOptions.defaultConfig());
+        }
+    }
+
+    /**
+     * Starts devices and waits until all have joined.
+     *
+     * @return the fleet
+     */
+    static LocalFleet up(Where where, java.util.List<String> classes, long timeoutSeconds) {
+        LocalFleet fleet = where.open();
+        int expected = (int) fleet.devices().stream().filter(LocalFleet.Device::alive).count() + classes.size();
+        for (String deviceClass : classes) {
+            LocalFleet.Device device = fleet.add(deviceClass.trim());
+            System.out.println("started " + device.name() + " (pid " + device.pid() + ", log " + device.log() + ")");
+        }
+        try (Ignite client = where.fleet.connect()) {
+            awaitDevices(client, expected, timeoutSeconds, fleet);
+        }
+        return fleet;
+    }
+
+    /** Waits until {@code expected} devices are in the topology, failing with the devices' logs named. */
+    static void awaitDevices(Ignite client, int expected, long timeoutSeconds, LocalFleet fleet) {
+        long deadline = System.currentTimeMillis() + timeoutSeconds * 1000;
+        while (client.cluster().forServers().nodes().size() < expected) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new EdgetrainCommand.UserError(client.cluster().forServers().nodes().size() + " of " + expected
+                        + " devices joined within " + timeoutSeconds + " s; see their logs: "
+                        + fleet.devices().stream().map(LocalFleet.Device::log).toList());
+            }
+            try {
+                Thread.sleep(250); // polling the topology with a deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        System.out.println(expected + " devices in the fleet");
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Start device processes and wait until they joined.")
+    static final class Up implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes; default: ${DEFAULT-VALUE}")
+        java.util.List<String> devices;
+
+        @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the joins; default: ${DEFAULT-VALUE}")
+        long timeout;
+
+        @Override
+        public Integer call() {
+            up(where, devices, timeout);
+            return 0;
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop every device gracefully (SIGTERM).")
+    static final class Down implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Override
+        public Integer call() {
+            LocalFleet fleet = where.open();
+            int n = fleet.devices().size();
+            fleet.down(30);
+            System.out.println("stopped " + n + " device(s)");
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true, description = "Crash a device (SIGKILL).")
+    static final class Kill implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Parameters(paramLabel = "NAME", description = "device name, e.g. rpi4-1")
+        String name;
+
+        @Override
+        public Integer call() {
+            where.open().kill(name);
+            System.out.println("killed " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Start one more device and wait until it joined.")
+    static final class Add implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Parameters(paramLabel = "DEVICE", description = "device class: pc, jetson-nano or rpi4")
+        String deviceClass;
+
+        @Override
+        public Integer call() {
+            up(where, java.util.List.of(deviceClass), 120);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the local device processes.")
+    static final class ListDevices implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Override
+        public Integer call() {
+            for (LocalFleet.Device d : where.open().devices()) {
+                System.out.printf("%-16s %-12s pid %-8d %s  %s%n", d.name(), d.deviceClass(), d.pid(),
+                        d.alive() ? "running" : "gone", d.log());
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.edgetrain.compute.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.ignite.Ignite;
+import org.edgetrain.model.cifar.CifarDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgetrain demo}: the whole system in one command. Starts a small heterogeneous fleet of device processes
+ * on this machine, loads CIFAR-10 into it, trains, prints a per-device table and the test accuracy, saves the run
+ * (device logs, metrics tables as CSV, result JSON) and stops the fleet, also when something fails.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, description = "Start a local fleet, load CIFAR-10, train, report, stop.")
+public final class DemoCommand implements Callable<Integer> {
+    private static final List<String> TABLES = List.of("ROUNDS", "DEVICE_ROUNDS", "EVALS", "EVENTS");
+
+    @Option(names = "--cifar", description = "cifar-10-binary.tar.gz or its extracted folder; default: data/cifar-10-binary.tar.gz, else ../shared/datasets/cifar-10-binary.tar.gz")
+    Path cifar;
+
+    @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes; default: ${DEFAULT-VALUE}")
+    List<String> devices;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--limit-train", defaultValue = "0", description = "use only the first N training images (0: all)")
+    int limitTrain;
+
+    @Option(names = "--round-seconds", defaultValue = "10", description = "target length of a round; default: ${DEFAULT-VALUE}")
+    double roundSeconds;
+
+    @Option(names = "--dir", description = "run folder for logs and metrics; default: runs/demo-<time>")
+    Path dir;
+
+    @Option(names = "--json", description = "also write the result JSON here")
+    Path json;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Override
+    public Integer call() throws Exception {
+        CifarDataset data = DatasetCommand.read(cifarPath());
+        Path run = dir != null ? dir : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        ClusterCommand.Where where = new ClusterCommand.Where();
+        where.dir = run;
+        where.fleet = fleet;
+        if (!modelGiven()) {
+            training.model = "resnet8";
+        }
+        LocalFleet localFleet = null;
+        try {
+            System.out.println("demo: starting " + devices.size() + " devices " + devices + " in " + run);
+            localFleet = ClusterCommand.up(where, devices, 180);
+            try (Ignite client = fleet.connect()) {
+                DatasetCommand.load(client, data, fleet.settings("x", "client", 0).backups());
+                TrainCommand train = new TrainCommand();
+                train.epochs = epochs;
+                train.roundSeconds = roundSeconds;
+                train.limitTrain = limitTrain;
+                train.training = training;
+                TrainCommand.Result result = TrainCommand.run(client, train.job(), true, false);
+                System.out.println();
+                FleetQueries.printDevices(result.devices());
+                System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",
+                        100 * result.testAccuracy(), result.imagesPerSecond(), result.rounds());
+                saveTables(fleet.jdbcUrl(), run.resolve("metrics"));
+                Json.write(result, run.resolve("result.json"));
+                if (json != null) {
+                    Json.write(result, json);
+                }
+                System.out.println("saved device logs, metrics (CSV) and result.json under " + run);
+            }
+        } finally {
+            if (localFleet != null) {
+                LocalFleet.open(run, null).down(30);
+                System.out.println("fleet stopped");
+            }
+        }
+        return 0;
+    }
+
+    /** The demo's default model is the small ResNet-8 unless --model is given. */
+    private boolean modelGiven() {
+        return spec != null && spec.commandLine().getParseResult().hasMatchedOption("--model");
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private Path cifarPath() {
+        if (cifar != null) {
+            return cifar;
+        }
+        Path local = FleetOptions.home().resolve("data/cifar-10-binary.tar.gz");
+        return Files.exists(local) ? local : FleetOptions.home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
+    }
+
+    /** Saves each metrics table as CSV, read over the JDBC thin driver. */
+    static void saveTables(String jdbcUrl, Path folder) {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl)) {
+            Files.createDirectories(folder);
+            for (String table : TABLES) {
+                try (ResultSet rows = connection.createStatement().executeQuery("SELECT * FROM " + table)) {
+                    Files.writeString(folder.resolve(table.toLowerCase() + ".csv"), CsvTables.format(rows, true));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read metrics over " + jdbcUrl + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.edgetrain.compute.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import picocli.CommandLine.Option;
+
+/** How a command reaches the fleet: a node configuration file and optional overrides. */
+public final class FleetOptions {
+    @Option(names = "--config", description = "node configuration (properties); default: ignite-config/loopback.properties")
+    Path config;
+
+    @Option(names = "--discovery", description = "override the discovery address list, e.g. 127.0.0.1:47500..47519")
+    String discovery;
+
+    /** @return settings for a node named {@code name} */
+    public NodeSettings settings(String name, String deviceClass, double capability) {
+        Path file = config != null ? config : defaultConfig();
+        if (!Files.isRegularFile(file)) {
+            throw new EdgetrainCommand.UserError("node configuration " + file + " does not exist: pass --config FILE "
+                    + "(ignite-config/ has loopback.properties and lan.properties)");
+        }
+        try {
+            NodeSettings settings = NodeSettings.fromFile(file, name, deviceClass, capability);
+            return discovery == null ? settings : settings.withDiscovery(discovery);
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+    }
+
+    /** @return a client node joined to the fleet; close it to leave */
+    public Ignite connect() {
+        NodeSettings settings = settings("client-" + ProcessHandle.current().pid(), "client", 0).asClient();
+        try {
+            return Ignition.start(NodeConfigurations.build(settings));
+        } catch (RuntimeException e) {
+            throw new EdgetrainCommand.UserError("cannot join the fleet at " + settings.discoveryAddresses() + " ("
+                    + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device)");
+        }
+    }
+
+    /** @return the JDBC thin URL of the fleet's first device */
+    public String jdbcUrl() {
+        NodeSettings settings = settings("sql", "client", 0);
+        String host = settings.discoveryAddresses().split(",")[0].split(":")[0];
+        return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
+    }
+
+    static Path defaultConfig() {
+        return home().resolve("ignite-config/loopback.properties");
+    }
+
+    /** @return the installation folder (set by bin/edgetrain), or the working directory */
+    static Path home() {
+        String home = System.getProperty("edgetrain.home");
+        return home == null ? Path.of("").toAbsolutePath() : Path.of(home);
+    }
+}

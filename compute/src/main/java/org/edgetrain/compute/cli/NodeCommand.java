@@ -1,0 +1,57 @@
+package org.edgetrain.compute.cli;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.rebalancing.DeviceProfile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgetrain node}: runs this machine as one device of the fleet (an Ignite server node) until it is stopped.
+ * SIGTERM (or Ctrl-C) is a graceful leave: Ignite lets running jobs finish and hands the device's partitions to the
+ * others before the node goes.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Start this machine as a device of the fleet.")
+public final class NodeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+    @Option(names = "--name", required = true, description = "device name, unique in the fleet")
+    String name;
+
+    @Option(names = "--device", defaultValue = "pc", description = "device class: pc, jetson-nano or rpi4; default: ${DEFAULT-VALUE}")
+    String device;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        DeviceProfile profile;
+        try {
+            profile = DeviceProfile.of(device);
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+        NodeSettings settings = fleet.settings(name, profile.name(), profile.relativeSpeed());
+        System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
+        Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("device {} leaving the fleet", name);
+            Ignition.stop(ignite.name(), false);
+            stopped.countDown();
+        }, "edgetrain-leave"));
+        LOG.info("device {} ({}) joined: {} devices in the fleet", name, profile.name(),
+                ignite.cluster().forServers().nodes().size());
+        System.out.println("device " + name + " (" + profile.name() + ") is up; stop it with SIGTERM or Ctrl-C");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,51 @@
+package org.edgetrain.compute.cli;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code edgetrain sql}: runs one statement over the Ignite JDBC thin driver, as any SQL tool would. */
+@Command(name = "sql", mixinStandardHelpOptions = true, description = "Run SQL on the fleet's metrics tables (JDBC thin driver).")
+public final class SqlCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "STATEMENT", description = "e.g. \"SELECT * FROM ROUNDS ORDER BY ROUND_NO DESC LIMIT 5\"")
+    String statement;
+
+    @Option(names = "--url", description = "JDBC URL; default: jdbc:ignite:thin://<first discovery host>:<client port>")
+    String url;
+
+    @Option(names = "--csv", description = "print CSV instead of an aligned table")
+    boolean csv;
+
+    @Mixin
+    FleetOptions fleet;
+
+    @Override
+    public Integer call() {
+        String jdbcUrl = url != null ? url : fleet.jdbcUrl();
+        try (Connection connection = DriverManager.getConnection(jdbcUrl);
+             Statement sql = connection.createStatement()) {
+            if (sql.execute(statement)) {
+                try (ResultSet rows = sql.getResultSet()) {
+                    print(rows, csv);
+                }
+            } else {
+                System.out.println(sql.getUpdateCount() + " row(s) changed");
+            }
+        } catch (SQLException e) {
+            throw new EdgetrainCommand.UserError("SQL failed at " + jdbcUrl + ": " + e.getMessage());
+        }
+        return 0;
+    }
+
+    /** Prints a result set as an aligned table or CSV. */
+    static void print(ResultSet rows, boolean csv) throws SQLException {
+        System.out.print(CsvTables.format(rows, csv));
+    }
+}

@@ -1,0 +1,51 @@
+package org.edgetrain.compute.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code edgetrain status}: devices, the job, its round and epoch, and the last accuracy. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the fleet and the training job.")
+public final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    @Mixin
+    FleetOptions fleet;
+
+    /** The JSON of {@code status}. */
+    record Status(List<FleetQueries.DeviceStatus> devices, String job, boolean running, long round, int epoch,
+                  long modelVersion, long samplesCommitted, Double lastAccuracy) {
+    }
+
+    @Override
+    public Integer call() {
+        try (Ignite client = fleet.connect()) {
+            org.edgetrain.compute.grid.GridSchema.ensure(client, 1);
+            ModelState state = JobSubmitter.current(client);
+            Status status = new Status(FleetQueries.devices(client), state == null ? null : state.jobId(),
+                    state != null && !state.finished(), state == null ? 0 : state.round(), state == null ? 0 : state.epoch(),
+                    state == null ? 0 : state.version(), state == null ? 0 : state.samplesCommitted(),
+                    state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());
+            if (json) {
+                System.out.println(Json.write(status));
+                return 0;
+            }
+            FleetQueries.printDevices(status.devices());
+            if (state == null) {
+                System.out.println("no job submitted yet");
+            } else {
+                System.out.printf("job %s %s: epoch %d, round %d, model v%d, %,d samples committed, last accuracy %s%n",
+                        state.jobId(), status.running() ? "running" : "ended", state.epoch(), state.round(), state.version(),
+                        state.samplesCommitted(), status.lastAccuracy() == null ? "-"
+                                : String.format("%.2f %%", 100 * status.lastAccuracy()));
+            }
+        }
+        return 0;
+    }
+}

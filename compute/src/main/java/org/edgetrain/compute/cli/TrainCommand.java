@@ -1,0 +1,136 @@
+package org.edgetrain.compute.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgetrain train}: submits a job to the running fleet as a client, then follows it with a progress bar.
+ * Ctrl-C detaches: only this client leaves; the coordinator runs on the devices and training continues.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, description = "Train on the running fleet.")
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--epochs", defaultValue = "1", description = "epochs; default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--round-seconds", defaultValue = "10", description = "target length of a round; default: ${DEFAULT-VALUE}")
+    double roundSeconds;
+
+    @Option(names = "--limit-train", defaultValue = "0", description = "use only the first N training images (0: all)")
+    int limitTrain;
+
+    @Option(names = "--json", description = "write the result as JSON to this file (with --wait or when followed to the end)")
+    Path json;
+
+    @Option(names = "--wait", description = "block until the job ends, without a progress bar (for scripts)")
+    boolean waitQuietly;
+
+    @Option(names = "--detach", description = "return right after submitting")
+    boolean detach;
+
+    @Option(names = "--stop", description = "stop the running job (committed rounds stay) and exit")
+    boolean stop;
+
+    @Mixin
+    TrainingOptions training;
+
+    @Mixin
+    FleetOptions fleet;
+
+    /** The JSON of {@code train} and {@code demo}. */
+    public record Result(String job, String model, int epochs, double testAccuracy, double imagesPerSecond, long rounds,
+                         long committedRounds, long samples, double seconds, List<FleetQueries.DeviceStatus> devices,
+                         List<FleetQueries.EpochAccuracy> history) {
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        try (Ignite client = fleet.connect()) {
+            if (stop) {
+                JobSubmitter.stop(client);
+                System.out.println("job stopped; committed rounds are kept");
+                return 0;
+            }
+            Thread detachNotice = new Thread(() -> System.err.println(
+                    "\ndetached: training continues on the fleet (edgetrain status shows it; edgetrain train --stop stops it)"));
+            Runtime.getRuntime().addShutdownHook(detachNotice);
+            Result result = run(client, job(), !waitQuietly, detach);
+            Runtime.getRuntime().removeShutdownHook(detachNotice);
+            if (result != null && json != null) {
+                Json.write(result, json);
+            }
+        }
+        return 0;
+    }
+
+    JobSpec job() {
+        return new JobSpec("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec(), epochs,
+                training.batch(), roundSeconds, training.schedule(epochs), limitTrain, training.seed(), training.threadsOr(1));
+    }
+
+    /**
+     * Submits {@code job} and follows it.
+     *
+     * @return the result when followed to the end, null when detached
+     */
+    static Result run(Ignite client, JobSpec job, boolean progressBar, boolean detach) throws InterruptedException {
+        try {
+            JobSubmitter.submit(client, job);
+        } catch (IllegalStateException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+        System.out.printf("submitted %s: %s, %d epoch(s), batch %d per device, rounds of ~%.0f s, %d devices%n",
+                job.id(), job.network().model(), job.epochs(), job.batch(), job.roundSeconds(),
+                client.cluster().forServers().nodes().size());
+        if (detach) {
+            System.out.println("detached; follow with edgetrain status");
+            return null;
+        }
+        long trainSize = job.limitTrain() > 0 ? Math.min(job.limitTrain(), client.cache(GridNames.TRAIN).size())
+                : client.cache(GridNames.TRAIN).size();
+        long total = trainSize * job.epochs();
+        long start = System.nanoTime();
+        ModelState state;
+        try (ProgressBar bar = progressBar ? ProgressBarFactory.items("train", total, "img") : null) {
+            while (true) {
+                state = JobSubmitter.current(client);
+                if (bar != null && state != null) {
+                    bar.stepTo(Math.min(total, state.samplesCommitted()));
+                    bar.setExtraMessage(String.format(" epoch %d round %d v%d acc %s", Math.min(state.epoch(), job.epochs()),
+                            state.round(), state.version(), Double.isNaN(state.lastAccuracy()) ? "-"
+                                    : String.format("%.1f%%", 100 * state.lastAccuracy())));
+                }
+                if (state != null && (state.finished() || !job.id().equals(state.jobId()))) {
+                    break;
+                }
+                Thread.sleep(500); // polling the committed state for display
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<List<?>> rounds = GridSchema.sql(client, "SELECT COUNT(*), SUM(CASE WHEN COMMITTED THEN 1 ELSE 0 END), "
+                + "SUM(SECONDS) FROM ROUNDS WHERE JOB = ?", job.id());
+        long roundCount = ((Number) rounds.get(0).get(0)).longValue();
+        long committed = rounds.get(0).get(1) == null ? 0 : ((Number) rounds.get(0).get(1)).longValue();
+        double trainingSeconds = rounds.get(0).get(2) == null ? seconds : ((Number) rounds.get(0).get(2)).doubleValue();
+        List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(client, job.id());
+        Result result = new Result(job.id(), job.network().model(), job.epochs(), state.lastAccuracy(),
+                state.samplesCommitted() / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
+                seconds, FleetQueries.devices(client), history);
+        history.forEach(h -> System.out.printf("epoch %d: test accuracy %.2f %% (loss %.4f) after round %d%n",
+                h.epoch(), 100 * h.testAccuracy(), h.testLoss(), h.roundNo()));
+        System.out.printf("job %s finished: test accuracy %.2f %%, %.1f images/s over %d rounds (%d committed)%n",
+                job.id(), 100 * result.testAccuracy(), result.imagesPerSecond(), roundCount, committed);
+        return result;
+    }
+}
