@@ -96,7 +96,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch), learningRate) * size;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            DeviceResult result = new DeviceResult(device, round, engine.state(), records.size(), lossSum);
+            DeviceResult result = new DeviceResult(device, round, DeviceFault.of(ignite).corrupt(engine.state()),
+                    records.size(), lossSum);
             return Wire.pack(new DeviceRoundResult(result, advances, seconds, seconds > 0 ? records.size() / seconds : 0,
                     usedHeapMegabytes(), cpuLoad()));
         });

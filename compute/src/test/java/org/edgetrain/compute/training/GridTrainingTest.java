@@ -114,6 +114,39 @@ class GridTrainingTest {
         }
     }
 
+    @Test
+    void nanFromOneDeviceIsRejectedAndTrainingGoesOn() throws Exception {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 30, 20, 6));
+        try (MiniCluster cluster = MiniCluster.start(3, 48600)) {
+            Ignite ignite = cluster.nodes().get(0);
+            DatasetLoader.load(ignite, data, 1, n -> { });
+            DeviceFault.inject(cluster.nodes().get(1), DeviceFault.NAN_STATE);
+            String broken = String.valueOf(cluster.nodes().get(1).cluster().localNode().consistentId());
+
+            JobSpec job = new JobSpec("nan-job", NetworkSpec.of("resnet8", 3), 1, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 12, 1);
+            JobSubmitter.submit(ignite, job);
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (org.edgetrain.compute.grid.GridSchema.sql(ignite,
+                    "SELECT COUNT(*) FROM EVENTS WHERE KIND = 'RESULT_REJECTED'").get(0).get(0).equals(0L)) {
+                assertTrue(System.currentTimeMillis() < deadline, "the NaN result was never rejected");
+                Thread.sleep(100); // polling the events table with a deadline
+            }
+            DeviceFault.inject(cluster.nodes().get(1), DeviceFault.NONE); // the device recovers
+            ModelState last = awaitFinished(ignite, 300_000);
+
+            assertTrue(org.edgetrain.model.params.FlatVectors.allFinite(last.state()), "global model took NaN");
+            assertEquals(150, last.samplesCommitted(), "every sample trained once by healthy devices");
+            List<List<?>> rejected = org.edgetrain.compute.grid.GridSchema.sql(ignite,
+                    "SELECT DEVICE, DETAIL FROM EVENTS WHERE KIND = 'RESULT_REJECTED'");
+            assertTrue(rejected.size() > 0, "no rejection recorded");
+            rejected.forEach(row -> {
+                assertEquals(broken, row.get(0));
+                assertTrue(String.valueOf(row.get(1)).contains("non-finite"), String.valueOf(row.get(1)));
+            });
+        }
+    }
+
     static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {

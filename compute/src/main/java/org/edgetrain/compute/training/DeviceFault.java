@@ -1,0 +1,44 @@
+package org.edgetrain.compute.training;
+
+import java.util.Arrays;
+import org.apache.ignite.Ignite;
+
+/**
+ * Named fault-injection points of a device, for tests and the fault harness: a device told to misbehave returns
+ * garbage from its next training jobs, exactly as a broken device would. Stored in the node-local map, so it
+ * affects only that device and vanishes with it.
+ */
+public enum DeviceFault {
+    /** Behave. */
+    NONE,
+    /** Return a state full of NaN. */
+    NAN_STATE,
+    /** Return a state of the wrong length. */
+    WRONG_SIZE;
+
+    private static final String KEY = "edgetrain.fault";
+
+    /** Makes device {@code ignite} misbehave (or behave again with {@link #NONE}). */
+    public static void inject(Ignite ignite, DeviceFault fault) {
+        ignite.cluster().nodeLocalMap().put(KEY, fault);
+    }
+
+    /** @return the fault injected on this device */
+    static DeviceFault of(Ignite ignite) {
+        Object fault = ignite.cluster().nodeLocalMap().get(KEY);
+        return fault instanceof DeviceFault f ? f : NONE;
+    }
+
+    /** @return {@code state} as this fault corrupts it */
+    float[] corrupt(float[] state) {
+        return switch (this) {
+            case NONE -> state;
+            case NAN_STATE -> {
+                float[] out = state.clone();
+                Arrays.fill(out, Float.NaN);
+                yield out;
+            }
+            case WRONG_SIZE -> Arrays.copyOf(state, state.length / 2);
+        };
+    }
+}

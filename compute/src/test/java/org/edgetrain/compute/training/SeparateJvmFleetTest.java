@@ -1,0 +1,69 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Devices as separate JVMs, started the way {@code edgetrain cluster up} starts them; this JVM joins as a client. */
+@Timeout(600)
+class SeparateJvmFleetTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoDeviceProcessesTrainAnEpochAndSurviveACrash() throws Exception {
+        Path config = dir.resolve("fleet.properties");
+        Files.writeString(config, "discovery.addresses=127.0.0.1:48700..48709\nlocal.address=127.0.0.1\n"
+                + "discovery.port=48700\ncommunication.port=48300\nclient.port=48720\nbackups=1\n");
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config);
+        try {
+            fleet.add("pc");
+            fleet.add("rpi4");
+            fleet.add("rpi4");
+            NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                long deadline = System.currentTimeMillis() + 180_000;
+                while (ignite.cluster().forServers().nodes().size() < 3) {
+                    assertTrue(System.currentTimeMillis() < deadline, "devices did not join: " + fleet.devices());
+                    Thread.sleep(250); // polling the topology with a deadline
+                }
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
+                JobSpec job = new JobSpec("jvm-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
+                        new LearningRateSchedule("constant", 0.05, 2, 0), 0, 13, 1);
+                JobSubmitter.submit(ignite, job);
+
+                // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.
+                while (JobSubmitter.current(ignite).version() < 1) {
+                    assertTrue(System.currentTimeMillis() < deadline, "no round committed");
+                    Thread.sleep(100); // polling the committed state with a deadline
+                }
+                fleet.kill("rpi4-2");
+                ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+                assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
+                assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size());
+                List<List<?>> evals = GridSchema.sql(ignite, "SELECT COUNT(*) FROM EVALS WHERE JOB = 'jvm-job'");
+                assertEquals(2L, evals.get(0).get(0));
+            }
+        } finally {
+            fleet.down(20);
+        }
+    }
+}
