@@ -45,6 +45,17 @@ final class EngineBenchmark implements Callable<Integer> {
     @Override
     public Integer call() {
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        Result result = measure(model, batch, threadCount, seconds);
+        System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
+                result.engine(), model, batch, threadCount, result.imagesPerSecond(), result.windowImagesPerSecond().size());
+        if (json != null) {
+            Json.write(result, json);
+        }
+        return 0;
+    }
+
+    /** Measures one engine configuration in this process. */
+    static Result measure(String model, int batch, int threadCount, double seconds) {
         NativeThreads.use(threadCount);
         try (Dl4jEngine engine = new Dl4jEngine(NetworkSpec.of(model, 1), false)) {
             Batch input = randomBatch(batch, 42);
@@ -62,15 +73,9 @@ final class EngineBenchmark implements Callable<Integer> {
                 }
                 windows.add(images / ((System.nanoTime() - start) / 1e9));
             }
-            Result result = new Result(engine.name(), model, batch, threadCount, median(windows), windows,
+            return new Result(engine.name(), model, batch, threadCount, median(windows), windows,
                     engine.trainableParameterCount());
-            System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
-                    result.engine(), model, batch, threadCount, result.imagesPerSecond(), windows.size());
-            if (json != null) {
-                Json.write(result, json);
-            }
         }
-        return 0;
     }
 
     static double median(List<Double> values) {

@@ -22,7 +22,7 @@ public final class ClusterCommand {
         FleetOptions fleet;
 
         LocalFleet open() {
-            return LocalFleet.open(dir, fleet.config != null ? fleet.config : FleetOptions.defaultConfig());
+            return LocalFleet.open(dir, fleet.configPath());
         }
     }
 
@@ -39,28 +39,9 @@ public final class ClusterCommand {
             System.out.println("started " + device.name() + " (pid " + device.pid() + ", log " + device.log() + ")");
         }
         try (Ignite client = where.fleet.connect()) {
-            awaitDevices(client, expected, timeoutSeconds, fleet);
+            where.fleet.awaitDevices(client, expected, timeoutSeconds, fleet);
         }
         return fleet;
-    }
-
-    /** Waits until {@code expected} devices are in the topology, failing with the devices' logs named. */
-    static void awaitDevices(Ignite client, int expected, long timeoutSeconds, LocalFleet fleet) {
-        long deadline = System.currentTimeMillis() + timeoutSeconds * 1000;
-        while (client.cluster().forServers().nodes().size() < expected) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new EdgetrainCommand.UserError(client.cluster().forServers().nodes().size() + " of " + expected
-                        + " devices joined within " + timeoutSeconds + " s; see their logs: "
-                        + fleet.devices().stream().map(LocalFleet.Device::log).toList());
-            }
-            try {
-                Thread.sleep(250); // polling the topology with a deadline
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        System.out.println(expected + " devices in the fleet");
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Start device processes and wait until they joined.")

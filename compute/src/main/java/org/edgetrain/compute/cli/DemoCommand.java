@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CifarDataset data = DatasetCommand.read(cifarPath());
+        CifarDataset data = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
         Path run = dir != null ? dir : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         ClusterCommand.Where where = new ClusterCommand.Where();
         where.dir = run;
@@ -103,14 +103,6 @@ public final class DemoCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
-
-    private Path cifarPath() {
-        if (cifar != null) {
-            return cifar;
-        }
-        Path local = FleetOptions.home().resolve("data/cifar-10-binary.tar.gz");
-        return Files.exists(local) ? local : FleetOptions.home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
-    }
 
     /** Saves each metrics table as CSV, read over the JDBC thin driver. */
     static void saveTables(String jdbcUrl, Path folder) {

@@ -49,6 +49,42 @@ public final class FleetOptions {
         return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
     }
 
+    /** @return the node configuration file in use */
+    public Path configPath() {
+        return config != null ? config : defaultConfig();
+    }
+
+    /** Waits until {@code expected} devices are in the topology, failing with the devices' logs named. */
+    public void awaitDevices(Ignite client, int expected, long timeoutSeconds, LocalFleet fleet) {
+        long deadline = System.currentTimeMillis() + timeoutSeconds * 1000;
+        while (client.cluster().forServers().nodes().size() < expected) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new EdgetrainCommand.UserError(client.cluster().forServers().nodes().size() + " of " + expected
+                        + " devices joined within " + timeoutSeconds + " s; see their logs: "
+                        + fleet.devices().stream().map(LocalFleet.Device::log).toList());
+            }
+            try {
+                Thread.sleep(250); // polling the topology with a deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        System.out.println(expected + " devices in the fleet");
+    }
+
+    /** Reads, verifies and loads CIFAR-10 ({@code null}: the default location) into the fleet. */
+    public void load(Ignite client, Path cifar) {
+        DatasetCommand.load(client, DatasetCommand.read(cifar != null ? cifar : defaultCifar()),
+                settings("x", "client", 0).backups());
+    }
+
+    /** @return data/cifar-10-binary.tar.gz when present, else the shared copy beside the checkout */
+    static Path defaultCifar() {
+        Path local = home().resolve("data/cifar-10-binary.tar.gz");
+        return Files.exists(local) ? local : home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
+    }
+
     static Path defaultConfig() {
         return home().resolve("ignite-config/loopback.properties");
     }
