@@ -72,7 +72,7 @@ final class FleetBenchmark implements Callable<Integer> {
                 fleet.awaitDevices(client, devices.size(), 180, local);
                 fleet.load(client, cifar);
                 JobSpec job = new JobSpec("bench-" + UUID.randomUUID().toString().substring(0, 8), NetworkSpec.of(model, 1),
-                        1000, batch, roundSeconds, new LearningRateSchedule("constant", 0.05, 1000, 0), 0, 1, 1);
+                        1000, batch, roundSeconds, new LearningRateSchedule("constant", 0.05, 1000, 0), 0, 1, 1, true);
                 JobSubmitter.submit(client, job);
                 List<Double> perRound = new ArrayList<>();
                 long samples = 0;

@@ -21,8 +21,25 @@ public final class ClusterCommand {
         @Mixin
         FleetOptions fleet;
 
+        @Option(names = "--throttle", defaultValue = "AUTO", description = "how devices are slowed to their class: "
+                + "${COMPLETION-CANDIDATES} (auto: cgroup CPU quota where writable, else duty cycle); default: ${DEFAULT-VALUE}",
+                converter = ThrottleConverter.class)
+        LocalFleet.Throttle throttle = LocalFleet.Throttle.AUTO;
+
+        @Option(names = "--cpu-scale", defaultValue = "1.0", description = "multiplies each class's CPU share "
+                + "(pc 1.0, jetson-nano 0.35, rpi4 0.2 cores); default: ${DEFAULT-VALUE}")
+        double cpuScale = 1.0;
+
         LocalFleet open() {
-            return LocalFleet.open(dir, fleet.configPath());
+            return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
+        }
+    }
+
+    /** Case-insensitive names of {@link LocalFleet.Throttle}. */
+    static final class ThrottleConverter implements picocli.CommandLine.ITypeConverter<LocalFleet.Throttle> {
+        @Override
+        public LocalFleet.Throttle convert(String value) {
+            return LocalFleet.Throttle.valueOf(value.toUpperCase(java.util.Locale.ROOT));
         }
     }
 
@@ -36,7 +53,8 @@ public final class ClusterCommand {
         int expected = (int) fleet.devices().stream().filter(LocalFleet.Device::alive).count() + classes.size();
         for (String deviceClass : classes) {
             LocalFleet.Device device = fleet.add(deviceClass.trim());
-            System.out.println("started " + device.name() + " (pid " + device.pid() + ", log " + device.log() + ")");
+            System.out.println("started " + device.name() + " (pid " + device.pid() + ", limit " + device.limit()
+                    + ", log " + device.log() + ")");
         }
         try (Ignite client = where.fleet.connect()) {
             where.fleet.awaitDevices(client, expected, timeoutSeconds, fleet);
@@ -116,8 +134,8 @@ public final class ClusterCommand {
         @Override
         public Integer call() {
             for (LocalFleet.Device d : where.open().devices()) {
-                System.out.printf("%-16s %-12s pid %-8d %s  %s%n", d.name(), d.deviceClass(), d.pid(),
-                        d.alive() ? "running" : "gone", d.log());
+                System.out.printf("%-16s %-12s pid %-8d %-8s %-16s %s%n", d.name(), d.deviceClass(), d.pid(),
+                        d.alive() ? "running" : "gone", d.limit(), d.log());
             }
             return 0;
         }

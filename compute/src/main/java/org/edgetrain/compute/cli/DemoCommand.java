@@ -48,6 +48,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "also write the result JSON here")
     Path json;
 
+    @Option(names = "--throttle", defaultValue = "AUTO", converter = ClusterCommand.ThrottleConverter.class,
+            description = "how devices are slowed to their class: auto, cgroup, duty, none; default: ${DEFAULT-VALUE}")
+    LocalFleet.Throttle throttle;
+
     @Mixin
     TrainingOptions training;
 
@@ -61,6 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         ClusterCommand.Where where = new ClusterCommand.Where();
         where.dir = run;
         where.fleet = fleet;
+        where.throttle = throttle;
         if (!modelGiven()) {
             training.model = "resnet8";
         }

@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.edgetrain.rebalancing.CpuLimiter;
 import org.edgetrain.rebalancing.DeviceProfile;
+import org.edgetrain.rebalancing.DeviceThrottle;
 
 /**
  * Device processes on this machine, one JVM each, for demos, tests and benchmarks. The fleet's state (device
@@ -20,8 +22,24 @@ import org.edgetrain.rebalancing.DeviceProfile;
  * the same fleet. Not thread-safe: one command manages a fleet at a time.
  */
 public final class LocalFleet {
-    /** One device process. */
-    public record Device(String name, String deviceClass, long pid, String log) {
+    /** How emulated devices are slowed to their profile's CPU share. */
+    public enum Throttle {
+        /** cgroup when available, else duty cycle. */
+        AUTO,
+        /** cgroup v1 CPU quota, as Docker's --cpus. */
+        CGROUP,
+        /** The device pauses after each step ({@link DeviceThrottle}); portable. */
+        DUTY,
+        /** No limit: every device runs at full speed. */
+        NONE
+    }
+
+    /**
+     * One device process.
+     *
+     * @param limit how it is limited, e.g. {@code cgroup 0.20 cpu}
+     */
+    public record Device(String name, String deviceClass, long pid, String log, String limit) {
         /** @return true while the process runs */
         public boolean alive() {
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
@@ -31,6 +49,8 @@ public final class LocalFleet {
     private final Path dir;
     private final Path config;
     private final List<Device> devices;
+    private Throttle throttle = Throttle.AUTO;
+    private double cpuScale = 1.0;
 
     private LocalFleet(Path dir, Path config, List<Device> devices) {
         this.dir = dir;
@@ -51,6 +71,18 @@ public final class LocalFleet {
             }
         }
         return new LocalFleet(dir, config, devices);
+    }
+
+    /**
+     * Sets how devices started from now on are limited.
+     *
+     * @param cpuScale multiplies every profile's CPU share (to fit a big emulated fleet on few cores)
+     * @return this
+     */
+    public LocalFleet throttled(Throttle mode, double cpuScale) {
+        this.throttle = mode;
+        this.cpuScale = cpuScale;
+        return this;
     }
 
     /** @return the devices, alive or not */
@@ -74,6 +106,13 @@ public final class LocalFleet {
         try {
             Files.createDirectories(dir);
             Path log = dir.resolve(name + ".out");
+            double share = Math.min(1.0, profile.relativeSpeed() * cpuScale);
+            CpuLimiter limiter = throttle == Throttle.AUTO || throttle == Throttle.CGROUP ? CpuLimiter.detect() : null;
+            if (throttle == Throttle.CGROUP && limiter == null) {
+                throw new EdgetrainCommand.UserError("--throttle cgroup needs a writable cgroup v1 cpu controller at "
+                        + "/sys/fs/cgroup/cpu (run as root on a cgroup v1 host), or use --throttle duty");
+            }
+            boolean duty = throttle == Throttle.DUTY || (throttle == Throttle.AUTO && limiter == null);
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmFlags());
@@ -83,6 +122,9 @@ public final class LocalFleet {
             command.add("-DIGNITE_QUIET=true");
             command.add("-DIGNITE_UPDATE_NOTIFIER=false");
             command.add("-Dedgetrain.device=" + name);
+            if (duty && share < 1.0) {
+                command.add("-D" + DeviceThrottle.PROPERTY + "=" + share);
+            }
             command.add("-Dedgetrain.log.dir=" + dir.toAbsolutePath());
             command.add("-Dedgetrain.home=" + FleetOptions.home());
             command.add("-Dlog4j2.configurationFile=" + FleetOptions.home().resolve("ignite-config/log4j2-node.xml"));
@@ -94,7 +136,14 @@ public final class LocalFleet {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("OMP_NUM_THREADS", "1");
             Process process = builder.start();
-            Device device = new Device(name, profile.name(), process.pid(), log.toString());
+            String limit = "none";
+            if (throttle != Throttle.NONE && limiter != null) {
+                limiter.limit(name, process.pid(), share);
+                limit = String.format("cgroup %.2f cpu", share);
+            } else if (duty && share < 1.0) {
+                limit = String.format("duty %.2f cpu", share);
+            }
+            Device device = new Device(name, profile.name(), process.pid(), log.toString(), limit);
             devices.add(device);
             save();
             return device;
@@ -107,7 +156,11 @@ public final class LocalFleet {
     public void kill(String name) {
         Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
                 + " in " + dir + " (edgetrain cluster status lists them)"));
-        ProcessHandle.of(device.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        ProcessHandle.of(device.pid()).ifPresent(handle -> {
+            handle.destroyForcibly();
+            handle.onExit().join();
+        });
+        release(device);
         devices.remove(device);
         save();
     }
@@ -124,8 +177,18 @@ public final class LocalFleet {
                 handle.destroyForcibly();
             }
         }
+        devices.forEach(LocalFleet::release);
         devices.clear();
         save();
+    }
+
+    private static void release(Device device) {
+        if (device.limit().startsWith("cgroup")) {
+            CpuLimiter limiter = CpuLimiter.detect();
+            if (limiter != null) {
+                limiter.release(device.name());
+            }
+        }
     }
 
     private Optional<Device> find(String name) {

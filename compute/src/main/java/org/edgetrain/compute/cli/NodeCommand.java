@@ -6,6 +6,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.rebalancing.Calibration;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "pc", description = "device class: pc, jetson-nano or rpi4; default: ${DEFAULT-VALUE}")
     String device;
 
+    @Option(names = "--calibration-seconds", defaultValue = "3", description = "self-measurement before joining "
+            + "(0: use the class's nominal speed); default: ${DEFAULT-VALUE}")
+    double calibrationSeconds;
+
     @Mixin
     FleetOptions fleet;
 
@@ -39,7 +44,10 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
-        NodeSettings settings = fleet.settings(name, profile.name(), profile.relativeSpeed());
+        double capability = calibrationSeconds > 0 ? Calibration.measure(calibrationSeconds, 1)
+                : 100 * profile.relativeSpeed();
+        LOG.info("device {} measured itself: {} images/s (calibration, ResNet-8)", name, String.format("%.1f", capability));
+        NodeSettings settings = fleet.settings(name, profile.name(), capability);
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
         Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
         CountDownLatch stopped = new CountDownLatch(1);

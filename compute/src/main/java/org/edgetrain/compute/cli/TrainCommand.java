@@ -39,6 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--detach", description = "return right after submitting")
     boolean detach;
 
+    @Option(names = "--equal-quotas", description = "give every device the same round quota (capability-awareness off)")
+    boolean equalQuotas;
+
     @Option(names = "--stop", description = "stop the running job (committed rounds stay) and exit")
     boolean stop;
 
@@ -76,7 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     JobSpec job() {
         return new JobSpec("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec(), epochs,
-                training.batch(), roundSeconds, training.schedule(epochs), limitTrain, training.seed(), training.threadsOr(1));
+                training.batch(), roundSeconds, training.schedule(epochs), limitTrain, training.seed(), training.threadsOr(1),
+                !equalQuotas);
     }
 
     /**

@@ -20,7 +20,16 @@ public final class DatasetLoader {
      * @return records now held in train and test caches
      */
     public static long[] load(Ignite ignite, CifarDataset data, int backups, LongConsumer progress) {
-        GridSchema.ensure(ignite, backups);
+        return load(ignite, data, backups, true, progress);
+    }
+
+    /**
+     * @param weighted capability-weighted placement (true) or an equal split, for caches created now
+     * @param progress called with the number of records streamed so far (both splits)
+     * @return records now held in train and test caches
+     */
+    public static long[] load(Ignite ignite, CifarDataset data, int backups, boolean weighted, LongConsumer progress) {
+        GridSchema.ensure(ignite, backups, weighted);
         stream(ignite, GridNames.TRAIN, data.train(), 0, progress);
         stream(ignite, GridNames.TEST, data.test(), data.train().size(), progress);
         return new long[] {ignite.cache(GridNames.TRAIN).size(), ignite.cache(GridNames.TEST).size()};

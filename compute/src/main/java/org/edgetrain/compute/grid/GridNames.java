@@ -13,11 +13,11 @@ public final class GridNames {
     /** SQL schema of the metrics tables. */
     public static final String SCHEMA = "PUBLIC";
     /** Node attribute: device name. */
-    public static final String ATTR_DEVICE = "edgetrain.device";
+    public static final String ATTR_DEVICE = org.edgetrain.rebalancing.DeviceAttributes.DEVICE;
     /** Node attribute: device class (profile name). */
-    public static final String ATTR_CLASS = "edgetrain.class";
-    /** Node attribute: expected relative capability. */
-    public static final String ATTR_CAPABILITY = "edgetrain.capability";
+    public static final String ATTR_CLASS = org.edgetrain.rebalancing.DeviceAttributes.CLASS;
+    /** Node attribute: capability measured at join (calibration images/s). */
+    public static final String ATTR_CAPABILITY = org.edgetrain.rebalancing.DeviceAttributes.CAPABILITY;
     /** Partitions of the data caches: small enough for a handful of devices to own many each. */
     public static final int DATA_PARTITIONS = 64;
 

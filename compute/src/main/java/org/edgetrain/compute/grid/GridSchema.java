@@ -6,7 +6,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
-import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
+import org.edgetrain.rebalancing.CapabilityAffinityFunction;
 import org.apache.ignite.cache.query.SqlFieldsQuery;
 import org.apache.ignite.configuration.CacheConfiguration;
 
@@ -35,14 +35,17 @@ public final class GridSchema {
     private GridSchema() {
     }
 
-    /** @return the configuration of a data cache ({@code train} or {@code test}) */
-    public static CacheConfiguration<Integer, byte[]> dataCache(String name, int backups) {
+    /**
+     * @param weighted true to place partitions in proportion to device capability, false for an equal split
+     * @return the configuration of a data cache ({@code train} or {@code test})
+     */
+    public static CacheConfiguration<Integer, byte[]> dataCache(String name, int backups, boolean weighted) {
         return new CacheConfiguration<Integer, byte[]>(name)
                 .setCacheMode(CacheMode.PARTITIONED)
                 .setBackups(backups)
                 .setAtomicityMode(CacheAtomicityMode.ATOMIC)
                 .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
-                .setAffinity(new RendezvousAffinityFunction(false, GridNames.DATA_PARTITIONS));
+                .setAffinity(new CapabilityAffinityFunction(GridNames.DATA_PARTITIONS, weighted));
     }
 
     /** @return the configuration of a small transactional cache replicated on every device */
@@ -53,10 +56,19 @@ public final class GridSchema {
                 .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
     }
 
-    /** Creates every cache and table that does not exist yet. */
+    /** Creates every cache and table that does not exist yet, with capability-weighted placement. */
     public static void ensure(Ignite ignite, int backups) {
-        ignite.getOrCreateCache(dataCache(GridNames.TRAIN, backups));
-        ignite.getOrCreateCache(dataCache(GridNames.TEST, backups));
+        ensure(ignite, backups, true);
+    }
+
+    /**
+     * Creates every cache and table that does not exist yet.
+     *
+     * @param weighted placement of new data caches: capability-weighted or equal (existing caches keep theirs)
+     */
+    public static void ensure(Ignite ignite, int backups, boolean weighted) {
+        ignite.getOrCreateCache(dataCache(GridNames.TRAIN, backups, weighted));
+        ignite.getOrCreateCache(dataCache(GridNames.TEST, backups, weighted));
         ignite.getOrCreateCache(replicatedState(GridNames.MODEL));
         ignite.getOrCreateCache(replicatedState(GridNames.PROGRESS));
         IgniteCache<?, ?> sql = sqlCache(ignite);

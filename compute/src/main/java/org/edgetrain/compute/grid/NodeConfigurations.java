@@ -10,6 +10,7 @@ import org.apache.ignite.logger.log4j2.Log4J2Logger;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+import org.edgetrain.rebalancing.DeviceAttributes;
 
 /**
  * Builds the Ignite configuration of an edgetrain node from {@link NodeSettings}. Tuned for small devices: small
@@ -20,6 +21,19 @@ public final class NodeConfigurations {
     public static final long FAILURE_DETECTION_MILLIS = 5_000;
 
     private NodeConfigurations() {
+    }
+
+    /** @return the physical host name: property {@code edgetrain.host}, else the machine's name */
+    static String host() {
+        String host = System.getProperty("edgetrain.host");
+        if (host != null) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown";
+        }
     }
 
     /** @return a complete configuration for {@code settings} */
@@ -62,7 +76,8 @@ public final class NodeConfigurations {
                 .setUserAttributes(Map.of(
                         GridNames.ATTR_DEVICE, settings.name(),
                         GridNames.ATTR_CLASS, settings.deviceClass(),
-                        GridNames.ATTR_CAPABILITY, settings.capability()));
+                        GridNames.ATTR_CAPABILITY, settings.capability(),
+                        DeviceAttributes.HOST, host()));
         cfg.setClientConnectorConfiguration(new ClientConnectorConfiguration()
                 .setHost(settings.localAddress())
                 .setPort(settings.clientConnectorPort())

@@ -14,7 +14,9 @@ public enum DeviceFault {
     /** Return a state full of NaN. */
     NAN_STATE,
     /** Return a state of the wrong length. */
-    WRONG_SIZE;
+    WRONG_SIZE,
+    /** Train four times slower, as a device whose CPU was cut to a quarter. */
+    SLOW;
 
     private static final String KEY = "edgetrain.fault";
 
@@ -29,10 +31,21 @@ public enum DeviceFault {
         return fault instanceof DeviceFault f ? f : NONE;
     }
 
+    /** Pauses after a training step that took {@code busyNanos}, when this fault slows the device. */
+    void slowDown(long busyNanos) {
+        if (this == SLOW) {
+            try {
+                Thread.sleep(3 * busyNanos / 1_000_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** @return {@code state} as this fault corrupts it */
     float[] corrupt(float[] state) {
         return switch (this) {
-            case NONE -> state;
+            case NONE, SLOW -> state;
             case NAN_STATE -> {
                 float[] out = state.clone();
                 Arrays.fill(out, Float.NaN);

@@ -16,9 +16,11 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  * @param limitTrain use only training samples with index below this (0 for all)
  * @param seed shuffling and augmentation seed
  * @param threadsPerDevice native math threads per device
+ * @param adaptiveQuotas size each device's round quota by its measured throughput (false: equal quotas)
  */
 public record JobSpec(String id, NetworkSpec network, int epochs, int batch, double roundSeconds,
-                      LearningRateSchedule schedule, int limitTrain, long seed, int threadsPerDevice)
+                      LearningRateSchedule schedule, int limitTrain, long seed, int threadsPerDevice,
+                      boolean adaptiveQuotas)
         implements Serializable {
     /** Validates the settings so that a bad job is refused at submission, not mid-training. */
     public JobSpec {

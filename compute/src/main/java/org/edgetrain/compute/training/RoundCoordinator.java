@@ -20,6 +20,7 @@ import org.apache.ignite.transactions.TransactionIsolation;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.rebalancing.DeviceAttributes;
 import org.edgetrain.model.engine.Evaluation;
 import org.edgetrain.model.strategy.DeviceResult;
 import org.edgetrain.model.strategy.Failure;
@@ -151,14 +152,17 @@ public final class RoundCoordinator implements Service {
     private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
                                                       Map<Integer, PartitionProgress> progress, int sizeGuess) {
         Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
+        double strongest = devices.stream().mapToDouble(DeviceAttributes::capability).max().orElse(1);
+        double meanThroughput = throughput.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
         for (ClusterNode device : devices) {
             String name = String.valueOf(device.consistentId());
-            Object capability = device.attribute(GridNames.ATTR_CAPABILITY);
-            double declared = capability instanceof Number n ? n.doubleValue() : 1.0;
-            boolean calibrated = throughput.containsKey(name);
-            int quota = calibrated
-                    ? (int) Math.max(job.batch(), throughput.get(name) * job.roundSeconds())
-                    : (int) Math.max(job.batch(), job.batch() * 4 * declared);
+            boolean measured = throughput.containsKey(name);
+            double rate = job.adaptiveQuotas() ? throughput.getOrDefault(name, 0.0) : meanThroughput;
+            // Not measured yet: a short calibration round, scaled by the capability measured at join.
+            int quota = measured && rate > 0
+                    ? (int) Math.max(job.batch(), rate * job.roundSeconds())
+                    : (int) Math.max(job.batch(), job.batch() * 4 * (job.adaptiveQuotas()
+                    ? DeviceAttributes.capability(device) / strongest : 1));
             quota = (quota + job.batch() - 1) / job.batch() * job.batch();
             List<PartitionWork> slices = new ArrayList<>();
             for (int partition : ignite.affinity(GridNames.TRAIN).primaryPartitions(device)) {

@@ -18,6 +18,7 @@ import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.strategy.DeviceResult;
 import org.edgetrain.model.train.Shuffle;
+import org.edgetrain.rebalancing.DeviceThrottle;
 
 /**
  * One device's share of a round: starting from the committed global model, train the device's replica on slices of
@@ -79,6 +80,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         }
         return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {
             engine.setState(global.state());
+            DeviceFault fault = DeviceFault.of(ignite);
             long start = System.nanoTime();
             double lossSum = 0;
             int epoch = work.isEmpty() ? global.epoch() : work.get(0).epoch();
@@ -93,10 +95,14 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     indices[i] = i;
                     sampleIds[i] = ids.get(from + i);
                 }
+                long step = System.nanoTime();
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch), learningRate) * size;
+                long busy = System.nanoTime() - step;
+                DeviceThrottle.pauseAfter(busy);
+                fault.slowDown(busy);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            DeviceResult result = new DeviceResult(device, round, DeviceFault.of(ignite).corrupt(engine.state()),
+            DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()),
                     records.size(), lossSum);
             return Wire.pack(new DeviceRoundResult(result, advances, seconds, seconds > 0 ? records.size() / seconds : 0,
                     usedHeapMegabytes(), cpuLoad()));

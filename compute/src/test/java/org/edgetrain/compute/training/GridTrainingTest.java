@@ -56,7 +56,7 @@ class GridTrainingTest {
             }
 
             JobSpec job = new JobSpec("test-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 11, 1);
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 11, 1, true);
             JobSubmitter.submit(ignite, job);
             ModelState last = awaitFinished(ignite, 480_000);
 
@@ -124,7 +124,7 @@ class GridTrainingTest {
             String broken = String.valueOf(cluster.nodes().get(1).cluster().localNode().consistentId());
 
             JobSpec job = new JobSpec("nan-job", NetworkSpec.of("resnet8", 3), 1, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 12, 1);
+                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 12, 1, true);
             JobSubmitter.submit(ignite, job);
             long deadline = System.currentTimeMillis() + 120_000;
             while (org.edgetrain.compute.grid.GridSchema.sql(ignite,

@@ -46,7 +46,7 @@ class SeparateJvmFleetTest {
                 }
                 DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
                 JobSpec job = new JobSpec("jvm-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                        new LearningRateSchedule("constant", 0.05, 2, 0), 0, 13, 1);
+                        new LearningRateSchedule("constant", 0.05, 2, 0), 0, 13, 1, true);
                 JobSubmitter.submit(ignite, job);
 
                 // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.
