@@ -147,6 +147,44 @@ class GridTrainingTest {
         }
     }
 
+    @Test
+    void aDeviceThatSlowsDownGetsASmallerShareWithinAFewRounds() throws Exception {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 400, 20, 7));
+        List<List<?>> rows;
+        try (MiniCluster cluster = MiniCluster.start(3, 48800)) {
+            Ignite ignite = cluster.nodes().get(0);
+            DatasetLoader.load(ignite, data, 1, n -> { });
+            Ignite slowed = cluster.nodes().get(2);
+            String slowName = String.valueOf(slowed.cluster().localNode().consistentId());
+            java.util.concurrent.atomic.AtomicLong slowSince = new java.util.concurrent.atomic.AtomicLong(-1);
+            java.util.concurrent.CountDownLatch adapted = new java.util.concurrent.CountDownLatch(1);
+            RoundCoordinator.setCommitListener((state, committed) -> {
+                if (state.round() == 3) {
+                    DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
+                    slowSince.set(3);
+                }
+                if (slowSince.get() >= 0 && state.round() >= slowSince.get() + 4) {
+                    adapted.countDown();
+                }
+            });
+            JobSpec job = new JobSpec("slow-job", NetworkSpec.of("resnet8", 3), 50, 16, 1.0,
+                    new LearningRateSchedule("constant", 0.05, 50, 0), 0, 14, 1, true);
+            JobSubmitter.submit(ignite, job);
+            assertTrue(adapted.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
+            JobSubmitter.stop(ignite);
+            rows = org.edgetrain.compute.grid.GridSchema.sql(ignite, "SELECT ROUND_NO, SAMPLES FROM DEVICE_ROUNDS "
+                    + "WHERE DEVICE = ? AND STATUS = 'ACCEPTED' ORDER BY ROUND_NO", slowName);
+        } finally {
+            RoundCoordinator.setCommitListener(null);
+        }
+        Map<Long, Long> samplesByRound = new TreeMap<>();
+        rows.forEach(r -> samplesByRound.put(((Number) r.get(0)).longValue(), ((Number) r.get(1)).longValue()));
+        long before = samplesByRound.getOrDefault(3L, 0L);
+        long after = samplesByRound.getOrDefault(7L, 0L);
+        assertTrue(before > 0 && after > 0, "rounds of the slowed device: " + samplesByRound);
+        assertTrue(after < 0.6 * before, "quota did not shrink after the slowdown: " + samplesByRound);
+    }
+
     static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {
