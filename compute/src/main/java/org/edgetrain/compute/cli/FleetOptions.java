@@ -80,7 +80,7 @@ public final class FleetOptions {
     }
 
     /** @return data/cifar-10-binary.tar.gz when present, else the shared copy beside the checkout */
-    static Path defaultCifar() {
+    public static Path defaultCifar() {
         Path local = home().resolve("data/cifar-10-binary.tar.gz");
         return Files.exists(local) ? local : home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
     }

@@ -1,0 +1,79 @@
+package org.edgetrain.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.cli.FleetOptions;
+import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+
+/**
+ * One measured fleet: start device processes, load data, train until {@code rounds} rounds after the first have
+ * committed, stop everything. Throughput is committed samples over the summed round times (dispatch to the last
+ * result, aggregation and commit included), with the first round (calibration, JIT warm-up) left out.
+ *
+ * @param devices device classes
+ * @param model network
+ * @param batch images per step
+ * @param rounds measured rounds
+ * @param roundSeconds target round length
+ * @param capabilityAware capability-weighted placement and adaptive quotas (false: equal split, equal quotas)
+ * @param throttle how devices are limited
+ * @param cpuScale multiplies each class's CPU share
+ */
+record FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
+                LocalFleet.Throttle throttle, double cpuScale) {
+
+    /** What one run measured. */
+    record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond) {
+    }
+
+    Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException {
+        LocalFleet local = LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
+        try {
+            devices.forEach(local::add);
+            try (Ignite client = fleet.connect()) {
+                fleet.awaitDevices(client, devices.size(), 240, local);
+                DatasetLoader.load(client, data, 1, capabilityAware, n -> { });
+                JobSpec job = new JobSpec("bench-" + UUID.randomUUID().toString().substring(0, 8), NetworkSpec.of(model, 1),
+                        1000, batch, roundSeconds, new LearningRateSchedule("constant", 0.05, 1000, 0), 0, 1, 1,
+                        capabilityAware);
+                JobSubmitter.submit(client, job);
+                long deadline = System.currentTimeMillis() + (long) ((rounds + 3) * Math.max(30, roundSeconds * 4) * 1000);
+                while (true) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");
+                    }
+                    Thread.sleep(500); // polling the ROUNDS table with a deadline
+                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS FROM ROUNDS WHERE JOB = ? AND "
+                            + "COMMITTED AND ROUND_NO > 1 ORDER BY ROUND_NO LIMIT ?", job.id(), rounds);
+                    if (rows.size() < rounds) {
+                        continue;
+                    }
+                    JobSubmitter.stop(client);
+                    long samples = 0;
+                    double seconds = 0;
+                    List<Double> perRound = new ArrayList<>();
+                    for (List<?> row : rows) {
+                        long s = ((Number) row.get(0)).longValue();
+                        double t = ((Number) row.get(1)).doubleValue();
+                        samples += s;
+                        seconds += t;
+                        perRound.add(s / t);
+                    }
+                    return new Measurement(samples / seconds, perRound);
+                }
+            }
+        } finally {
+            local.down(30);
+        }
+    }
+}

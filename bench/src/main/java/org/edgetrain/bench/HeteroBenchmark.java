@@ -1,0 +1,153 @@
+package org.edgetrain.bench;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.edgetrain.compute.cli.DatasetCommand;
+import org.edgetrain.compute.cli.FleetOptions;
+import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgetrain bench hetero}: the efficiency table of the paper, on this machine. Each device class alone,
+ * then fleets of growing size and mix, each twice: capability-aware (weighted shards, adaptive quotas) and equal
+ * split (equal shards, equal quotas). Efficiency = measured / ideal, where ideal is the sum of the members'
+ * standalone figures. Every device is limited to its class's CPU share times {@code cpuScale}.
+ */
+@Command(name = "hetero", mixinStandardHelpOptions = true,
+        description = "Heterogeneous fleets: images/s, ideal, efficiency, speed-up over rpi4, equal-split comparison.")
+final class HeteroBenchmark implements Callable<Integer> {
+    @Option(names = "--preset", defaultValue = "smoke", description = "smoke (a few minutes) or paper (up to 11 devices); default: ${DEFAULT-VALUE}")
+    String preset;
+
+    @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")
+    Path cifar;
+
+    @Option(names = "--out", defaultValue = "runs/bench-hetero", description = "folder for JSON, CSV, PNG and device logs; default: ${DEFAULT-VALUE}")
+    Path out;
+
+    @Option(names = "--json", description = "also write the JSON here")
+    Path json;
+
+    @Option(names = "--throttle", defaultValue = "AUTO", description = "auto, cgroup or duty; default: ${DEFAULT-VALUE}")
+    String throttle;
+
+    @Mixin
+    FleetOptions fleet;
+
+    /** A preset: model, rounds, data and fleets. */
+    record Preset(String model, int rounds, double roundSeconds, int trainImages, double cpuScale, List<List<String>> fleets) {
+    }
+
+    static final Map<String, Preset> PRESETS = Map.of(
+            "smoke", new Preset("resnet8", 4, 6, 10_000, 1.0, List.of(
+                    List.of("pc", "rpi4"),
+                    List.of("pc", "jetson-nano", "rpi4"),
+                    List.of("pc", "rpi4", "rpi4", "rpi4"))),
+            "paper", new Preset("resnet20", 6, 10, 50_000, 0.6, List.of(
+                    List.of("pc", "jetson-nano", "rpi4"),
+                    List.of("pc", "jetson-nano", "rpi4", "rpi4", "rpi4"),
+                    List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"),
+                    List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"))));
+
+    /** One fleet's row of the table. */
+    record FleetResult(List<String> devices, double imagesPerSecond, double ideal, double efficiency,
+                       double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual) {
+    }
+
+    /** The JSON of {@code bench hetero}. */
+    record Result(String preset, String model, double cpuScale, String throttle, Map<String, Double> standalone,
+                  List<FleetResult> fleets) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Preset p = PRESETS.get(preset.toLowerCase(Locale.ROOT));
+        if (p == null) {
+            throw new org.edgetrain.compute.cli.EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke or paper");
+        }
+        LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
+        CifarDataset full = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
+        CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(1000), full.source());
+        Files.createDirectories(out);
+        Map<String, Double> standalone = new LinkedHashMap<>();
+        int run = 0;
+        for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
+            double rate = new FleetRun(List.of(profile), p.model(), 64, p.rounds(), p.roundSeconds(), true, mode,
+                    p.cpuScale()).run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+            standalone.put(profile, rate);
+            System.out.printf("standalone %-12s %7.1f images/s%n", profile, rate);
+        }
+        List<FleetResult> rows = new ArrayList<>();
+        for (List<String> devices : p.fleets()) {
+            double aware = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode, p.cpuScale())
+                    .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+            double equal = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), false, mode, p.cpuScale())
+                    .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+            double ideal = devices.stream().mapToDouble(standalone::get).sum();
+            FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,
+                    aware / equal);
+            rows.add(row);
+            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  x%.2f rpi4  equal split %7.1f%n",
+                    devices, aware, ideal, row.efficiency(), row.speedupOverRpi4(), equal);
+        }
+        Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone, rows);
+        Json.write(result, out.resolve("hetero.json"));
+        if (json != null) {
+            Json.write(result, json);
+        }
+        writeCsv(result, out.resolve("hetero.csv"));
+        writeChart(result, out.resolve("hetero.png"));
+        System.out.println("wrote hetero.json, hetero.csv and hetero.png under " + out);
+        return 0;
+    }
+
+    private static void writeCsv(Result result, Path file) throws IOException {
+        StringBuilder csv = new StringBuilder("devices,images_per_second,ideal,efficiency,speedup_over_rpi4,"
+                + "equal_split_images_per_second,aware_over_equal\n");
+        for (FleetResult r : result.fleets()) {
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f%n", String.join("+", r.devices()),
+                    r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(), r.equalSplitImagesPerSecond(),
+                    r.awareOverEqual()));
+        }
+        Files.writeString(file, csv);
+    }
+
+    private static void writeChart(Result result, Path file) throws IOException {
+        DefaultCategoryDataset dataset = new DefaultCategoryDataset();
+        for (FleetResult r : result.fleets()) {
+            String label = r.devices().size() + " dev: " + summarize(r.devices());
+            dataset.addValue(r.ideal(), "ideal (sum of standalone)", label);
+            dataset.addValue(r.imagesPerSecond(), "capability-aware", label);
+            dataset.addValue(r.equalSplitImagesPerSecond(), "equal split", label);
+        }
+        JFreeChart chart = ChartFactory.createBarChart("Training throughput of heterogeneous fleets (" + result.model() + ")",
+                "fleet", "images/s", dataset, PlotOrientation.VERTICAL, true, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 560);
+    }
+
+    private static String summarize(List<String> devices) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        devices.forEach(d -> counts.merge(d, 1, Integer::sum));
+        List<String> parts = new ArrayList<>();
+        counts.forEach((d, n) -> parts.add(n + " " + d));
+        return String.join(", ", parts);
+    }
+}
