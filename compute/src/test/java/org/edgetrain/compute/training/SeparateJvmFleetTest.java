@@ -28,11 +28,33 @@ class SeparateJvmFleetTest {
     Path dir;
 
     @Test
-    void twoDeviceProcessesTrainAnEpochAndSurviveACrash() throws Exception {
+    void threeDeviceProcessesTrainTwoEpochsAndSurviveACrash() throws Exception {
+        runWithCrash(48700, ignite -> "rpi4-2", false);
+    }
+
+    @Test
+    void aCrashOfTheCoordinatorsDeviceLosesNoCommittedRound() throws Exception {
+        runWithCrash(48750, SeparateJvmFleetTest::coordinatorDevice, true);
+    }
+
+    /** @return the device that hosts the coordinator singleton now */
+    static String coordinatorDevice(Ignite ignite) {
+        for (org.apache.ignite.services.ServiceDescriptor service : ignite.services().serviceDescriptors()) {
+            if (service.name().equals(RoundCoordinator.SERVICE_NAME)) {
+                java.util.UUID host = service.topologySnapshot().keySet().iterator().next();
+                return String.valueOf(ignite.cluster().node(host).consistentId());
+            }
+        }
+        throw new AssertionError("no coordinator deployed");
+    }
+
+    private void runWithCrash(int port, java.util.function.Function<Ignite, String> victim, boolean coordinatorMoves)
+            throws Exception {
         Path config = dir.resolve("fleet.properties");
-        Files.writeString(config, "discovery.addresses=127.0.0.1:48700..48709\nlocal.address=127.0.0.1\n"
-                + "discovery.port=48700\ncommunication.port=48300\nclient.port=48720\nbackups=1\n");
-        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config);
+        Files.writeString(config, "discovery.addresses=127.0.0.1:" + port + ".." + (port + 9) + "\nlocal.address=127.0.0.1\n"
+                + "discovery.port=" + port + "\ncommunication.port=" + (port - 400) + "\nclient.port=" + (port + 20)
+                + "\nbackups=1\n");
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
         try {
             fleet.add("pc");
             fleet.add("rpi4");
@@ -54,13 +76,26 @@ class SeparateJvmFleetTest {
                     assertTrue(System.currentTimeMillis() < deadline, "no round committed");
                     Thread.sleep(100); // polling the committed state with a deadline
                 }
-                fleet.kill("rpi4-2");
+                long committedBefore = JobSubmitter.current(ignite).version();
+                String killed = victim.apply(ignite);
+                fleet.kill(killed);
                 ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+                assertTrue(last.version() > committedBefore, "no round committed after the crash of " + killed);
 
                 assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
                 assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size());
                 List<List<?>> evals = GridSchema.sql(ignite, "SELECT COUNT(*) FROM EVALS WHERE JOB = 'jvm-job'");
                 assertEquals(2L, evals.get(0).get(0));
+                if (coordinatorMoves) {
+                    List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_STARTED'");
+                    assertEquals(2, starts.size(), "the coordinator must restart once, elsewhere: " + starts);
+                }
+                List<List<?>> rounds = GridSchema.sql(ignite, "SELECT MODEL_VERSION FROM ROUNDS WHERE COMMITTED ORDER BY ROUND_NO");
+                for (int i = 1; i < rounds.size(); i++) {
+                    assertEquals(((Number) rounds.get(i - 1).get(0)).longValue() + 1, ((Number) rounds.get(i).get(0)).longValue(),
+                            "committed model versions must follow each other: " + rounds);
+                }
             }
         } finally {
             fleet.down(20);
