@@ -30,6 +30,10 @@ public final class DatasetLoader {
      */
     public static long[] load(Ignite ignite, CifarDataset data, int backups, boolean weighted, LongConsumer progress) {
         GridSchema.ensure(ignite, backups, weighted);
+        // Partitions whose every copy died are marked lost; reloading is the operator's way to bring them back.
+        if (!ignite.cache(GridNames.TRAIN).lostPartitions().isEmpty() || !ignite.cache(GridNames.TEST).lostPartitions().isEmpty()) {
+            ignite.resetLostPartitions(java.util.List.of(GridNames.TRAIN, GridNames.TEST));
+        }
         stream(ignite, GridNames.TRAIN, data.train(), 0, progress);
         stream(ignite, GridNames.TEST, data.test(), data.train().size(), progress);
         return new long[] {ignite.cache(GridNames.TRAIN).size(), ignite.cache(GridNames.TEST).size()};

@@ -6,6 +6,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
+import org.apache.ignite.cache.PartitionLossPolicy;
 import org.edgetrain.rebalancing.CapabilityAffinityFunction;
 import org.apache.ignite.cache.query.SqlFieldsQuery;
 import org.apache.ignite.configuration.CacheConfiguration;
@@ -45,7 +46,9 @@ public final class GridSchema {
                 .setBackups(backups)
                 .setAtomicityMode(CacheAtomicityMode.ATOMIC)
                 .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
-                .setAffinity(new CapabilityAffinityFunction(GridNames.DATA_PARTITIONS, weighted));
+                .setAffinity(new CapabilityAffinityFunction(GridNames.DATA_PARTITIONS, weighted))
+                // Losing every copy of a partition must stop training, not silently shrink the data set.
+                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE);
     }
 
     /** @return the configuration of a small transactional cache replicated on every device */

@@ -16,6 +16,7 @@ final class DeviceReplica {
 
     private NetworkSpec spec;
     private TrainingEngine engine;
+    private int rollbacks;
 
     private DeviceReplica() {
     }
@@ -25,8 +26,20 @@ final class DeviceReplica {
         T run(TrainingEngine engine);
     }
 
-    /** Runs {@code work} on this node's replica of {@code spec}, one job at a time. */
+    /** Runs {@code work} on this node's replica of {@code spec}, one job at a time, keeping its optimizer state. */
     static <T> T withEngine(Ignite ignite, NetworkSpec spec, int threads, EngineWork<T> work) {
+        return withEngine(ignite, spec, threads, -1, false, work);
+    }
+
+    /**
+     * Runs {@code work} on this node's replica of {@code spec}, one job at a time.
+     *
+     * @param rollbacks the job's rollback count: when it differs from the last one seen, momentum built on a
+     *     discarded model is cleared (-1: keep)
+     * @param resetOptimizer clear the optimizer state anyway (this device's last result was rejected)
+     */
+    static <T> T withEngine(Ignite ignite, NetworkSpec spec, int threads, int rollbacks, boolean resetOptimizer,
+                            EngineWork<T> work) {
         ConcurrentMap<String, Object> local = ignite.cluster().nodeLocalMap();
         DeviceReplica replica = (DeviceReplica) local.computeIfAbsent(KEY, k -> new DeviceReplica());
         synchronized (replica) {
@@ -36,6 +49,12 @@ final class DeviceReplica {
                 }
                 replica.engine = new Dl4jEngine(spec, false);
                 replica.spec = spec;
+            }
+            if (resetOptimizer || (rollbacks >= 0 && rollbacks != replica.rollbacks)) {
+                replica.engine.setOptimizerState(new float[replica.engine.optimizerState().length]);
+            }
+            if (rollbacks >= 0) {
+                replica.rollbacks = rollbacks;
             }
             NativeThreads.use(threads);
             return work.run(replica.engine);

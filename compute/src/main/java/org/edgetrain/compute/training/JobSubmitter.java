@@ -36,7 +36,7 @@ public final class JobSubmitter {
         }
         ignite.cache(GridNames.PROGRESS).clear();
         model.put(ModelState.JOB_KEY, Wire.pack(job));
-        model.put(ModelState.KEY, Wire.pack(new ModelState(job.id(), 0, 0, 1, 0, initial, false, Double.NaN)));
+        model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial)));
         ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
         ignite.services().deployClusterSingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator());
     }
@@ -47,8 +47,7 @@ public final class JobSubmitter {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         ModelState current = model == null ? null : Wire.unpack(model.get(ModelState.KEY));
         if (current != null && !current.finished()) {
-            model.put(ModelState.KEY, Wire.pack(new ModelState(current.jobId(), current.version(), current.round(),
-                    current.epoch(), current.samplesCommitted(), current.state(), true, current.lastAccuracy())));
+            model.put(ModelState.KEY, Wire.pack(current.stopped()));
         }
     }
 

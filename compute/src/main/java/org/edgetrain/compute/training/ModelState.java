@@ -4,7 +4,7 @@ import java.io.Serializable;
 
 /**
  * The committed global model and where the job stands. Lasting state: it lives in the REPLICATED, transactional
- * model cache and changes only in the coordinator's commit transaction, together with partition progress.
+ * model cache and changes only through the coordinator's commits. Immutable; the methods return successors.
  *
  * @param jobId the job this model belongs to
  * @param version model version, +1 per committed round
@@ -12,13 +12,65 @@ import java.io.Serializable;
  * @param epoch current epoch, from 1; {@code epochs + 1} when the job is done
  * @param samplesCommitted training samples committed over the whole job
  * @param state the network's full flat state
- * @param finished true when the job has trained all its epochs
+ * @param finished true when the job has ended (all epochs trained, or stopped)
  * @param lastAccuracy test accuracy after the last completed epoch (NaN before)
+ * @param learningRateScale multiplies the schedule; halved at every rollback after a divergence
+ * @param lossEwma smoothed training loss of committed rounds (NaN before the first)
+ * @param goodVersion the newest version known good: a round that started from it trained with a normal loss
+ * @param goodState the state of {@code goodVersion}, where a divergence rolls back to
+ * @param rollbacks rollbacks so far; devices reset their optimizer state when it changes
  */
 public record ModelState(String jobId, long version, long round, int epoch, long samplesCommitted, float[] state,
-                         boolean finished, double lastAccuracy) implements Serializable {
+                         boolean finished, double lastAccuracy, double learningRateScale, double lossEwma,
+                         long goodVersion, float[] goodState, int rollbacks) implements Serializable {
+    /** The learning rate is not halved below this fraction of the schedule. */
+    public static final double MIN_LEARNING_RATE_SCALE = 1.0 / 1024;
+
     /** Key of the global model in the model cache. */
     public static final String KEY = "global";
     /** Key of the job spec in the model cache. */
     public static final String JOB_KEY = "job";
+
+    /** @return the state of a job that has not trained yet */
+    public static ModelState initial(String jobId, float[] state) {
+        return new ModelState(jobId, 0, 0, 1, 0, state, false, Double.NaN, 1.0, Double.NaN, 0, state, 0);
+    }
+
+    /**
+     * @return the successor after round {@code round} committed {@code newState}; the version the round started from
+     *     becomes the known-good one, since training from it gave a normal loss
+     */
+    public ModelState committed(long round, float[] newState, long samples, double loss) {
+        double ewma = Double.isNaN(lossEwma) ? loss : 0.7 * lossEwma + 0.3 * loss;
+        return new ModelState(jobId, version + 1, round, epoch, samplesCommitted + samples, newState, false, lastAccuracy,
+                learningRateScale, ewma, version, state, rollbacks);
+    }
+
+    /** @return the successor after round {@code round} did not commit (the model stays) */
+    public ModelState notCommitted(long round) {
+        return new ModelState(jobId, version, round, epoch, samplesCommitted, state, finished, lastAccuracy,
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+    }
+
+    /**
+     * @return the successor after round {@code round} diverged: a new version holding the known-good state, and half
+     *     the learning rate (not below {@link #MIN_LEARNING_RATE_SCALE})
+     */
+    public ModelState rolledBack(long round) {
+        return new ModelState(jobId, version + 1, round, epoch, samplesCommitted, goodState, finished, lastAccuracy,
+                Math.max(MIN_LEARNING_RATE_SCALE, learningRateScale / 2), lossEwma, version + 1, goodState,
+                rollbacks + 1);
+    }
+
+    /** @return the successor after an epoch's evaluation */
+    public ModelState nextEpoch(double accuracy, boolean done) {
+        return new ModelState(jobId, version, round, epoch + 1, samplesCommitted, state, done, accuracy,
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+    }
+
+    /** @return the same state, marked as ended by an operator */
+    public ModelState stopped() {
+        return new ModelState(jobId, version, round, epoch, samplesCommitted, state, true, lastAccuracy,
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+    }
 }

@@ -53,6 +53,8 @@ public final class RoundCoordinator implements Service {
     private transient volatile boolean cancelled;
     private transient Map<String, Double> throughput;
     private transient Strategy strategy;
+    private transient java.util.Set<Integer> reportedLost;
+    private transient java.util.Set<String> rejectedLastRound;
 
     /** Registers the commit injection point (process-wide; for tests and fault injection). */
     public static void setCommitListener(CommitListener listener) {
@@ -67,6 +69,8 @@ public final class RoundCoordinator implements Service {
     @Override
     public void execute() {
         throughput = new HashMap<>();
+        reportedLost = java.util.Set.of();
+        rejectedLastRound = new java.util.HashSet<>();
         strategy = new FedAvg(UpdateValidator.DEFAULT, 0.5);
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         JobSpec job = Wire.unpack(model.get(ModelState.JOB_KEY));
@@ -75,6 +79,21 @@ public final class RoundCoordinator implements Service {
             ModelState state = Wire.unpack(model.get(ModelState.KEY));
             if (state == null || job == null || state.finished()) {
                 return;
+            }
+            java.util.Set<Integer> lost = lostPartitions();
+            if (!lost.isEmpty()) {
+                if (!lost.equals(reportedLost)) {
+                    LOG.warn("training paused: partitions {} lost every copy", lost);
+                    event("PARTITIONS_LOST", null, "training paused: partitions " + lost + " lost every copy; reload the "
+                            + "data set (edgetrain dataset load --cifar PATH) to bring them back");
+                    reportedLost = lost;
+                }
+                pause(1000); // waiting for an operator; re-checked every second
+                continue;
+            }
+            if (!reportedLost.isEmpty()) {
+                event("PARTITIONS_RESTORED", null, "training resumes: partitions " + reportedLost + " are back");
+                reportedLost = java.util.Set.of();
             }
             try {
                 runRound(job, state);
@@ -101,11 +120,13 @@ public final class RoundCoordinator implements Service {
         int sizeGuess = (int) ((epochSamples + GridNames.DATA_PARTITIONS - 1) / GridNames.DATA_PARTITIONS);
         Map<ClusterNode, List<PartitionWork>> plan = plan(job, devices, progress, sizeGuess);
         double epochProgress = state.epoch() - 1 + Math.min(1.0, (double) committedInEpoch(progress) / epochSamples);
-        double learningRate = job.schedule().at(epochProgress);
+        double learningRate = job.schedule().at(epochProgress) * state.learningRateScale();
         long start = System.nanoTime();
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
-            TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue());
+            String name = String.valueOf(entry.getKey().consistentId());
+            TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue(),
+                    rejectedLastRound.contains(name));
             futures.put(entry.getKey(), ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
@@ -133,19 +154,51 @@ public final class RoundCoordinator implements Service {
             }
             throughput.merge(result.result().device(), result.imagesPerSecond(), (old, now) -> 0.5 * old + 0.5 * now);
         }
+        rejectedLastRound.clear();
         for (Failure failure : outcome.rejected()) {
             throughput.computeIfPresent(failure.device(), (device, old) -> old / 2);
+            rejectedLastRound.add(failure.device());
         }
-        ModelState next = outcome.commits()
-                ? new ModelState(job.id(), state.version() + 1, round, state.epoch(),
-                state.samplesCommitted() + outcome.acceptedSamples(), outcome.state(), false, state.lastAccuracy())
-                : new ModelState(job.id(), state.version(), round, state.epoch(), state.samplesCommitted(), state.state(),
-                false, state.lastAccuracy());
-        commit(next, outcome.commits() ? advances : List.of());
-        recordRound(job, next, outcome, arrived, seconds, learningRate);
-        if (outcome.commits()) {
+        long samples = outcome.acceptedSamples();
+        double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum() / Math.max(1, samples);
+        String divergence = divergence(state, outcome, loss);
+        ModelState next;
+        if (divergence != null) {
+            next = state.rolledBack(round);
+            event("ROLLBACK", null, String.format("round %d: %s; model rolled back to the state of v%d (now v%d), "
+                    + "learning rate x%.3g", round, divergence, state.goodVersion(), next.version(), next.learningRateScale()));
+        } else {
+            next = outcome.commits() ? state.committed(round, outcome.state(), samples, loss) : state.notCommitted(round);
+        }
+        boolean commits = outcome.commits() && divergence == null;
+        commit(next, commits ? advances : List.of());
+        recordRound(job, next, outcome, commits, arrived, seconds, learningRate);
+        if (commits) {
             commitListener.committed(next, advances);
         }
+    }
+
+    /**
+     * @return why the round diverged (its result must not become the model), or null when it did not: every result
+     *     non-finite, a non-finite loss, or a loss far above the recent ones
+     */
+    private static String divergence(ModelState state, RoundOutcome outcome, double loss) {
+        long blownUp = outcome.rejected().stream()
+                .filter(f -> f.reason().startsWith("non-finite") || f.reason().startsWith("absurd update")).count();
+        if (outcome.accepted().isEmpty() && blownUp > 0 && blownUp * 2 >= outcome.rejected().size()) {
+            return "every result was NaN, infinite or absurdly far from the model";
+        }
+        if (outcome.commits() && !Double.isFinite(loss)) {
+            return "training loss is not finite";
+        }
+        // A fresh 10-class network starts near ln(10) = 2.3; three times that is no longer learning.
+        if (outcome.commits() && Double.isNaN(state.lossEwma()) && loss > 3 * Math.log(10)) {
+            return String.format("training loss %.3g on the first round", loss);
+        }
+        if (outcome.commits() && !Double.isNaN(state.lossEwma()) && loss > Math.max(4 * state.lossEwma(), 3.0)) {
+            return String.format("training loss exploded to %.3g (recent %.3g)", loss, state.lossEwma());
+        }
+        return null;
     }
 
     /** Gives each device slices of the partitions it owns as primary, sized by its measured throughput. */
@@ -210,6 +263,13 @@ public final class RoundCoordinator implements Service {
         return (long) Math.max(30_000, job.roundSeconds() * 4_000);
     }
 
+    /** @return partitions of the train or test cache that lost every copy */
+    private java.util.Set<Integer> lostPartitions() {
+        java.util.Set<Integer> lost = new java.util.TreeSet<>(ignite.cache(GridNames.TRAIN).lostPartitions());
+        lost.addAll(ignite.cache(GridNames.TEST).lostPartitions());
+        return lost;
+    }
+
     /** Commits the model and partition progress atomically. */
     private void commit(ModelState next, List<PartitionAdvance> advances) {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
@@ -236,8 +296,7 @@ public final class RoundCoordinator implements Service {
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", state.epoch(), job.id(), state.round(), state.version(),
                 evaluation.accuracy(), evaluation.meanLoss(), evaluation.count(), now());
         boolean finished = state.epoch() >= job.epochs();
-        ModelState next = new ModelState(job.id(), state.version(), state.round(), state.epoch() + 1,
-                state.samplesCommitted(), state.state(), finished, evaluation.accuracy());
+        ModelState next = state.nextEpoch(evaluation.accuracy(), finished);
         ignite.<String, byte[]>cache(GridNames.MODEL).put(ModelState.KEY, Wire.pack(next));
         event(finished ? "JOB_FINISHED" : "EPOCH_FINISHED", null, String.format("epoch %d: test accuracy %.4f",
                 state.epoch(), evaluation.accuracy()));
@@ -272,18 +331,19 @@ public final class RoundCoordinator implements Service {
         return total;
     }
 
-    private void recordRound(JobSpec job, ModelState next, RoundOutcome outcome, List<DeviceRoundResult> arrived,
-                             double seconds, double learningRate) {
-        long samples = outcome.acceptedSamples();
-        double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum() / Math.max(1, samples);
+    private void recordRound(JobSpec job, ModelState next, RoundOutcome outcome, boolean committed,
+                             List<DeviceRoundResult> arrived, double seconds, double learningRate) {
+        long samples = committed ? outcome.acceptedSamples() : 0;
+        double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum()
+                / Math.max(1, outcome.acceptedSamples());
         GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
                         + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                next.round(), job.id(), next.epoch(), next.version(), outcome.commits(), outcome.accepted().size(),
+                next.round(), job.id(), next.epoch(), next.version(), committed, outcome.accepted().size(),
                 outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, now());
         for (DeviceRoundResult result : arrived) {
             DeviceResult r = result.result();
             boolean accepted = outcome.accepted().contains(r);
-            String status = accepted ? "ACCEPTED" : outcome.rejected().stream().filter(f -> f.device().equals(r.device()))
+            String status = accepted ? (committed ? "ACCEPTED" : "ROUND_NOT_COMMITTED") : outcome.rejected().stream().filter(f -> f.device().equals(r.device()))
                     .map(Failure::reason).findFirst().orElse("REJECTED");
             GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
                             + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, CPU_LOAD) VALUES (?,?,?,?,?,?,?,?,?,?,?)",

@@ -34,13 +34,16 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private final long modelVersion;
     private final double learningRate;
     private final byte[] workBytes;
+    private final boolean resetOptimizer;
     private transient JobSpec job;
     private transient List<PartitionWork> work;
 
     @IgniteInstanceResource
     private transient Ignite ignite;
 
-    TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work) {
+    TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work,
+                boolean resetOptimizer) {
+        this.resetOptimizer = resetOptimizer;
         this.jobBytes = Wire.pack(job);
         this.round = round;
         this.modelVersion = modelVersion;
@@ -78,7 +81,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             advances.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     samples.size(), device));
         }
-        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {
+        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), global.rollbacks(), resetOptimizer,
+                engine -> {
             engine.setState(global.state());
             DeviceFault fault = DeviceFault.of(ignite);
             long start = System.nanoTime();

@@ -37,6 +37,65 @@ class SeparateJvmFleetTest {
         runWithCrash(48750, SeparateJvmFleetTest::coordinatorDevice, true);
     }
 
+    @Test
+    void losingEveryCopyOfSomePartitionsPausesTrainingUntilTheDataIsReloaded() throws Exception {
+        Path config = config(48800);
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
+        try {
+            for (String device : List.of("pc", "pc", "rpi4", "rpi4")) {
+                fleet.add(device);
+            }
+            NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 4, fleet);
+                org.edgetrain.model.cifar.CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
+                DatasetLoader.load(ignite, data, 1, n -> { });
+                JobSpec job = new JobSpec("lose", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
+                        new LearningRateSchedule("constant", 0.05, 2, 0), 0, 16, 1, true);
+                JobSubmitter.submit(ignite, job);
+                SelfHealingTest.awaitVersion(ignite, 1);
+
+                // Two devices crash at once: with one backup, partitions held only by them are gone.
+                fleet.kill("rpi4-1");
+                fleet.kill("rpi4-2");
+                SelfHealingTest.awaitEvent(ignite, "PARTITIONS_LOST");
+                long pausedAt = JobSubmitter.current(ignite).version();
+                List<List<?>> lost = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'PARTITIONS_LOST'");
+                assertTrue(String.valueOf(lost.get(0).get(0)).contains("training paused: partitions ["), lost.toString());
+
+                // The operator reloads the data set (idempotent); training resumes on the devices left.
+                DatasetLoader.load(ignite, data, 1, n -> { });
+                ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+                assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
+                assertTrue(last.version() > pausedAt);
+                SelfHealingTest.awaitEvent(ignite, "PARTITIONS_RESTORED");
+            }
+        } finally {
+            fleet.down(20);
+        }
+    }
+
+    private static Path configFile(Path dir, int port) throws java.io.IOException {
+        Path config = dir.resolve("fleet-" + port + ".properties");
+        Files.writeString(config, "discovery.addresses=127.0.0.1:" + port + ".." + (port + 9) + "\nlocal.address=127.0.0.1\n"
+                + "discovery.port=" + port + "\ncommunication.port=" + (port - 400) + "\nclient.port=" + (port + 20)
+                + "\nbackups=1\n");
+        return config;
+    }
+
+    private Path config(int port) throws java.io.IOException {
+        return configFile(dir, port);
+    }
+
+    private static void awaitServers(Ignite ignite, int count, LocalFleet fleet) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (ignite.cluster().forServers().nodes().size() < count) {
+            assertTrue(System.currentTimeMillis() < deadline, "devices did not join: " + fleet.devices());
+            Thread.sleep(250); // polling the topology with a deadline
+        }
+    }
+
     /** @return the device that hosts the coordinator singleton now */
     static String coordinatorDevice(Ignite ignite) {
         for (org.apache.ignite.services.ServiceDescriptor service : ignite.services().serviceDescriptors()) {
@@ -50,10 +109,7 @@ class SeparateJvmFleetTest {
 
     private void runWithCrash(int port, java.util.function.Function<Ignite, String> victim, boolean coordinatorMoves)
             throws Exception {
-        Path config = dir.resolve("fleet.properties");
-        Files.writeString(config, "discovery.addresses=127.0.0.1:" + port + ".." + (port + 9) + "\nlocal.address=127.0.0.1\n"
-                + "discovery.port=" + port + "\ncommunication.port=" + (port - 400) + "\nclient.port=" + (port + 20)
-                + "\nbackups=1\n");
+        Path config = config(port);
         LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
         try {
             fleet.add("pc");
@@ -61,11 +117,8 @@ class SeparateJvmFleetTest {
             fleet.add("rpi4");
             NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
             try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 3, fleet);
                 long deadline = System.currentTimeMillis() + 180_000;
-                while (ignite.cluster().forServers().nodes().size() < 3) {
-                    assertTrue(System.currentTimeMillis() < deadline, "devices did not join: " + fleet.devices());
-                    Thread.sleep(250); // polling the topology with a deadline
-                }
                 DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
                 JobSpec job = new JobSpec("jvm-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
                         new LearningRateSchedule("constant", 0.05, 2, 0), 0, 13, 1, true);
