@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 /** {@code edgetrain cluster}: device processes on this machine, for demos, tests and benchmarks. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Launch and manage local device processes.",
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Kill.class,
-                ClusterCommand.Add.class, ClusterCommand.ListDevices.class})
+                ClusterCommand.Add.class, ClusterCommand.Stop.class, ClusterCommand.ListDevices.class})
 public final class ClusterCommand {
     /** Options shared by the subcommands. */
     static final class Where {
@@ -107,6 +107,22 @@ public final class ClusterCommand {
         public Integer call() {
             where.open().kill(name);
             System.out.println("killed " + name);
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Let one device leave gracefully (SIGTERM).")
+    static final class Stop implements Callable<Integer> {
+        @Mixin
+        Where where;
+
+        @Parameters(paramLabel = "NAME", description = "device name, e.g. rpi4-1")
+        String name;
+
+        @Override
+        public Integer call() {
+            where.open().stop(name, 120);
+            System.out.println(name + " left the fleet");
             return 0;
         }
     }

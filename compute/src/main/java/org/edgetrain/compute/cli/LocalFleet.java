@@ -165,6 +165,26 @@ public final class LocalFleet {
         save();
     }
 
+    /**
+     * Graceful leave of one device (SIGTERM): it finishes its running job and waits until its partitions have
+     * another copy, then exits. SIGKILL only if it is still running after {@code seconds}.
+     */
+    public void stop(String name, long seconds) {
+        Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
+                + " in " + dir + " (edgetrain cluster list shows them)"));
+        ProcessHandle.of(device.pid()).ifPresent(handle -> {
+            handle.destroy();
+            try {
+                handle.onExit().get(seconds, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                handle.destroyForcibly();
+            }
+        });
+        release(device);
+        devices.remove(device);
+        save();
+    }
+
     /** Graceful leave of every device (SIGTERM), then SIGKILL for any still running after {@code seconds}. */
     public void down(long seconds) {
         List<ProcessHandle> handles = devices.stream().map(d -> ProcessHandle.of(d.pid())).flatMap(Optional::stream).toList();

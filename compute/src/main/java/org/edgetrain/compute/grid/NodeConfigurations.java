@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
+import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.logger.log4j2.Log4J2Logger;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
@@ -73,6 +74,8 @@ public final class NodeConfigurations {
                 .setStripedPoolSize(2)
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
+                // A device that leaves on purpose waits until every partition it holds has another copy.
+                .setShutdownPolicy(ShutdownPolicy.GRACEFUL)
                 .setUserAttributes(Map.of(
                         GridNames.ATTR_DEVICE, settings.name(),
                         GridNames.ATTR_CLASS, settings.deviceClass(),

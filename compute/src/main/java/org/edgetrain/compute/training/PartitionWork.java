@@ -9,6 +9,7 @@ import java.io.Serializable;
  * @param epoch epoch of the permutation
  * @param from first position
  * @param quota most samples to take
+ * @param expectedSize samples the partition had when its progress was last committed, or -1 if never counted
  */
-public record PartitionWork(int partition, int epoch, int from, int quota) implements Serializable {
+public record PartitionWork(int partition, int epoch, int from, int quota, int expectedSize) implements Serializable {
 }

@@ -228,7 +228,7 @@ public final class RoundCoordinator implements Service {
                 if (take <= 0) {
                     continue;
                 }
-                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take));
+                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size()));
                 quota -= take;
             }
             if (!slices.isEmpty()) {

@@ -70,6 +70,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 continue; // moved away: its progress stays, the new owner trains it
             }
             TreeMap<Integer, byte[]> samples = localSamples(train, slice.partition());
+            // Trained only if still owned after the scan and as large as committed progress says: a partition
+            // caught mid-move or half-reloaded is left for a later round, so no sample is skipped or repeated.
+            boolean stillOwned = self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()));
+            if (!stillOwned || (slice.expectedSize() >= 0 && slice.expectedSize() != samples.size())) {
+                continue;
+            }
             int[] order = Shuffle.permutation(samples.size(), job.seed(), slice.epoch(), slice.partition());
             Integer[] keys = samples.keySet().toArray(new Integer[0]);
             int to = Math.min(samples.size(), slice.from() + slice.quota());

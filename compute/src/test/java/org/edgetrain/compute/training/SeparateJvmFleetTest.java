@@ -76,6 +76,47 @@ class SeparateJvmFleetTest {
         }
     }
 
+    @Test
+    void aDeviceJoinsAndAnotherLeavesGracefullyWhileTrainingRuns() throws Exception {
+        Path config = config(48850);
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
+        try {
+            fleet.add("pc");
+            fleet.add("pc");
+            NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 2, fleet);
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
+                // ResNet-20 and four epochs: long enough for a device to join and another to leave meanwhile.
+                JobSpec job = new JobSpec("churn", NetworkSpec.of("resnet20", 3), 4, 16, 1.0,
+                        new LearningRateSchedule("constant", 0.05, 4, 0), 0, 17, 1, true);
+                JobSubmitter.submit(ignite, job);
+                SelfHealingTest.awaitVersion(ignite, 1);
+
+                fleet.add("rpi4"); // joins mid-training
+                awaitAcceptedRound(ignite, "rpi4-1");
+                fleet.stop("pc-2", 120); // leaves gracefully: finishes its job, hands its partitions over
+
+                ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+                assertEquals(2000, last.samplesCommitted(), "four epochs of 500 samples, none skipped or repeated");
+                assertEquals(500, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on leave");
+                assertTrue(ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).lostPartitions().isEmpty());
+            }
+        } finally {
+            fleet.down(20);
+        }
+    }
+
+    private static void awaitAcceptedRound(Ignite ignite, String device) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (((Number) GridSchema.sql(ignite, "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = ? AND STATUS = 'ACCEPTED'",
+                device).get(0).get(0)).longValue() == 0) {
+            assertTrue(System.currentTimeMillis() < deadline, device + " never trained in a round");
+            Thread.sleep(200); // polling the metrics with a deadline
+        }
+    }
+
     private static Path configFile(Path dir, int port) throws java.io.IOException {
         Path config = dir.resolve("fleet-" + port + ".properties");
         Files.writeString(config, "discovery.addresses=127.0.0.1:" + port + ".." + (port + 9) + "\nlocal.address=127.0.0.1\n"
