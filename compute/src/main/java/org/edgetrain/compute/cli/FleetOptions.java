@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 
 /** How a command reaches the fleet: a node configuration file and optional overrides. */
 public final class FleetOptions {
-    @Option(names = "--config", description = "node configuration (properties); default: ignite-config/loopback.properties")
+    @Option(names = "--config", defaultValue = "${env:EDGETRAIN_CONFIG}",
+            description = "node configuration (properties; env EDGETRAIN_CONFIG); default: ignite-config/loopback.properties")
     Path config;
 
-    @Option(names = "--discovery", description = "override the discovery address list, e.g. 127.0.0.1:47500..47519")
+    @Option(names = "--discovery", defaultValue = "${env:EDGETRAIN_DISCOVERY}",
+            description = "override the discovery address list, e.g. 127.0.0.1:47500..47519 (env EDGETRAIN_DISCOVERY)")
     String discovery;
 
     /** @return settings for a node named {@code name} */
@@ -25,7 +27,7 @@ public final class FleetOptions {
         }
         try {
             NodeSettings settings = NodeSettings.fromFile(file, name, deviceClass, capability);
-            return discovery == null ? settings : settings.withDiscovery(discovery);
+            return discovery == null || discovery.isBlank() ? settings : settings.withDiscovery(discovery);
         } catch (IllegalArgumentException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }

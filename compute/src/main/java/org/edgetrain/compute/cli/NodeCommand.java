@@ -23,10 +23,12 @@ import picocli.CommandLine.Option;
 public final class NodeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
 
-    @Option(names = "--name", required = true, description = "device name, unique in the fleet")
+    @Option(names = "--name", defaultValue = "${env:EDGETRAIN_DEVICE_NAME}",
+            description = "device name, unique in the fleet (env EDGETRAIN_DEVICE_NAME)")
     String name;
 
-    @Option(names = "--device", defaultValue = "pc", description = "device class: pc, jetson-nano or rpi4; default: ${DEFAULT-VALUE}")
+    @Option(names = "--device", defaultValue = "${env:EDGETRAIN_DEVICE_CLASS:-pc}",
+            description = "device class: pc, jetson-nano or rpi4 (env EDGETRAIN_DEVICE_CLASS); default: ${DEFAULT-VALUE}")
     String device;
 
     @Option(names = "--calibration-seconds", defaultValue = "3", description = "self-measurement before joining "
@@ -38,6 +40,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (name == null || name.isBlank()) {
+            throw new EdgetrainCommand.UserError("a device needs a name: pass --name NAME or set EDGETRAIN_DEVICE_NAME");
+        }
         DeviceProfile profile;
         try {
             profile = DeviceProfile.of(device);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The image's build steps, as a script that runs the same inside `docker build` and on any Linux machine with a
+# JDK 17 and Maven: builds edgetrain for this machine's architecture and lays out a self-contained install:
+#   OUT/lib/*.jar               every runtime jar (ND4J's native build for amd64 or arm64 is picked by Maven:
+#                               the arm64 profile activates on aarch64)
+#   OUT/edgetrain-jvm.flags     the JVM flags from the parent POM
+#   OUT/ignite-config/          node and logging configurations
+#   OUT/bin/edgetrain           launcher
+# Usage: docker/build-steps.sh OUT
+set -euo pipefail
+out="${1:?usage: docker/build-steps.sh OUT}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+mvn -q -B -Dstyle.color=never -DskipTests package
+rm -rf "$out" && mkdir -p "$out/lib" "$out/bin"
+mvn -q -B -Dstyle.color=never -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
+cp bench/target/edgetrain-bench-*.jar "$out/lib/"
+cp compute/target/classes/edgetrain-jvm.flags "$out/"
+cp -r ignite-config "$out/"
+cat > "$out/bin/edgetrain" <<'LAUNCHER'
+#!/usr/bin/env bash
+# Installed launcher: runs edgetrain from OUT/lib with the flags the build produced.
+set -euo pipefail
+home="$(cd "$(dirname "$0")/.." && pwd)"
+read -r -a flags < "$home/edgetrain-jvm.flags"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true \
+  -DIGNITE_QUIET=true -DIGNITE_UPDATE_NOTIFIER=false -Dedgetrain.home="$home" \
+  -Dedgetrain.device="${EDGETRAIN_DEVICE_NAME:-node}" -Dedgetrain.log.dir="${EDGETRAIN_LOG_DIR:-$home/logs}" \
+  -Dlog4j2.configurationFile="${EDGETRAIN_LOG_CONFIG:-$home/ignite-config/log4j2-node.xml}" ${EDGETRAIN_JAVA_OPTS:-} \
+  -cp "$home/lib/*" org.edgetrain.bench.Main "$@"
+LAUNCHER
+chmod +x "$out/bin/edgetrain"
+echo "installed edgetrain for $(uname -m) in $out"
