@@ -11,6 +11,7 @@ import org.apache.ignite.logger.log4j2.Log4J2Logger;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+import org.apache.ignite.ssl.SslContextFactory;
 import org.edgetrain.rebalancing.DeviceAttributes;
 
 /**
@@ -86,6 +87,18 @@ public final class NodeConfigurations {
                 .setPort(settings.clientConnectorPort())
                 .setPortRange(50)
                 .setThreadPoolSize(2));
+        if (settings.tls() != null) {
+            SslContextFactory ssl = new SslContextFactory();
+            char[] password = settings.tls().password();
+            ssl.setKeyStoreType("PKCS12");
+            ssl.setKeyStoreFilePath(settings.tls().keyStore().toString());
+            ssl.setKeyStorePassword(password);
+            ssl.setTrustStoreType("PKCS12");
+            ssl.setTrustStoreFilePath(settings.tls().trustStore().toString());
+            ssl.setTrustStorePassword(password);
+            cfg.setSslContextFactory(ssl); // discovery and communication: mutual TLS against the fleet CA
+            cfg.getClientConnectorConfiguration().setSslEnabled(true).setUseIgniteSslContextFactory(true);
+        }
         if (settings.workDirectory() != null) {
             cfg.setWorkDirectory(settings.workDirectory().toAbsolutePath().toString());
         }

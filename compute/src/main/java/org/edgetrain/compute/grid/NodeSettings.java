@@ -20,14 +20,36 @@ import java.util.Properties;
  * @param clientConnectorPort first JDBC / thin-client port (10800 by default)
  * @param workDirectory Ignite work directory (persistence, marshaller cache), or null for a temporary one
  * @param backups backups of the data caches
+ * @param tls TLS material for discovery, communication and JDBC, or null for plain TCP
  */
 public record NodeSettings(String name, String deviceClass, double capability, boolean client,
                            String discoveryAddresses, String localAddress, int discoveryPort,
-                           int communicationPort, int clientConnectorPort, Path workDirectory, int backups) {
+                           int communicationPort, int clientConnectorPort, Path workDirectory, int backups, Tls tls) {
+    /**
+     * TLS settings: the device's keystore and the fleet truststore. The password is read from the environment
+     * variable named by {@code passwordVariable} when the node starts, so it is never in a file, on a command line
+     * or in a log.
+     *
+     * @param keyStore the device's PKCS#12 keystore
+     * @param trustStore the fleet truststore (only the fleet CA)
+     * @param passwordVariable environment variable holding the store password
+     */
+    public record Tls(Path keyStore, Path trustStore, String passwordVariable) {
+        /** @return the password from the environment */
+        public char[] password() {
+            String value = System.getenv(passwordVariable);
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException("TLS is configured but the environment variable " + passwordVariable
+                        + " holding the keystore password is not set");
+            }
+            return value.toCharArray();
+        }
+    }
+
     /** @return loopback settings for a device node */
     public static NodeSettings loopback(String name, String deviceClass, double capability) {
         return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
-                47500, 47100, 10800, null, 1);
+                47500, 47100, 10800, null, 1, null);
     }
 
     /**
@@ -44,10 +66,18 @@ public record NodeSettings(String name, String deviceClass, double capability, b
                     + " (see ignite-config/loopback.properties for the format)");
         }
         String work = p.getProperty("work.dir");
+        Tls tls = null;
+        if (p.getProperty("tls.keystore") != null) {
+            // Relative store paths are relative to the configuration file; "{name}" stands for the device name.
+            Path base = file.toAbsolutePath().getParent();
+            tls = new Tls(base.resolve(p.getProperty("tls.keystore").replace("{name}", name)),
+                    base.resolve(required(p, file, "tls.truststore")),
+                    p.getProperty("tls.password.env", "EDGETRAIN_TLS_PASSWORD"));
+        }
         return new NodeSettings(name, deviceClass, capability, false, required(p, file, "discovery.addresses"),
                 required(p, file, "local.address"), integer(p, file, "discovery.port"),
                 integer(p, file, "communication.port"), integer(p, file, "client.port"),
-                work == null ? null : Path.of(work), integer(p, file, "backups"));
+                work == null ? null : Path.of(work), integer(p, file, "backups"), tls);
     }
 
     private static String required(Properties p, Path file, String key) {
@@ -70,18 +100,18 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     /** @return the same settings with another discovery address list */
     public NodeSettings withDiscovery(String addresses) {
         return new NodeSettings(name, deviceClass, capability, client, addresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups);
+                communicationPort, clientConnectorPort, workDirectory, backups, tls);
     }
 
     /** @return the same settings as a client node */
     public NodeSettings asClient() {
         return new NodeSettings(name, deviceClass, capability, true, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups);
+                communicationPort, clientConnectorPort, workDirectory, backups, tls);
     }
 
     /** @return the same settings with another work directory */
     public NodeSettings withWorkDirectory(Path dir) {
         return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, dir, backups);
+                communicationPort, clientConnectorPort, dir, backups, tls);
     }
 }

@@ -1,0 +1,70 @@
+package org.edgetrain.compute.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Mutual TLS between devices: certificates from the fleet CA join, a stranger's certificate does not. */
+@Timeout(300)
+class TlsFleetTest {
+    private static final String PASSWORD_VARIABLE = "EDGETRAIN_TEST_TLS_PASSWORD";
+
+    @TempDir
+    Path dir;
+
+    private NodeSettings settings(String name, Path keyStore, Path trustStore) {
+        return new NodeSettings(name, "pc", 1, false, "127.0.0.1:49100..49104", "127.0.0.1", 49100, 48900, 49120,
+                null, 1, new NodeSettings.Tls(keyStore, trustStore, PASSWORD_VARIABLE));
+    }
+
+    @Test
+    void onlyDevicesWithFleetCertificatesJoin() throws Exception {
+        char[] password = System.getenv(PASSWORD_VARIABLE).toCharArray();
+        FleetCertificates fleet = new FleetCertificates(dir.resolve("fleet"), password);
+        fleet.initAuthority();
+        FleetCertificates stranger = new FleetCertificates(dir.resolve("stranger"), password);
+        stranger.initAuthority();
+        Path trust = dir.resolve("fleet/truststore.p12");
+        List<Ignite> nodes = new ArrayList<>();
+        try {
+            nodes.add(Ignition.start(NodeConfigurations.build(settings("dev0", fleet.issue("dev0"), trust))));
+            nodes.add(Ignition.start(NodeConfigurations.build(settings("dev1", fleet.issue("dev1"), trust))));
+            assertEquals(2, nodes.get(0).cluster().forServers().nodes().size());
+
+            // Signed by another CA: the handshake fails, so it cannot join the fleet (it ends up alone).
+            Ignite rogue = Ignition.start(NodeConfigurations.build(settings("rogue", stranger.issue("rogue"), trust)));
+            nodes.add(rogue);
+
+            assertEquals(1, rogue.cluster().forServers().nodes().size());
+            assertEquals(2, nodes.get(0).cluster().forServers().nodes().size());
+
+            // JDBC needs TLS too, trusting the fleet CA.
+            String url = "jdbc:ignite:thin://127.0.0.1:49120?sslMode=require&sslClientCertificateKeyStoreUrl="
+                    + fleet.issue("sql-client") + "&sslClientCertificateKeyStoreType=PKCS12"
+                    + "&sslClientCertificateKeyStorePassword=" + new String(password)
+                    + "&sslTrustCertificateKeyStoreUrl=" + trust + "&sslTrustCertificateKeyStoreType=PKCS12"
+                    + "&sslTrustCertificateKeyStorePassword=" + new String(password);
+            try (Connection jdbc = DriverManager.getConnection(url);
+                 ResultSet rows = jdbc.createStatement().executeQuery("SELECT 1")) {
+                rows.next();
+                assertEquals(1, rows.getInt(1));
+            }
+        } finally {
+            for (Ignite node : nodes) {
+                Ignition.stop(node.name(), true);
+            }
+        }
+    }
+}
