@@ -7,7 +7,7 @@ threads="${1:-1}"; seconds="${2:-15}"
 mkdir -p bench/results
 for model in resnet8 resnet20 resnet32; do
   for batch in 32 64 128; do
-    bin/edgetrain bench engine --model "$model" --batch "$batch" --threads "$threads" --seconds "$seconds" \
+    "${EDGETRAIN:-bin/edgetrain}" bench engine --model "$model" --batch "$batch" --threads "$threads" --seconds "$seconds" \
       --json "bench/results/engine-$model-b$batch-t$threads.json" 2>/dev/null
   done
 done
