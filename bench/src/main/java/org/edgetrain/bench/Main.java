@@ -17,6 +17,7 @@ public final class Main {
         OneDnnHelpers.configure();
         CommandLine commandLine = EdgetrainCommand.commandLine(new EdgetrainCommand());
         commandLine.addSubcommand("bench", EdgetrainCommand.commandLine(new BenchCommand()));
+        commandLine.addSubcommand("report", new ReportCommand());
         System.exit(commandLine.execute(args));
     }
 }

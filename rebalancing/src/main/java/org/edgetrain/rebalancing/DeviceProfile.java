@@ -1,15 +1,20 @@
 package org.edgetrain.rebalancing;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 
 /**
- * A class of device. The relative speed is what the device is expected to do before it has measured itself;
- * once it trains, its measured throughput takes over. On one host, profiles also say how to throttle an
- * emulated device; on a real fleet nothing is throttled.
+ * A class of device. The relative speed is what the device is expected to do before it has measured itself, and the
+ * CPU share an emulated device of this class gets on one host; on a real fleet nothing is throttled.
  *
  * @param name profile name, e.g. {@code rpi4}
- * @param relativeSpeed expected training speed relative to a {@code pc} (1.0)
+ * @param relativeSpeed expected training speed relative to a {@code pc} (1.0); also the emulated CPU share
  * @param heapMegabytes heap to give an emulated device's JVM
  */
 public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes) {
@@ -19,15 +24,65 @@ public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes
             "jetson-nano", new DeviceProfile("jetson-nano", 0.35, 1024),
             "rpi4", new DeviceProfile("rpi4", 0.2, 1024));
 
+    /** System property naming a properties file of custom profiles ({@code NAME.speed}, {@code NAME.heap-mb}). */
+    public static final String PROFILES_PROPERTY = "edgetrain.profiles";
+
+    /** Validates the values. */
+    public DeviceProfile {
+        if (!(relativeSpeed > 0 && relativeSpeed <= 64) || heapMegabytes < 256) {
+            throw new IllegalArgumentException("profile " + name + " needs 0 < speed <= 64 and heap >= 256 MB, got "
+                    + relativeSpeed + " and " + heapMegabytes);
+        }
+    }
+
     /**
-     * @return the built-in profile of that name
-     * @throws IllegalArgumentException naming the choices
+     * @return the profile of that name: a custom one from the file named by {@value #PROFILES_PROPERTY}, else built-in
+     * @throws IllegalArgumentException naming the choices, or the bad line of the profiles file
      */
     public static DeviceProfile of(String name) {
-        DeviceProfile profile = BUILT_IN.get(name.toLowerCase(Locale.ROOT));
+        Map<String, DeviceProfile> all = new HashMap<>(BUILT_IN);
+        String file = System.getProperty(PROFILES_PROPERTY);
+        if (file != null) {
+            all.putAll(load(Path.of(file)));
+        }
+        DeviceProfile profile = all.get(name.toLowerCase(Locale.ROOT));
         if (profile == null) {
-            throw new IllegalArgumentException("unknown device class '" + name + "': use pc, jetson-nano or rpi4");
+            throw new IllegalArgumentException("unknown device class '" + name + "': use one of " + new java.util.TreeSet<>(all.keySet())
+                    + (file == null ? " (custom classes: -D" + PROFILES_PROPERTY + "=FILE)" : ""));
         }
         return profile;
+    }
+
+    /**
+     * Reads custom profiles: lines {@code NAME.speed=0.5} and {@code NAME.heap-mb=1024} (heap optional, 1024).
+     *
+     * @throws IllegalArgumentException naming the file and the bad entry
+     */
+    public static Map<String, DeviceProfile> load(Path file) {
+        Properties p = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            p.load(reader);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read device profiles " + file + ": " + e.getMessage());
+        }
+        Map<String, DeviceProfile> out = new HashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (!key.endsWith(".speed")) {
+                continue;
+            }
+            String name = key.substring(0, key.length() - ".speed".length()).toLowerCase(Locale.ROOT);
+            try {
+                double speed = Double.parseDouble(p.getProperty(key).trim());
+                int heap = Integer.parseInt(p.getProperty(name + ".heap-mb", "1024").trim());
+                out.put(name, new DeviceProfile(name, speed, heap));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(file + ": profile '" + name + "' needs numbers for speed and heap-mb ("
+                        + e.getMessage() + ")");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + " defines no profile: write lines like 'jetson-orin.speed=0.6'");
+        }
+        return out;
     }
 }

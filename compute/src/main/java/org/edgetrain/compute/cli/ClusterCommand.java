@@ -30,7 +30,13 @@ public final class ClusterCommand {
                 + "(pc 1.0, jetson-nano 0.35, rpi4 0.2 cores); default: ${DEFAULT-VALUE}")
         double cpuScale = 1.0;
 
+        @Option(names = "--profiles", description = "custom device classes (lines NAME.speed=0.5, NAME.heap-mb=1024)")
+        Path profiles;
+
         LocalFleet open() {
+            if (profiles != null) {
+                System.setProperty(org.edgetrain.rebalancing.DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
+            }
             return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
         }
     }

@@ -1,13 +1,22 @@
 package org.edgetrain.compute.cli;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 
-/** Formats SQL results as CSV (RFC 4180 quoting) or as an aligned text table. */
-final class CsvTables {
+/** SQL results as CSV (commons-csv, RFC 4180) or as an aligned text table, and CSV files back as rows. */
+public final class CsvTables {
     private CsvTables() {
     }
 
@@ -28,24 +37,40 @@ final class CsvTables {
             }
             table.add(row);
         }
-        StringBuilder out = new StringBuilder();
-        if (csv) {
+        return csv ? toCsv(table) : aligned(table);
+    }
+
+    /** @return rows (the first is the header) as RFC 4180 CSV */
+    public static String toCsv(List<String[]> table) {
+        StringWriter out = new StringWriter();
+        try (CSVPrinter printer = new CSVPrinter(out, CSVFormat.RFC4180.builder().setRecordSeparator('\n').build())) {
             for (String[] row : table) {
-                for (int c = 0; c < columns; c++) {
-                    String v = row[c];
-                    boolean quote = v.contains(",") || v.contains("\"") || v.contains("\n");
-                    out.append(c > 0 ? "," : "").append(quote ? "\"" + v.replace("\"", "\"\"") + "\"" : v);
-                }
-                out.append('\n');
+                printer.printRecord((Object[]) row);
             }
-            return out.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        return out.toString();
+    }
+
+    /** @return the records of a CSV with a header line, as maps from column name to value */
+    public static List<Map<String, String>> read(Reader csv) throws IOException {
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (CSVRecord record : CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(csv)) {
+            rows.add(new LinkedHashMap<>(record.toMap()));
+        }
+        return rows;
+    }
+
+    private static String aligned(List<String[]> table) {
+        int columns = table.get(0).length;
         int[] widths = new int[columns];
         for (String[] row : table) {
             for (int c = 0; c < columns; c++) {
                 widths[c] = Math.max(widths[c], row[c].length());
             }
         }
+        StringBuilder out = new StringBuilder();
         for (String[] row : table) {
             for (int c = 0; c < columns; c++) {
                 out.append(String.format("%-" + widths[c] + "s", row[c])).append(c < columns - 1 ? "  " : "\n");

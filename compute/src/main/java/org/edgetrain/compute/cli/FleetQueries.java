@@ -10,49 +10,56 @@ import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 
 /** Read-only views of the fleet and its metrics tables, shared by status, train and demo. */
-final class FleetQueries {
+public final class FleetQueries {
     private FleetQueries() {
     }
 
     /** One device as {@code status} shows it. */
-    record DeviceStatus(String name, String deviceClass, int partitions, double lastImagesPerSecond,
-                        long rounds, long samples, double meanImagesPerSecond) {
+    public record DeviceStatus(String name, String deviceClass, int partitions, double lastImagesPerSecond,
+                               long rounds, long samples, double meanImagesPerSecond, double capability,
+                               double heapUsedMegabytes, double offHeapUsedMegabytes, double cpuLoad) {
     }
 
     /** One evaluation. */
-    record EpochAccuracy(int epoch, double testAccuracy, double testLoss, long roundNo) {
+    public record EpochAccuracy(int epoch, double testAccuracy, double testLoss, long roundNo) {
     }
 
-    static List<DeviceStatus> devices(Ignite ignite) {
+    /** @return every device of the fleet with its share and measured throughput */
+    public static List<DeviceStatus> devices(Ignite ignite) {
         Map<String, double[]> stats = new HashMap<>();
         for (List<?> row : GridSchema.sql(ignite, "SELECT DEVICE, COUNT(*), SUM(SAMPLES), AVG(IMAGES_PER_SECOND) "
                 + "FROM DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' GROUP BY DEVICE")) {
             stats.put((String) row.get(0), new double[] {((Number) row.get(1)).doubleValue(),
                     ((Number) row.get(2)).doubleValue(), ((Number) row.get(3)).doubleValue()});
         }
-        Map<String, Double> last = new HashMap<>();
+        Map<String, List<?>> last = new HashMap<>();
         Map<String, Long> lastRound = new HashMap<>();
-        for (List<?> row : GridSchema.sql(ignite, "SELECT DEVICE, ROUND_NO, IMAGES_PER_SECOND FROM DEVICE_ROUNDS")) {
+        for (List<?> row : GridSchema.sql(ignite, "SELECT DEVICE, ROUND_NO, IMAGES_PER_SECOND, HEAP_USED_MB, "
+                + "OFFHEAP_USED_MB, CPU_LOAD FROM DEVICE_ROUNDS WHERE SAMPLES > 0")) {
             String device = (String) row.get(0);
             long round = ((Number) row.get(1)).longValue();
             if (round >= lastRound.getOrDefault(device, -1L)) {
                 lastRound.put(device, round);
-                last.put(device, ((Number) row.get(2)).doubleValue());
+                last.put(device, row);
             }
         }
         List<DeviceStatus> out = new ArrayList<>();
         for (ClusterNode node : ignite.cluster().forServers().nodes()) {
             String name = String.valueOf(node.consistentId());
             double[] s = stats.getOrDefault(name, new double[3]);
+            List<?> l = last.get(name);
             out.add(new DeviceStatus(name, String.valueOf((Object) node.attribute(GridNames.ATTR_CLASS)),
                     ignite.cache(GridNames.TRAIN) == null ? 0 : ignite.affinity(GridNames.TRAIN).primaryPartitions(node).length,
-                    last.getOrDefault(name, 0.0), (long) s[0], (long) s[1], s[2]));
+                    l == null ? 0 : value(l, 2), (long) s[0], (long) s[1], s[2],
+                    org.edgetrain.rebalancing.DeviceAttributes.capability(node),
+                    l == null ? 0 : value(l, 3), l == null ? 0 : value(l, 4), l == null ? -1 : value(l, 5)));
         }
         out.sort(java.util.Comparator.comparing(DeviceStatus::name));
         return out;
     }
 
-    static List<EpochAccuracy> evaluations(Ignite ignite, String job) {
+    /** @return the test accuracy of each completed epoch of {@code job} */
+    public static List<EpochAccuracy> evaluations(Ignite ignite, String job) {
         List<EpochAccuracy> out = new ArrayList<>();
         for (List<?> row : GridSchema.sql(ignite, "SELECT EPOCH, TEST_ACCURACY, TEST_LOSS, ROUND_NO FROM EVALS WHERE JOB = ? "
                 + "ORDER BY EPOCH", job)) {
@@ -62,12 +69,19 @@ final class FleetQueries {
         return out;
     }
 
+    private static double value(List<?> row, int column) {
+        Object v = row.get(column);
+        return v instanceof Number n ? n.doubleValue() : 0;
+    }
+
     static void printDevices(List<DeviceStatus> devices) {
-        System.out.printf("%-16s %-12s %10s %8s %10s %12s %12s%n", "device", "class", "partitions", "rounds", "samples",
-                "mean img/s", "last img/s");
+        System.out.printf("%-16s %-12s %10s %10s %8s %10s %11s %11s %8s %9s %5s%n", "device", "class", "capability",
+                "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB", "cpu");
         for (DeviceStatus d : devices) {
-            System.out.printf("%-16s %-12s %10d %8d %10d %12.1f %12.1f%n", d.name(), d.deviceClass(), d.partitions(),
-                    d.rounds(), d.samples(), d.meanImagesPerSecond(), d.lastImagesPerSecond());
+            System.out.printf("%-16s %-12s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %5s%n", d.name(), d.deviceClass(),
+                    d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
+                    d.lastImagesPerSecond(), d.heapUsedMegabytes(), d.offHeapUsedMegabytes(),
+                    d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()));
         }
     }
 }

@@ -122,6 +122,9 @@ public final class LocalFleet {
             command.add("-DIGNITE_QUIET=true");
             command.add("-DIGNITE_UPDATE_NOTIFIER=false");
             command.add("-Dedgetrain.device=" + name);
+            if (System.getProperty(DeviceProfile.PROFILES_PROPERTY) != null) {
+                command.add("-D" + DeviceProfile.PROFILES_PROPERTY + "=" + Path.of(System.getProperty(DeviceProfile.PROFILES_PROPERTY)).toAbsolutePath());
+            }
             if (duty && share < 1.0) {
                 command.add("-D" + DeviceThrottle.PROPERTY + "=" + share);
             }

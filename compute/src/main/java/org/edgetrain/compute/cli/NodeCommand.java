@@ -6,6 +6,8 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.ui.FleetStatusJson;
+import org.edgetrain.compute.ui.StatusServer;
 import org.edgetrain.rebalancing.Calibration;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.slf4j.Logger;
@@ -35,13 +37,22 @@ public final class NodeCommand implements Callable<Integer> {
             + "(0: use the class's nominal speed); default: ${DEFAULT-VALUE}")
     double calibrationSeconds;
 
+    @Option(names = "--profiles", description = "custom device classes (lines NAME.speed=0.5, NAME.heap-mb=1024)")
+    java.nio.file.Path profiles;
+
+    @Option(names = "--ui-port", description = "also serve the live status page on this port (127.0.0.1)")
+    Integer uiPort;
+
     @Mixin
     FleetOptions fleet;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.io.IOException {
         if (name == null || name.isBlank()) {
             throw new EdgetrainCommand.UserError("a device needs a name: pass --name NAME or set EDGETRAIN_DEVICE_NAME");
+        }
+        if (profiles != null) {
+            System.setProperty(DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
         }
         DeviceProfile profile;
         try {
@@ -55,6 +66,10 @@ public final class NodeCommand implements Callable<Integer> {
         NodeSettings settings = fleet.settings(name, profile.name(), capability);
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
         Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
+        if (uiPort != null) {
+            StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(ignite));
+            LOG.info("status page on http://127.0.0.1:{}/", page.port());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);

@@ -56,7 +56,8 @@ public final class NodeConfigurations {
         communication.setLocalPortRange(50);
 
         DataStorageConfiguration storage = new DataStorageConfiguration().setDefaultDataRegionConfiguration(
-                new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20));
+                new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20)
+                        .setMetricsEnabled(true));
 
         IgniteConfiguration cfg = new IgniteConfiguration()
                 .setIgniteInstanceName(settings.name())

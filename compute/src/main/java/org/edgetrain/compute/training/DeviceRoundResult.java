@@ -12,9 +12,11 @@ import org.edgetrain.model.strategy.DeviceResult;
  * @param seconds training time on the device
  * @param imagesPerSecond measured throughput of this round
  * @param heapUsedMegabytes JVM heap in use after the round
+ * @param offHeapUsedMegabytes Ignite off-heap memory in use (the device's shards)
  * @param cpuLoad the process's recent CPU load in [0, 1], or -1 when unknown
  */
 public record DeviceRoundResult(DeviceResult result, List<PartitionAdvance> advances, double seconds,
-                                double imagesPerSecond, double heapUsedMegabytes, double cpuLoad)
+                                double imagesPerSecond, double heapUsedMegabytes, double offHeapUsedMegabytes,
+                                double cpuLoad)
         implements Serializable {
 }

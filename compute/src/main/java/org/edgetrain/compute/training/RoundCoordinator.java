@@ -346,15 +346,17 @@ public final class RoundCoordinator implements Service {
             String status = accepted ? (committed ? "ACCEPTED" : "ROUND_NOT_COMMITTED") : outcome.rejected().stream().filter(f -> f.device().equals(r.device()))
                     .map(Failure::reason).findFirst().orElse("REJECTED");
             GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
-                            + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, CPU_LOAD) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD)"
+                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     next.round(), r.device(), deviceClass(r.device()), result.advances().size(), r.samples(),
                     result.seconds(), result.imagesPerSecond(), r.samples() == 0 ? 0 : r.lossSum() / r.samples(), status,
-                    result.heapUsedMegabytes(), result.cpuLoad());
+                    result.heapUsedMegabytes(), result.offHeapUsedMegabytes(), result.cpuLoad());
         }
         for (Failure failure : outcome.rejected()) {
             if (arrived.stream().noneMatch(a -> a.result().device().equals(failure.device()))) {
                 GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
-                                + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, CPU_LOAD) VALUES (?,?,?,0,0,0,0,0,?,0,-1)",
+                                + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD)"
+                                + " VALUES (?,?,?,0,0,0,0,0,?,0,0,-1)",
                         next.round(), failure.device(), deviceClass(failure.device()), failure.reason());
             }
             event("RESULT_REJECTED", failure.device(), "round " + next.round() + ": " + failure.reason());

@@ -115,7 +115,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()),
                     records.size(), lossSum);
             return Wire.pack(new DeviceRoundResult(result, advances, seconds, seconds > 0 ? records.size() / seconds : 0,
-                    usedHeapMegabytes(), cpuLoad()));
+                    usedHeapMegabytes(), offHeapMegabytes(), cpuLoad()));
         });
     }
 
@@ -134,6 +134,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     static double usedHeapMegabytes() {
         Runtime runtime = Runtime.getRuntime();
         return (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0;
+    }
+
+    private double offHeapMegabytes() {
+        return ignite.dataRegionMetrics().stream().mapToLong(m -> m.getOffheapUsedSize()).sum() / 1048576.0;
     }
 
     static double cpuLoad() {

@@ -65,6 +65,19 @@ class DatasetCommandTest {
     }
 
     @Test
+    void loadOfABadArchiveFailsBeforeTouchingTheFleet() throws IOException {
+        Path bad = Files.writeString(dir.resolve("cifar-10-binary.tar.gz"), "not an archive");
+        Path config = Files.writeString(dir.resolve("fleet.properties"), "discovery.addresses=127.0.0.1:49400\n"
+                + "local.address=127.0.0.1\ndiscovery.port=49400\ncommunication.port=49450\nclient.port=49420\nbackups=1\n");
+
+        Run run = run("dataset", "load", "--cifar", bad.toString(), "--config", config.toString());
+
+        assertEquals(2, run.exitCode);
+        assertTrue(run.err.contains("not gzip-compressed"), run.err);
+        assertFalse(run.err.contains("cannot join the fleet"), "it must not have tried to connect: " + run.err);
+    }
+
+    @Test
     void fetchFromFileUrlChecksMd5() throws Exception {
         byte[] archive = "pretend archive".getBytes(StandardCharsets.UTF_8);
         Path source = Files.write(dir.resolve("source.tar.gz"), archive);

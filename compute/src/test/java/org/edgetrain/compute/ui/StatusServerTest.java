@@ -1,0 +1,74 @@
+package org.edgetrain.compute.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The status page and its JSON, served from a real fleet that has trained. */
+@Timeout(300)
+class StatusServerTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void servesThePageAndTheFleetsStatus() throws Exception {
+        List<Ignite> nodes = new java.util.ArrayList<>();
+        try {
+            for (String name : List.of("ui-a", "ui-b")) {
+                nodes.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
+                        "127.0.0.1:49200..49204", "127.0.0.1", 49200, 48950, 49220, null, 1, null))));
+            }
+            Ignite ignite = nodes.get(0);
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 1, n -> { });
+            JobSubmitter.submit(ignite, new JobSpec("ui-job", NetworkSpec.of("resnet8", 1), 1, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 1, 1, true));
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!JobSubmitter.current(ignite).finished()) {
+                assertTrue(System.currentTimeMillis() < deadline, "job did not finish");
+                Thread.sleep(200); // polling the committed state with a deadline
+            }
+            try (StatusServer server = new StatusServer("127.0.0.1", 0, () -> FleetStatusJson.of(ignite))) {
+                HttpClient http = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + server.port();
+
+                HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(base + "/api/status")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+
+                assertEquals(200, page.statusCode());
+                assertTrue(page.body().contains("/api/status"));
+                JsonNode json = Json.mapper().readTree(status.body());
+                assertEquals(2, json.get("devices").size());
+                assertEquals("ui-job", json.get("job").get("id").asText());
+                assertEquals(50, json.get("job").get("samplesCommitted").asLong());
+                assertEquals(1, json.get("accuracy").size());
+                assertTrue(json.get("events").size() >= 2, status.body());
+            }
+        } finally {
+            nodes.forEach(n -> Ignition.stop(n.name(), true));
+        }
+    }
+}
