@@ -11,7 +11,7 @@ set -euo pipefail
 out="${1:?usage: docker/build-steps.sh OUT}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-mvn -q -B -Dstyle.color=never -DskipTests package
+mvn -q -B -Dstyle.color=never -DskipTests install   # install: the copy below takes the sibling modules from the local repository
 rm -rf "$out" && mkdir -p "$out/lib" "$out/bin"
 mvn -q -B -Dstyle.color=never -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
 cp bench/target/edgetrain-bench-*.jar "$out/lib/"

@@ -40,7 +40,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
         LocalFleet local = LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
         try {
             devices.forEach(local::add);
-            try (Ignite client = fleet.connect()) {
+            try (Ignite client = fleet.connect(240)) {
                 fleet.awaitDevices(client, devices.size(), 240, local);
                 DatasetLoader.load(client, data, 1, capabilityAware, n -> { });
                 JobSpec job = new JobSpec("bench-" + UUID.randomUUID().toString().substring(0, 8), NetworkSpec.of(model, 1),
@@ -59,6 +59,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         continue;
                     }
                     JobSubmitter.stop(client);
+                    client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
                     long samples = 0;
                     double seconds = 0;
                     List<Double> perRound = new ArrayList<>();

@@ -62,7 +62,7 @@ public final class ClusterCommand {
             System.out.println("started " + device.name() + " (pid " + device.pid() + ", limit " + device.limit()
                     + ", log " + device.log() + ")");
         }
-        try (Ignite client = where.fleet.connect()) {
+        try (Ignite client = where.fleet.connect(timeoutSeconds)) {
             where.fleet.awaitDevices(client, expected, timeoutSeconds, fleet);
         }
         return fleet;
@@ -95,7 +95,13 @@ public final class ClusterCommand {
         public Integer call() {
             LocalFleet fleet = where.open();
             int n = fleet.devices().size();
-            fleet.down(30);
+            if (n > 0) {
+                try (Ignite client = where.fleet.connect(10)) {
+                    fleet.down(client, 30);
+                } catch (EdgetrainCommand.UserError unreachable) {
+                    fleet.down(30);
+                }
+            }
             System.out.println("stopped " + n + " device(s)");
             return 0;
         }

@@ -91,6 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
                     Json.write(result, json);
                 }
                 System.out.println("saved device logs, metrics (CSV) and result.json under " + run);
+                client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
             }
         } finally {
             if (localFleet != null) {

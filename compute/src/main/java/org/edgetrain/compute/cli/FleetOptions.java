@@ -33,6 +33,24 @@ public final class FleetOptions {
         }
     }
 
+    /**
+     * @param timeoutSeconds how long to try to join: devices just started may need a while (a throttled JVM starts
+     *     slowly, as a real Raspberry Pi does)
+     * @return a client node joined to the fleet; close it to leave
+     */
+    public Ignite connect(long timeoutSeconds) {
+        String previous = System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, Long.toString(timeoutSeconds * 1000));
+        try {
+            return connect();
+        } finally {
+            if (previous == null) {
+                System.clearProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY);
+            } else {
+                System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, previous);
+            }
+        }
+    }
+
     /** @return a client node joined to the fleet; close it to leave */
     public Ignite connect() {
         NodeSettings settings = settings("client-" + ProcessHandle.current().pid(), "client", 0).asClient();

@@ -188,6 +188,20 @@ public final class LocalFleet {
         save();
     }
 
+    /**
+     * Stops the whole fleet: switches it to immediate shutdown through {@code client} (devices leaving one by one
+     * under the graceful policy would wait for each other forever), then SIGTERM, then SIGKILL for any device still
+     * running after {@code seconds}.
+     */
+    public void down(org.apache.ignite.Ignite client, long seconds) {
+        try {
+            client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+        } catch (RuntimeException e) {
+            // the fleet is already gone or unreachable: the signals below still stop the processes
+        }
+        down(seconds);
+    }
+
     /** Graceful leave of every device (SIGTERM), then SIGKILL for any still running after {@code seconds}. */
     public void down(long seconds) {
         List<ProcessHandle> handles = devices.stream().map(d -> ProcessHandle.of(d.pid())).flatMap(Optional::stream).toList();

@@ -15,7 +15,8 @@ import org.apache.ignite.configuration.CacheConfiguration;
  * Creates the caches and the metrics tables, idempotently. The SQL DDL states each table's distribution.
  *
  * <p>Metrics tables (all in schema PUBLIC, readable over {@code jdbc:ignite:thin://HOST:10800}):
- * ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS; columns in the README.
+ * ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS; columns in the README. All are REPLICATED: they are small, and they must
+ * survive losing more devices than the data caches have backups, which is exactly when their events matter.
  */
 public final class GridSchema {
     private static final List<String> DDL = List.of(
@@ -26,12 +27,12 @@ public final class GridSchema {
             "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
                     + " SAMPLES BIGINT, SECONDS DOUBLE, IMAGES_PER_SECOND DOUBLE, TRAIN_LOSS DOUBLE, STATUS VARCHAR,"
                     + " HEAP_USED_MB DOUBLE, OFFHEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, PRIMARY KEY (ROUND_NO, DEVICE))"
-                    + " WITH \"template=partitioned,backups=1,affinity_key=ROUND_NO,cache_name=sql_device_rounds\"",
+                    + " WITH \"template=replicated,cache_name=sql_device_rounds\"",
             "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
                     + " WITH \"template=replicated,cache_name=sql_evals\"",
             "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
-                    + " DETAIL VARCHAR) WITH \"template=partitioned,backups=1,cache_name=sql_events\"");
+                    + " DETAIL VARCHAR) WITH \"template=replicated,cache_name=sql_events\"");
 
     private GridSchema() {
     }

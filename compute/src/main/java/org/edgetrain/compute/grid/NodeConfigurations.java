@@ -48,7 +48,8 @@ public final class NodeConfigurations {
                 .setLocalPort(settings.discoveryPort())
                 .setLocalPortRange(20);
         if (settings.client()) {
-            discovery.setJoinTimeout(20_000); // a tool with no fleet to join fails with a message instead of waiting
+            // A tool with no fleet to join fails with a message instead of waiting forever.
+            discovery.setJoinTimeout(Long.getLong(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, 20_000));
         }
         TcpCommunicationSpi communication = new TcpCommunicationSpi();
         communication.setLocalAddress(settings.localAddress());
@@ -76,7 +77,9 @@ public final class NodeConfigurations {
                 .setStripedPoolSize(2)
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
-                // A device that leaves on purpose waits until every partition it holds has another copy.
+                // A device that leaves on purpose waits until every partition it holds has another copy. Every node,
+                // clients included, must declare the same policy; tools that stop a whole fleet switch the cluster to
+                // IMMEDIATE first (LocalFleet.down), or the last devices would wait for each other forever.
                 .setShutdownPolicy(ShutdownPolicy.GRACEFUL)
                 .setUserAttributes(Map.of(
                         GridNames.ATTR_DEVICE, settings.name(),

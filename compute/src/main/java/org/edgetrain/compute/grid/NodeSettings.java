@@ -21,6 +21,7 @@ import java.util.Properties;
  * @param workDirectory Ignite work directory (persistence, marshaller cache), or null for a temporary one
  * @param backups backups of the data caches
  * @param tls TLS material for discovery, communication and JDBC, or null for plain TCP
+ * <p>A client node gives up joining after {@link #CLIENT_JOIN_TIMEOUT_PROPERTY} milliseconds (default 20,000).
  */
 public record NodeSettings(String name, String deviceClass, double capability, boolean client,
                            String discoveryAddresses, String localAddress, int discoveryPort,
@@ -45,6 +46,9 @@ public record NodeSettings(String name, String deviceClass, double capability, b
             return value.toCharArray();
         }
     }
+
+    /** System property: how long a tool's client node tries to join before it fails, in milliseconds. */
+    public static final String CLIENT_JOIN_TIMEOUT_PROPERTY = "edgetrain.client.join.timeout";
 
     /** @return loopback settings for a device node */
     public static NodeSettings loopback(String name, String deviceClass, double capability) {

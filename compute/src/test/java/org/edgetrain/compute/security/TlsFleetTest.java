@@ -63,6 +63,9 @@ class TlsFleetTest {
             }
         } finally {
             for (Ignite node : nodes) {
+                node.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // stopping all of them
+            }
+            for (Ignite node : nodes) {
                 Ignition.stop(node.name(), true);
             }
         }

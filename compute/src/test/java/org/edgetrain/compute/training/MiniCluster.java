@@ -68,6 +68,13 @@ final class MiniCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!nodes.isEmpty()) {
+            try {
+                nodes.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // stopping all of them
+            } catch (RuntimeException ignored) {
+                // stop them anyway
+            }
+        }
         for (Ignite node : List.copyOf(nodes)) {
             try {
                 Ignition.stop(node.name(), true);

@@ -55,9 +55,10 @@ class SeparateJvmFleetTest {
                 JobSubmitter.submit(ignite, job);
                 SelfHealingTest.awaitVersion(ignite, 1);
 
-                // Two devices crash at once: with one backup, partitions held only by them are gone.
+                // Three of four devices crash at once: with one backup, partitions held only by them are gone.
                 fleet.kill("rpi4-1");
                 fleet.kill("rpi4-2");
+                fleet.kill("pc-2");
                 SelfHealingTest.awaitEvent(ignite, "PARTITIONS_LOST");
                 long pausedAt = JobSubmitter.current(ignite).version();
                 List<List<?>> lost = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'PARTITIONS_LOST'");
@@ -70,6 +71,7 @@ class SeparateJvmFleetTest {
                 assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
                 assertTrue(last.version() > pausedAt);
                 SelfHealingTest.awaitEvent(ignite, "PARTITIONS_RESTORED");
+                ignite.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
             }
         } finally {
             fleet.down(20);
@@ -102,6 +104,7 @@ class SeparateJvmFleetTest {
                 assertEquals(2000, last.samplesCommitted(), "four epochs of 500 samples, none skipped or repeated");
                 assertEquals(500, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on leave");
                 assertTrue(ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).lostPartitions().isEmpty());
+                ignite.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
             }
         } finally {
             fleet.down(20);
@@ -190,6 +193,7 @@ class SeparateJvmFleetTest {
                     assertEquals(((Number) rounds.get(i - 1).get(0)).longValue() + 1, ((Number) rounds.get(i).get(0)).longValue(),
                             "committed model versions must follow each other: " + rounds);
                 }
+                ignite.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
             }
         } finally {
             fleet.down(20);

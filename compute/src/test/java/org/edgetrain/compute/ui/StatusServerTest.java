@@ -68,6 +68,9 @@ class StatusServerTest {
                 assertTrue(json.get("events").size() >= 2, status.body());
             }
         } finally {
+            if (!nodes.isEmpty()) {
+                nodes.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // stopping all of them
+            }
             nodes.forEach(n -> Ignition.stop(n.name(), true));
         }
     }
