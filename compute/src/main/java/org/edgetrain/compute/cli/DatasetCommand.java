@@ -128,7 +128,7 @@ public final class DatasetCommand {
         public Integer call() {
             CifarDataset data = read(cifar); // verified completely before anything is sent
             try (org.apache.ignite.Ignite client = fleet.connect()) {
-                load(client, data, fleet.settings("x", "client", 0).backups());
+                load(client, data, fleet.backups());
             }
             return 0;
         }

@@ -74,7 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.println("demo: starting " + devices.size() + " devices " + devices + " in " + run);
             localFleet = ClusterCommand.up(where, devices, 180);
             try (Ignite client = fleet.connect()) {
-                DatasetCommand.load(client, data, fleet.settings("x", "client", 0).backups());
+                DatasetCommand.load(client, data, fleet.backups());
                 TrainCommand train = new TrainCommand();
                 train.epochs = epochs;
                 train.roundSeconds = roundSeconds;

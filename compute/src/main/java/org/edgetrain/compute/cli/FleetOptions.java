@@ -69,6 +69,11 @@ public final class FleetOptions {
         return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
     }
 
+    /** @return backups of the data caches, as the node configuration says */
+    public int backups() {
+        return settings("tool", "client", 0).backups();
+    }
+
     /** @return the node configuration file in use */
     public Path configPath() {
         return config != null ? config : defaultConfig();
@@ -96,7 +101,7 @@ public final class FleetOptions {
     /** Reads, verifies and loads CIFAR-10 ({@code null}: the default location) into the fleet. */
     public void load(Ignite client, Path cifar) {
         DatasetCommand.load(client, DatasetCommand.read(cifar != null ? cifar : defaultCifar()),
-                settings("x", "client", 0).backups());
+                backups());
     }
 
     /** @return data/cifar-10-binary.tar.gz when present, else the shared copy beside the checkout */
