@@ -6,6 +6,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.training.CoordinatorWatchdog;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
 import org.edgetrain.rebalancing.Calibration;
@@ -66,6 +67,7 @@ public final class NodeCommand implements Callable<Integer> {
         NodeSettings settings = fleet.settings(name, profile.name(), capability);
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
         Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
+        CoordinatorWatchdog watchdog = CoordinatorWatchdog.start(ignite);
         if (uiPort != null) {
             StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(ignite));
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
@@ -73,6 +75,7 @@ public final class NodeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);
+            watchdog.close();
             Ignition.stop(ignite.name(), false);
             stopped.countDown();
         }, "edgetrain-leave"));

@@ -8,6 +8,7 @@ import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
@@ -108,7 +109,7 @@ public final class TrainCommand implements Callable<Integer> {
         ModelState state;
         try (ProgressBar bar = progressBar ? ProgressBarFactory.items("train", total, "img") : null) {
             while (true) {
-                state = JobSubmitter.current(client);
+                state = Reconnects.read(client, JobSubmitter::current);
                 if (bar != null && state != null) {
                     bar.stepTo(Math.min(total, state.samplesCommitted()));
                     bar.setExtraMessage(String.format(" epoch %d round %d v%d acc %s", Math.min(state.epoch(), job.epochs()),

@@ -98,4 +98,19 @@ public final class GridSchema {
     public static List<List<?>> sql(Ignite ignite, String statement, Object... args) {
         return sqlCache(ignite).query(new SqlFieldsQuery(statement).setArgs(args).setSchema(GridNames.SCHEMA)).getAll();
     }
+
+    /**
+     * Appends one row to the EVENTS table. Best effort: an event that cannot be written (the fleet is mid-failure) is
+     * logged and dropped rather than failing the caller, whose own work matters more than its record.
+     */
+    public static void recordEvent(Ignite ignite, String kind, String device, String detail) {
+        try {
+            sql(ignite, "INSERT INTO EVENTS (ID, AT, KIND, DEVICE, DETAIL) VALUES (?,?,?,?,?)",
+                    java.util.UUID.randomUUID().toString(), new java.sql.Timestamp(System.currentTimeMillis()), kind, device,
+                    detail);
+        } catch (RuntimeException e) {
+            org.apache.logging.log4j.LogManager.getLogger(GridSchema.class).warn("could not record event {}: {}", kind,
+                    e.toString());
+        }
+    }
 }

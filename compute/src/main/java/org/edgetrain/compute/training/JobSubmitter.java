@@ -37,6 +37,11 @@ public final class JobSubmitter {
         ignite.cache(GridNames.PROGRESS).clear();
         model.put(ModelState.JOB_KEY, Wire.pack(job));
         model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial)));
+        deployCoordinator(ignite);
+    }
+
+    /** (Re)starts the coordinator singleton; it resumes from the committed state in the model cache. */
+    static void deployCoordinator(Ignite ignite) {
         ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
         ignite.services().deployClusterSingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator());
     }

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -370,12 +369,7 @@ public final class RoundCoordinator implements Service {
     }
 
     private void event(String kind, String device, String detail) {
-        try {
-            GridSchema.sql(ignite, "INSERT INTO EVENTS (ID, AT, KIND, DEVICE, DETAIL) VALUES (?,?,?,?,?)",
-                    UUID.randomUUID().toString(), now(), kind, device, detail);
-        } catch (RuntimeException e) {
-            LOG.warn("could not record event {}: {}", kind, e.toString());
-        }
+        GridSchema.recordEvent(ignite, kind, device, detail);
     }
 
     private static Timestamp now() {

@@ -17,6 +17,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.affinity.Affinity;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
@@ -194,7 +195,7 @@ class GridTrainingTest {
     static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (System.currentTimeMillis() < deadline) {
-            ModelState state = JobSubmitter.current(ignite);
+            ModelState state = Reconnects.read(ignite, JobSubmitter::current);
             if (state != null && state.finished()) {
                 return state;
             }

@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
@@ -48,7 +49,7 @@ class SelfHealingTest {
 
     static void awaitVersion(Ignite ignite, long version) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 120_000;
-        while (JobSubmitter.current(ignite).version() < version) {
+        while (Reconnects.read(ignite, JobSubmitter::current).version() < version) {
             assertTrue(System.currentTimeMillis() < deadline, "model version " + version + " never committed");
             Thread.sleep(100); // polling the committed state with a deadline
         }
@@ -56,9 +57,15 @@ class SelfHealingTest {
 
     static void awaitEvent(Ignite ignite, String kind) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 120_000;
-        while (((Number) GridSchema.sql(ignite, "SELECT COUNT(*) FROM EVENTS WHERE KIND = ?", kind).get(0).get(0)).longValue() == 0) {
-            assertTrue(System.currentTimeMillis() < deadline, "no " + kind + " event");
+        while (count(ignite, "SELECT COUNT(*) FROM EVENTS WHERE KIND = ?", kind) == 0) {
+            assertTrue(System.currentTimeMillis() < deadline, () -> "no " + kind + " event; events so far: "
+                    + GridSchema.sql(ignite, "SELECT AT, KIND, DEVICE, DETAIL FROM EVENTS ORDER BY AT"));
             Thread.sleep(100); // polling the events table with a deadline
         }
+    }
+
+    /** @return the single number {@code query} returns, read across reconnections of the test's client */
+    static long count(Ignite ignite, String query, Object... args) {
+        return Reconnects.read(ignite, i -> ((Number) GridSchema.sql(i, query, args).get(0).get(0)).longValue());
     }
 }
