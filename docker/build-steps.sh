@@ -26,6 +26,7 @@ read -r -a flags < "$home/edgetrain-jvm.flags"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true \
   -DIGNITE_QUIET=true -DIGNITE_UPDATE_NOTIFIER=false -Dedgetrain.home="$home" \
+  -DIGNITE_MARSHALLER_WHITELIST="$home/ignite-config/marshaller-allowlist.txt" \
   -Dedgetrain.device="${EDGETRAIN_DEVICE_NAME:-node}" -Dedgetrain.log.dir="${EDGETRAIN_LOG_DIR:-$home/logs}" \
   -Dlog4j2.configurationFile="${EDGETRAIN_LOG_CONFIG:-$home/ignite-config/log4j2-node.xml}" ${EDGETRAIN_JAVA_OPTS:-} \
   -cp "$home/lib/*" org.edgetrain.bench.Main "$@"

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import org.edgetrain.compute.grid.FleetActivation;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,11 +34,16 @@ public final class ClusterCommand {
         @Option(names = "--profiles", description = "custom device classes (lines NAME.speed=0.5, NAME.heap-mb=1024)")
         Path profiles;
 
+        @Option(names = "--persistent", description = "devices keep data, model and metrics on disk (DIR/work/NAME): "
+                + "after cluster down, cluster up with the same devices resumes the job where it stopped. Devices added "
+                + "to a persistent fleet are persistent too")
+        boolean persistent;
+
         LocalFleet open() {
             if (profiles != null) {
                 System.setProperty(org.edgetrain.rebalancing.DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
             }
-            return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
+            return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale).persistent(persistent);
         }
     }
 
@@ -62,8 +68,17 @@ public final class ClusterCommand {
             System.out.println("started " + device.name() + " (pid " + device.pid() + ", limit " + device.limit()
                     + ", log " + device.log() + ")");
         }
-        try (Ignite client = where.fleet.connect(timeoutSeconds)) {
+        try (Ignite client = where.fleet.connectAsIs(timeoutSeconds)) {
             where.fleet.awaitDevices(client, expected, timeoutSeconds, fleet);
+            // A new persistent fleet is activated with every device it was started with as its baseline.
+            String activated = FleetActivation.ensureActive(client, FleetOptions.ACTIVATION_TIMEOUT_MILLIS);
+            if (activated != null) {
+                System.out.println(activated);
+            }
+        } catch (IllegalStateException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return fleet;
     }
@@ -96,7 +111,7 @@ public final class ClusterCommand {
             LocalFleet fleet = where.open();
             int n = fleet.devices().size();
             if (n > 0) {
-                try (Ignite client = where.fleet.connect(10)) {
+                try (Ignite client = where.fleet.connectAsIs(10)) {
                     fleet.down(client, 30);
                 } catch (EdgetrainCommand.UserError unreachable) {
                     fleet.down(30);

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "edgetrain", mixinStandardHelpOptions = true, version = "edgetrain 0.1.0",
         description = "Self-aware distributed deep learning for heterogeneous IoT fleets on Apache Ignite.",
         subcommands = {DatasetCommand.class, TrainLocalCommand.class, NodeCommand.class, ClusterCommand.class,
-                TrainCommand.class, StatusCommand.class, SqlCommand.class, DemoCommand.class, TlsCommand.class, UiCommand.class,
+                TrainCommand.class, StatusCommand.class, SqlCommand.class, UserCommand.class, DemoCommand.class, TlsCommand.class,
+                UiCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EdgetrainCommand implements Runnable {
     @CommandLine.Spec

@@ -4,12 +4,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import picocli.CommandLine.Option;
 
 /** How a command reaches the fleet: a node configuration file and optional overrides. */
 public final class FleetOptions {
+    /** The name tools present with TLS: {@code tls init --devices ...,client} issues their certificate. */
+    static final String TOOL_IDENTITY = "client";
+
+    /** How long a tool waits for the devices holding a restarted persistent fleet's data. */
+    static final long ACTIVATION_TIMEOUT_MILLIS = 120_000;
+
     @Option(names = "--config", defaultValue = "${env:EDGETRAIN_CONFIG}",
             description = "node configuration (properties; env EDGETRAIN_CONFIG); default: ignite-config/loopback.properties")
     Path config;
@@ -39,9 +46,36 @@ public final class FleetOptions {
      * @return a client node joined to the fleet; close it to leave
      */
     public Ignite connect(long timeoutSeconds) {
-        String previous = System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, Long.toString(timeoutSeconds * 1000));
+        Ignite client = connectAsIs(timeoutSeconds);
         try {
-            return connect();
+            String activated = FleetActivation.ensureActive(client, ACTIVATION_TIMEOUT_MILLIS);
+            if (activated != null) {
+                System.err.println("edgetrain: " + activated);
+            }
+            return client;
+        } catch (IllegalStateException | InterruptedException e) {
+            client.close();
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+    }
+
+    /** @return a client node joined to the fleet and ready to work (a persistent fleet is activated); close it to leave */
+    public Ignite connect() {
+        return connect(Long.getLong(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, 20_000) / 1000);
+    }
+
+    /**
+     * @return a client node joined to the fleet in whatever state it is (a restarted persistent fleet may still be
+     *     inactive), giving up after {@code timeoutSeconds}; for tools that start or stop devices
+     */
+    Ignite connectAsIs(long timeoutSeconds) {
+        String previous = System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, Long.toString(timeoutSeconds * 1000));
+        NodeSettings settings = settings(TOOL_IDENTITY, "client", 0).asClient("client-" + ProcessHandle.current().pid());
+        try {
+            return Ignition.start(NodeConfigurations.build(settings));
+        } catch (RuntimeException e) {
+            throw new EdgetrainCommand.UserError("cannot join the fleet at " + settings.discoveryAddresses() + " ("
+                    + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device)");
         } finally {
             if (previous == null) {
                 System.clearProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY);
@@ -51,22 +85,39 @@ public final class FleetOptions {
         }
     }
 
-    /** @return a client node joined to the fleet; close it to leave */
-    public Ignite connect() {
-        NodeSettings settings = settings("client-" + ProcessHandle.current().pid(), "client", 0).asClient();
-        try {
-            return Ignition.start(NodeConfigurations.build(settings));
-        } catch (RuntimeException e) {
-            throw new EdgetrainCommand.UserError("cannot join the fleet at " + settings.discoveryAddresses() + " ("
-                    + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device)");
-        }
-    }
-
-    /** @return the JDBC thin URL of the fleet's first device */
+    /** @return the JDBC thin URL of the fleet's first device (credentials and key material are never in it) */
     public String jdbcUrl() {
-        NodeSettings settings = settings("sql", "client", 0);
+        NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
         String host = settings.discoveryAddresses().split(",")[0].split(":")[0];
         return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
+    }
+
+    /**
+     * Opens a JDBC thin connection as the node configuration asks: TLS with the tools' certificate when the fleet
+     * uses TLS, and a user name and password when it has authentication on. Secrets go in connection properties, so
+     * they never appear in a URL, an error message or a log.
+     *
+     * @param url JDBC URL, or null for {@link #jdbcUrl()}
+     * @param credentials user and the environment variable holding the password; null when not logging in
+     */
+    public java.sql.Connection jdbc(String url, SqlCredentials credentials) throws java.sql.SQLException {
+        NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
+        java.util.Properties properties = new java.util.Properties();
+        if (settings.tls() != null) {
+            String password = new String(settings.tls().password());
+            properties.setProperty("sslMode", "require");
+            properties.setProperty("sslClientCertificateKeyStoreUrl", settings.tls().keyStore().toString());
+            properties.setProperty("sslClientCertificateKeyStoreType", "PKCS12");
+            properties.setProperty("sslClientCertificateKeyStorePassword", password);
+            properties.setProperty("sslTrustCertificateKeyStoreUrl", settings.tls().trustStore().toString());
+            properties.setProperty("sslTrustCertificateKeyStoreType", "PKCS12");
+            properties.setProperty("sslTrustCertificateKeyStorePassword", password);
+        }
+        if (credentials != null) {
+            properties.setProperty("user", credentials.user());
+            properties.setProperty("password", credentials.password());
+        }
+        return java.sql.DriverManager.getConnection(url != null ? url : jdbcUrl(), properties);
     }
 
     /** @return backups of the data caches, as the node configuration says */

@@ -17,7 +17,13 @@ public final class FleetQueries {
     /** One device as {@code status} shows it. */
     public record DeviceStatus(String name, String deviceClass, int partitions, double lastImagesPerSecond,
                                long rounds, long samples, double meanImagesPerSecond, double capability,
-                               double heapUsedMegabytes, double offHeapUsedMegabytes, double cpuLoad) {
+                               double heapUsedMegabytes, double offHeapUsedMegabytes, double cpuLoad,
+                               String quarantinedUntil) {
+        /** @return "ok", or "quarantined until TIME" for a flapping device that gets no work for now */
+        @com.fasterxml.jackson.annotation.JsonProperty("health")
+        public String health() {
+            return quarantinedUntil == null ? "ok" : "quarantined until " + quarantinedUntil;
+        }
     }
 
     /** One evaluation. */
@@ -43,6 +49,7 @@ public final class FleetQueries {
                 last.put(device, row);
             }
         }
+        Map<String, String> quarantined = quarantined(ignite);
         List<DeviceStatus> out = new ArrayList<>();
         for (ClusterNode node : ignite.cluster().forServers().nodes()) {
             String name = String.valueOf(node.consistentId());
@@ -52,9 +59,26 @@ public final class FleetQueries {
                     ignite.cache(GridNames.TRAIN) == null ? 0 : ignite.affinity(GridNames.TRAIN).primaryPartitions(node).length,
                     l == null ? 0 : value(l, 2), (long) s[0], (long) s[1], s[2],
                     org.edgetrain.rebalancing.DeviceAttributes.capability(node),
-                    l == null ? 0 : value(l, 3), l == null ? 0 : value(l, 4), l == null ? -1 : value(l, 5)));
+                    l == null ? 0 : value(l, 3), l == null ? 0 : value(l, 4), l == null ? -1 : value(l, 5),
+                    quarantined.get(name)));
         }
         out.sort(java.util.Comparator.comparing(DeviceStatus::name));
+        return out;
+    }
+
+    /** @return devices in quarantine now, with the time of day their quarantine ends */
+    private static Map<String, String> quarantined(Ignite ignite) {
+        Map<String, String> out = new HashMap<>();
+        List<List<?>> rows;
+        try {
+            rows = GridSchema.sql(ignite, "SELECT DEVICE, UNTIL FROM QUARANTINE WHERE UNTIL > ?",
+                    new java.sql.Timestamp(System.currentTimeMillis()));
+        } catch (javax.cache.CacheException e) {
+            return out; // a fleet created before quarantines existed has no such table: nobody is quarantined
+        }
+        for (List<?> row : rows) {
+            out.put((String) row.get(0), row.get(1).toString().substring(11, 19)); // HH:mm:ss
+        }
         return out;
     }
 
@@ -75,13 +99,13 @@ public final class FleetQueries {
     }
 
     static void printDevices(List<DeviceStatus> devices) {
-        System.out.printf("%-16s %-12s %10s %10s %8s %10s %11s %11s %8s %9s %5s%n", "device", "class", "capability",
-                "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB", "cpu");
+        System.out.printf("%-16s %-12s %10s %10s %8s %10s %11s %11s %8s %9s %5s  %s%n", "device", "class", "capability",
+                "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB", "cpu", "health");
         for (DeviceStatus d : devices) {
-            System.out.printf("%-16s %-12s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %5s%n", d.name(), d.deviceClass(),
+            System.out.printf("%-16s %-12s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %5s  %s%n", d.name(), d.deviceClass(),
                     d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
                     d.lastImagesPerSecond(), d.heapUsedMegabytes(), d.offHeapUsedMegabytes(),
-                    d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()));
+                    d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()), d.health());
         }
     }
 }

@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.health.Quarantine;
 import org.edgetrain.rebalancing.CpuLimiter;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.edgetrain.rebalancing.DeviceThrottle;
@@ -38,8 +40,9 @@ public final class LocalFleet {
      * One device process.
      *
      * @param limit how it is limited, e.g. {@code cgroup 0.20 cpu}
+     * @param persistent whether it keeps its data on disk, in {@code DIR/work/NAME}
      */
-    public record Device(String name, String deviceClass, long pid, String log, String limit) {
+    public record Device(String name, String deviceClass, long pid, String log, String limit, boolean persistent) {
         /** @return true while the process runs */
         public boolean alive() {
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
@@ -51,6 +54,7 @@ public final class LocalFleet {
     private final List<Device> devices;
     private Throttle throttle = Throttle.AUTO;
     private double cpuScale = 1.0;
+    private boolean persistent;
 
     private LocalFleet(Path dir, Path config, List<Device> devices) {
         this.dir = dir;
@@ -82,6 +86,17 @@ public final class LocalFleet {
     public LocalFleet throttled(Throttle mode, double cpuScale) {
         this.throttle = mode;
         this.cpuScale = cpuScale;
+        return this;
+    }
+
+    /**
+     * Makes devices started from now on keep their data on disk ({@code DIR/work/NAME}, so a device restarted under
+     * the same name finds it). A fleet that has persistent devices stays persistent: later devices inherit it.
+     *
+     * @return this
+     */
+    public LocalFleet persistent(boolean on) {
+        this.persistent = on;
         return this;
     }
 
@@ -125,16 +140,25 @@ public final class LocalFleet {
             if (System.getProperty(DeviceProfile.PROFILES_PROPERTY) != null) {
                 command.add("-D" + DeviceProfile.PROFILES_PROPERTY + "=" + Path.of(System.getProperty(DeviceProfile.PROFILES_PROPERTY)).toAbsolutePath());
             }
+            if (System.getProperty(Quarantine.BASE_SECONDS_PROPERTY) != null) {
+                command.add("-D" + Quarantine.BASE_SECONDS_PROPERTY + "=" + System.getProperty(Quarantine.BASE_SECONDS_PROPERTY));
+            }
             if (duty && share < 1.0) {
                 command.add("-D" + DeviceThrottle.PROPERTY + "=" + share);
             }
             command.add("-Dedgetrain.log.dir=" + dir.toAbsolutePath());
             command.add("-Dedgetrain.home=" + FleetOptions.home());
+            command.add("-DIGNITE_MARSHALLER_WHITELIST=" + FleetOptions.home().resolve("ignite-config/marshaller-allowlist.txt"));
             command.add("-Dlog4j2.configurationFile=" + FleetOptions.home().resolve("ignite-config/log4j2-node.xml"));
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(EdgetrainCommand.class.getName());
-            command.addAll(List.of("node", "--name", name, "--device", profile.name(), "--config", config.toString()));
+            command.addAll(List.of("node", "--name", name, "--device", profile.name(), "--config", config.toString(),
+                    "--work-dir", dir.resolve("work").resolve(name).toAbsolutePath().toString()));
+            boolean keepsData = persistent || devices.stream().anyMatch(Device::persistent);
+            if (keepsData) {
+                command.add("--persistent");
+            }
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("OMP_NUM_THREADS", "1");
@@ -146,7 +170,7 @@ public final class LocalFleet {
             } else if (duty && share < 1.0) {
                 limit = String.format("duty %.2f cpu", share);
             }
-            Device device = new Device(name, profile.name(), process.pid(), log.toString(), limit);
+            Device device = new Device(name, profile.name(), process.pid(), log.toString(), limit, keepsData);
             devices.add(device);
             save();
             return device;
@@ -189,13 +213,13 @@ public final class LocalFleet {
     }
 
     /**
-     * Stops the whole fleet: switches it to immediate shutdown through {@code client} (devices leaving one by one
-     * under the graceful policy would wait for each other forever), then SIGTERM, then SIGKILL for any device still
-     * running after {@code seconds}.
+     * Stops the whole fleet: through {@code client}, deactivates a persistent fleet (its data stays on disk for the
+     * restart) and switches to immediate shutdown (devices leaving one by one under the graceful policy would wait for
+     * each other forever); then SIGTERM, then SIGKILL for any device still running after {@code seconds}.
      */
     public void down(org.apache.ignite.Ignite client, long seconds) {
         try {
-            client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+            FleetActivation.prepareWholeFleetStop(client);
         } catch (RuntimeException e) {
             // the fleet is already gone or unreachable: the signals below still stop the processes
         }

@@ -6,6 +6,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.health.FlapDetector;
 import org.edgetrain.compute.training.CoordinatorWatchdog;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
@@ -41,6 +42,14 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--profiles", description = "custom device classes (lines NAME.speed=0.5, NAME.heap-mb=1024)")
     java.nio.file.Path profiles;
 
+    @Option(names = "--persistent", description = "keep data, model and metrics on disk (Ignite native persistence), "
+            + "so a restart of the whole fleet resumes where it stopped; also config key persistence=true")
+    boolean persistent;
+
+    @Option(names = "--work-dir", description = "this device's own folder for Ignite's files (needed with "
+            + "--persistent unless the config's work.dir is set)")
+    java.nio.file.Path workDir;
+
     @Option(names = "--ui-port", description = "also serve the live status page on this port (127.0.0.1)")
     Integer uiPort;
 
@@ -64,10 +73,22 @@ public final class NodeCommand implements Callable<Integer> {
         double capability = calibrationSeconds > 0 ? Calibration.measure(calibrationSeconds, 1)
                 : 100 * profile.relativeSpeed();
         LOG.info("device {} measured itself: {} images/s (calibration, ResNet-8)", name, String.format("%.1f", capability));
-        NodeSettings settings = fleet.settings(name, profile.name(), capability);
+        NodeSettings settings;
+        try {
+            settings = fleet.settings(name, profile.name(), capability);
+            if (workDir != null) {
+                settings = settings.withWorkDirectory(workDir);
+            }
+            if (persistent) {
+                settings = settings.persistentIn(settings.workDirectory());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
         Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
         CoordinatorWatchdog watchdog = CoordinatorWatchdog.start(ignite);
+        FlapDetector flaps = FlapDetector.start(ignite);
         if (uiPort != null) {
             StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(ignite));
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
@@ -76,6 +97,7 @@ public final class NodeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);
             watchdog.close();
+            flaps.close();
             Ignition.stop(ignite.name(), false);
             stopped.countDown();
         }, "edgetrain-leave"));

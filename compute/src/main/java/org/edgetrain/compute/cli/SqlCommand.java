@@ -1,7 +1,6 @@
 package org.edgetrain.compute.cli;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,10 +25,13 @@ public final class SqlCommand implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    SqlCredentials credentials;
+
     @Override
     public Integer call() {
         String jdbcUrl = url != null ? url : fleet.jdbcUrl();
-        try (Connection connection = DriverManager.getConnection(jdbcUrl);
+        try (Connection connection = fleet.jdbc(jdbcUrl, credentials.orNull());
              Statement sql = connection.createStatement()) {
             if (sql.execute(statement)) {
                 try (ResultSet rows = sql.getResultSet()) {
@@ -39,7 +41,9 @@ public final class SqlCommand implements Callable<Integer> {
                 System.out.println(sql.getUpdateCount() + " row(s) changed");
             }
         } catch (SQLException e) {
-            throw new EdgetrainCommand.UserError("SQL failed at " + jdbcUrl + ": " + e.getMessage());
+            throw new EdgetrainCommand.UserError("SQL failed at " + jdbcUrl + ": " + e.getMessage()
+                    + (e.getMessage() != null && e.getMessage().contains("user name or password")
+                    ? " (log in with --user NAME and the password in EDGETRAIN_SQL_PASSWORD)" : ""));
         }
         return 0;
     }

@@ -18,6 +18,8 @@ public final class GridNames {
     public static final String ATTR_CLASS = org.edgetrain.rebalancing.DeviceAttributes.CLASS;
     /** Node attribute: capability measured at join (calibration images/s). */
     public static final String ATTR_CAPABILITY = org.edgetrain.rebalancing.DeviceAttributes.CAPABILITY;
+    /** Node attribute: "true" on a device whose data survives a restart (native persistence). */
+    public static final String ATTR_PERSISTENT = "edgetrain.persistent";
     /** Partitions of the data caches: small enough for a handful of devices to own many each. */
     public static final int DATA_PARTITIONS = 64;
 

@@ -32,7 +32,9 @@ public final class GridSchema {
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
                     + " WITH \"template=replicated,cache_name=sql_evals\"",
             "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
-                    + " DETAIL VARCHAR) WITH \"template=replicated,cache_name=sql_events\"");
+                    + " DETAIL VARCHAR) WITH \"template=replicated,cache_name=sql_events\"",
+            "CREATE TABLE IF NOT EXISTS QUARANTINE (DEVICE VARCHAR PRIMARY KEY, RECENT_FAILURES INT, LAST_FAILURE TIMESTAMP,"
+                    + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=replicated,cache_name=sql_quarantine\"");
 
     private GridSchema() {
     }
@@ -75,6 +77,11 @@ public final class GridSchema {
         ignite.getOrCreateCache(dataCache(GridNames.TEST, backups, weighted));
         ignite.getOrCreateCache(replicatedState(GridNames.MODEL));
         ignite.getOrCreateCache(replicatedState(GridNames.PROGRESS));
+        ensureTables(ignite);
+    }
+
+    /** Creates the metrics tables that do not exist yet (not the data caches, whose backups are the job's choice). */
+    public static void ensureTables(Ignite ignite) {
         IgniteCache<?, ?> sql = sqlCache(ignite);
         for (String ddl : DDL) {
             try {

@@ -58,7 +58,13 @@ public final class NodeConfigurations {
 
         DataStorageConfiguration storage = new DataStorageConfiguration().setDefaultDataRegionConfiguration(
                 new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20)
-                        .setMetricsEnabled(true));
+                        .setMetricsEnabled(true).setPersistenceEnabled(settings.persistent() && !settings.client()));
+        if (settings.persistent()) {
+            // Small write-ahead log for small devices: 4 x 16 MB segments and at most 128 MB of archive
+            // (Ignite's defaults, 10 x 64 MB plus 1 GB, would not fit a Raspberry Pi's SD card budget).
+            storage.setWalSegmentSize(16 << 20).setWalSegments(4).setMaxWalArchiveSize(128L << 20)
+                    .setMetricsEnabled(true);
+        }
 
         IgniteConfiguration cfg = new IgniteConfiguration()
                 .setIgniteInstanceName(settings.name())
@@ -77,15 +83,22 @@ public final class NodeConfigurations {
                 .setStripedPoolSize(2)
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
+                // Crashes and joins are counted to quarantine flapping devices (health/FlapDetector).
+                .setIncludeEventTypes(org.apache.ignite.events.EventType.EVT_NODE_FAILED,
+                        org.apache.ignite.events.EventType.EVT_NODE_JOINED)
                 // A device that leaves on purpose waits until every partition it holds has another copy. Every node,
                 // clients included, must declare the same policy; tools that stop a whole fleet switch the cluster to
                 // IMMEDIATE first (LocalFleet.down), or the last devices would wait for each other forever.
                 .setShutdownPolicy(ShutdownPolicy.GRACEFUL)
+                // Users live in the persistent store; only SQL/JDBC and thin clients log in. Devices and tools' client
+                // nodes prove who they are with their TLS certificate instead.
+                .setAuthenticationEnabled(settings.authentication())
                 .setUserAttributes(Map.of(
                         GridNames.ATTR_DEVICE, settings.name(),
                         GridNames.ATTR_CLASS, settings.deviceClass(),
                         GridNames.ATTR_CAPABILITY, settings.capability(),
-                        DeviceAttributes.HOST, host()));
+                        DeviceAttributes.HOST, host(),
+                        GridNames.ATTR_PERSISTENT, Boolean.toString(settings.persistent())));
         cfg.setClientConnectorConfiguration(new ClientConnectorConfiguration()
                 .setHost(settings.localAddress())
                 .setPort(settings.clientConnectorPort())

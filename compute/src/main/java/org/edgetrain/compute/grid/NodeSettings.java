@@ -21,11 +21,28 @@ import java.util.Properties;
  * @param workDirectory Ignite work directory (persistence, marshaller cache), or null for a temporary one
  * @param backups backups of the data caches
  * @param tls TLS material for discovery, communication and JDBC, or null for plain TCP
+ * @param persistent Ignite native persistence: data, model and metrics survive a restart of the whole fleet (needs a
+ *     work directory per device)
+ * @param authentication passwords for SQL/JDBC and thin clients (Ignite keeps its users on disk, so it needs
+ *     {@code persistent})
  * <p>A client node gives up joining after {@link #CLIENT_JOIN_TIMEOUT_PROPERTY} milliseconds (default 20,000).
  */
 public record NodeSettings(String name, String deviceClass, double capability, boolean client,
                            String discoveryAddresses, String localAddress, int discoveryPort,
-                           int communicationPort, int clientConnectorPort, Path workDirectory, int backups, Tls tls) {
+                           int communicationPort, int clientConnectorPort, Path workDirectory, int backups, Tls tls,
+                           boolean persistent, boolean authentication) {
+    /** @throws IllegalArgumentException for combinations Ignite would refuse later with a less clear message */
+    public NodeSettings {
+        if (authentication && !persistent) {
+            throw new IllegalArgumentException("authentication=true needs persistence=true: Ignite stores its users on "
+                    + "disk (see README, Security)");
+        }
+        if (persistent && !client && workDirectory == null) {
+            throw new IllegalArgumentException("persistence=true needs a work directory per device: set work.dir "
+                    + "(\"{name}\" stands for the device name) or pass --work-dir");
+        }
+    }
+
     /**
      * TLS settings: the device's keystore and the fleet truststore. The password is read from the environment
      * variable named by {@code passwordVariable} when the node starts, so it is never in a file, on a command line
@@ -53,7 +70,7 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     /** @return loopback settings for a device node */
     public static NodeSettings loopback(String name, String deviceClass, double capability) {
         return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
-                47500, 47100, 10800, null, 1, null);
+                47500, 47100, 10800, null, 1, null, false, false);
     }
 
     /**
@@ -70,6 +87,7 @@ public record NodeSettings(String name, String deviceClass, double capability, b
                     + " (see ignite-config/loopback.properties for the format)");
         }
         String work = p.getProperty("work.dir");
+        boolean persistent = flag(p, file, "persistence");
         Tls tls = null;
         if (p.getProperty("tls.keystore") != null) {
             // Relative store paths are relative to the configuration file; "{name}" stands for the device name.
@@ -81,7 +99,16 @@ public record NodeSettings(String name, String deviceClass, double capability, b
         return new NodeSettings(name, deviceClass, capability, false, required(p, file, "discovery.addresses"),
                 required(p, file, "local.address"), integer(p, file, "discovery.port"),
                 integer(p, file, "communication.port"), integer(p, file, "client.port"),
-                work == null ? null : Path.of(work), integer(p, file, "backups"), tls);
+                work == null ? null : Path.of(work.replace("{name}", name)), integer(p, file, "backups"), tls,
+                persistent, flag(p, file, "authentication"));
+    }
+
+    private static boolean flag(Properties p, Path file, String key) {
+        String value = p.getProperty(key, "false").trim();
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException(file + ": '" + key + "' must be true or false, got '" + value + "'");
+        }
+        return value.equals("true");
     }
 
     private static String required(Properties p, Path file, String key) {
@@ -104,18 +131,33 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     /** @return the same settings with another discovery address list */
     public NodeSettings withDiscovery(String addresses) {
         return new NodeSettings(name, deviceClass, capability, client, addresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups, tls);
+                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication);
     }
 
     /** @return the same settings as a client node */
     public NodeSettings asClient() {
-        return new NodeSettings(name, deviceClass, capability, true, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups, tls);
+        return asClient(name);
+    }
+
+    /**
+     * @param nodeName the client node's name, unique in the fleet (the TLS identity stays the one these settings
+     *     were read for, e.g. the tools' shared {@code client} certificate)
+     * @return the same settings as a client node
+     */
+    public NodeSettings asClient(String nodeName) {
+        return new NodeSettings(nodeName, deviceClass, capability, true, discoveryAddresses, localAddress, discoveryPort,
+                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication);
     }
 
     /** @return the same settings with another work directory */
     public NodeSettings withWorkDirectory(Path dir) {
         return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, dir, backups, tls);
+                communicationPort, clientConnectorPort, dir, backups, tls, persistent, authentication);
+    }
+
+    /** @return the same settings with native persistence on, in {@code dir} */
+    public NodeSettings persistentIn(Path dir) {
+        return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
+                communicationPort, clientConnectorPort, dir, backups, tls, true, authentication);
     }
 }

@@ -18,6 +18,7 @@ import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.health.Quarantine;
 import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.rebalancing.DeviceAttributes;
 import org.edgetrain.model.engine.Evaluation;
@@ -53,6 +54,7 @@ public final class RoundCoordinator implements Service {
     private transient Map<String, Double> throughput;
     private transient Strategy strategy;
     private transient java.util.Set<Integer> reportedLost;
+    private transient java.util.Set<String> quarantinedLastRound;
     private transient java.util.Set<String> rejectedLastRound;
 
     /** Registers the commit injection point (process-wide; for tests and fault injection). */
@@ -69,6 +71,7 @@ public final class RoundCoordinator implements Service {
     public void execute() {
         throughput = new HashMap<>();
         reportedLost = java.util.Set.of();
+        quarantinedLastRound = java.util.Set.of();
         rejectedLastRound = new java.util.HashSet<>();
         strategy = new FedAvg(UpdateValidator.DEFAULT, 0.5);
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
@@ -200,10 +203,29 @@ public final class RoundCoordinator implements Service {
         return null;
     }
 
-    /** Gives each device slices of the partitions it owns as primary, sized by its measured throughput. */
+    /**
+     * Gives each device slices of the partitions it owns as primary, sized by its measured throughput. A quarantined
+     * device gets nothing; the first backup owner that is not quarantined trains its partitions instead.
+     */
     private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
                                                       Map<Integer, PartitionProgress> progress, int sizeGuess) {
         Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
+        java.util.Set<String> quarantined = quarantined(devices);
+        Map<ClusterNode, List<Integer>> owned = new HashMap<>();
+        java.util.Set<Integer> fromBackup = new java.util.HashSet<>();
+        for (int partition = 0; partition < GridNames.DATA_PARTITIONS; partition++) {
+            boolean primary = true;
+            for (ClusterNode owner : ignite.affinity(GridNames.TRAIN).mapPartitionToPrimaryAndBackups(partition)) {
+                if (!quarantined.contains(String.valueOf(owner.consistentId()))) {
+                    owned.computeIfAbsent(owner, n -> new ArrayList<>()).add(partition);
+                    if (!primary) {
+                        fromBackup.add(partition);
+                    }
+                    break;
+                }
+                primary = false;
+            }
+        }
         double strongest = devices.stream().mapToDouble(DeviceAttributes::capability).max().orElse(1);
         double meanThroughput = throughput.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
         for (ClusterNode device : devices) {
@@ -217,7 +239,7 @@ public final class RoundCoordinator implements Service {
                     ? DeviceAttributes.capability(device) / strongest : 1));
             quota = (quota + job.batch() - 1) / job.batch() * job.batch();
             List<PartitionWork> slices = new ArrayList<>();
-            for (int partition : ignite.affinity(GridNames.TRAIN).primaryPartitions(device)) {
+            for (int partition : owned.getOrDefault(device, List.of())) {
                 PartitionProgress p = progress.get(partition);
                 if (quota <= 0 || p.done()) {
                     continue;
@@ -227,7 +249,7 @@ public final class RoundCoordinator implements Service {
                 if (take <= 0) {
                     continue;
                 }
-                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size()));
+                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), fromBackup.contains(partition)));
                 quota -= take;
             }
             if (!slices.isEmpty()) {
@@ -235,6 +257,28 @@ public final class RoundCoordinator implements Service {
             }
         }
         return plan;
+    }
+
+    /**
+     * @return the devices in quarantine now, reporting those whose quarantine ended; none when every device is (a
+     *     fleet of flapping devices still trains)
+     */
+    private java.util.Set<String> quarantined(List<ClusterNode> devices) {
+        java.util.Set<String> now;
+        try {
+            now = Quarantine.active(ignite, System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            now = java.util.Set.of(); // no table yet: nobody was ever quarantined
+        }
+        for (String device : quarantinedLastRound) {
+            if (!now.contains(device)) {
+                event("QUARANTINE_ENDED", device, device + " gets training work again");
+            }
+        }
+        quarantinedLastRound = now;
+        java.util.Set<String> names = devices.stream().map(n -> String.valueOf(n.consistentId()))
+                .collect(java.util.stream.Collectors.toSet());
+        return names.stream().allMatch(now::contains) ? java.util.Set.of() : now;
     }
 
     private Map<Integer, PartitionProgress> progress(JobSpec job, int epoch) {

@@ -66,13 +66,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         List<Long> ids = new ArrayList<>();
         List<PartitionAdvance> advances = new ArrayList<>();
         for (PartitionWork slice : work) {
-            if (!self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()))) {
+            if (!owns(self, slice)) {
                 continue; // moved away: its progress stays, the new owner trains it
             }
             TreeMap<Integer, byte[]> samples = localSamples(train, slice.partition());
             // Trained only if still owned after the scan and as large as committed progress says: a partition
             // caught mid-move or half-reloaded is left for a later round, so no sample is skipped or repeated.
-            boolean stillOwned = self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()));
+            boolean stillOwned = owns(self, slice);
             if (!stillOwned || (slice.expectedSize() >= 0 && slice.expectedSize() != samples.size())) {
                 continue;
             }
@@ -119,7 +119,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         });
     }
 
-    /** @return the partition's samples used by the job, read from this node's primary copy only, by key */
+    /** @return true when this node holds the copy {@code slice} is to be trained from: the primary, or a backup */
+    private boolean owns(ClusterNode self, PartitionWork slice) {
+        return slice.fromBackup() ? ignite.affinity(GridNames.TRAIN).isPrimaryOrBackup(self, slice.partition())
+                : self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()));
+    }
+
+    /** @return the partition's samples used by the job, read from this node's own copy only, by key */
     private TreeMap<Integer, byte[]> localSamples(IgniteCache<Integer, byte[]> cache, int partition) {
         TreeMap<Integer, byte[]> samples = new TreeMap<>();
         ScanQuery<Integer, byte[]> scan = new ScanQuery<Integer, byte[]>().setLocal(true).setPartition(partition);

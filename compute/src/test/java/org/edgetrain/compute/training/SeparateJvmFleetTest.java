@@ -9,11 +9,14 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.cli.FleetQueries;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.health.Quarantine;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.net.NetworkSpec;
@@ -112,6 +115,140 @@ class SeparateJvmFleetTest {
     }
 
     @Test
+    void aWholeFleetRestartWithPersistenceResumesFromTheLastCommittedRound() throws Exception {
+        Path config = config(48600);
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1)
+                .persistent(true);
+        NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
+        try {
+            fleet.add("pc");
+            fleet.add("pc");
+            ModelState before;
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 2, fleet);
+                assertTrue(FleetActivation.ensureActive(ignite, 60_000).startsWith("activated a new persistent fleet"));
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
+                JobSpec job = new JobSpec("restart", NetworkSpec.of("resnet8", 3), 3, 16, 0.5,
+                        new LearningRateSchedule("constant", 0.05, 3, 0), 0, 23, 1, true);
+                JobSubmitter.submit(ignite, job);
+                SelfHealingTest.awaitVersion(ignite, 2);
+
+                // Power cut between two rounds: the coordinator stops, then every device goes down at once.
+                ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
+                before = JobSubmitter.current(ignite);
+                fleet.down(ignite, 30);
+            }
+            assertTrue(fleet.devices().isEmpty());
+
+            fleet.add("pc"); // the same names, so the same work directories
+            fleet.add("pc");
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 2, fleet);
+                FleetActivation.ensureActive(ignite, 120_000); // Ignite itself activates once both devices are back
+                assertEquals(org.apache.ignite.cluster.ClusterState.ACTIVE, ignite.cluster().state());
+                ModelState after = JobSubmitter.current(ignite);
+                assertEquals(before.version(), after.version(), "the restart must find the last committed model");
+                assertEquals(before.samplesCommitted(), after.samplesCommitted());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before.state(), after.state());
+                assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on restart");
+
+                SelfHealingTest.awaitEvent(ignite, "COORDINATOR_REDEPLOYED"); // no coordinator survives a restart
+                ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+                assertEquals(300, last.samplesCommitted(), "three epochs of 100 samples across the restart, none repeated");
+                assertTrue(last.version() > before.version());
+                fleet.down(ignite, 30);
+            }
+        } finally {
+            fleet.down(20);
+            keepLogs();
+        }
+    }
+
+    @Test
+    void aFlappingDeviceIsQuarantinedWhileBackupsTrainItsPartitions() throws Exception {
+        Path config = config(49050);
+        System.setProperty(Quarantine.BASE_SECONDS_PROPERTY, "600"); // outlasts the test: its end is not under test
+        LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
+        try {
+            fleet.add("pc");
+            fleet.add("pc");
+            fleet.add("rpi4");
+            NodeSettings client = NodeSettings.fromFile(config, "test-client", "client", 0).asClient();
+            try (Ignite ignite = Ignition.start(NodeConfigurations.build(client))) {
+                awaitServers(ignite, 3, fleet);
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
+                JobSpec job = new JobSpec("flap", NetworkSpec.of("resnet8", 3), 200, 16, 0.5,
+                        new LearningRateSchedule("constant", 0.05, 200, 0), 0, 29, 1, true);
+                JobSubmitter.submit(ignite, job);
+                SelfHealingTest.awaitVersion(ignite, 1);
+
+                for (int crash = 1; crash <= Quarantine.FLAP_FAILURES; crash++) {
+                    fleet.kill("rpi4-1");
+                    awaitServerCount(ignite, 2);
+                    assertEquals("rpi4-1", fleet.add("rpi4").name()); // back under the same name
+                    awaitServers(ignite, 3, fleet);
+                }
+                SelfHealingTest.awaitEvent(ignite, "QUARANTINED");
+                long quarantinedAfter = Reconnects.read(ignite, JobSubmitter::current).round();
+                FleetQueries.DeviceStatus flapper = FleetQueries.devices(ignite).stream()
+                        .filter(d -> d.name().equals("rpi4-1")).findFirst().orElseThrow();
+                assertTrue(flapper.health().startsWith("quarantined until "), flapper.health());
+
+                // Training goes on without it; the partitions it holds as primary are trained from their backups.
+                java.util.Set<Integer> itsPartitions = primaryPartitionsOnceRebalanced(ignite, "rpi4-1");
+                java.util.Map<Integer, PartitionProgress> before = progress(ignite, itsPartitions);
+                SelfHealingTest.awaitVersion(ignite, Reconnects.read(ignite, JobSubmitter::current).version() + 4);
+                java.util.Map<Integer, PartitionProgress> after = progress(ignite, itsPartitions);
+                assertTrue(itsPartitions.stream().anyMatch(p -> after.get(p).epoch() > before.get(p).epoch()
+                                || after.get(p).cursor() > before.get(p).cursor()),
+                        "partitions " + itsPartitions + " of the quarantined device did not advance: " + before + " -> " + after);
+                assertEquals(0, SelfHealingTest.count(ignite, "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = 'rpi4-1' "
+                        + "AND ROUND_NO > ? AND SAMPLES > 0", quarantinedAfter), "a quarantined device got work");
+                JobSubmitter.stop(ignite);
+                ignite.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
+            }
+        } finally {
+            System.clearProperty(Quarantine.BASE_SECONDS_PROPERTY);
+            fleet.down(20);
+            keepLogs();
+        }
+    }
+
+    private static void awaitServerCount(Ignite ignite, int count) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (ignite.cluster().forServers().nodes().size() != count) {
+            assertTrue(System.currentTimeMillis() < deadline, "the fleet never had " + count + " devices");
+            Thread.sleep(100); // polling the topology with a deadline
+        }
+    }
+
+    /** @return the partitions {@code device} holds as primary, once it holds any (a new device gets them after rebalancing) */
+    private static java.util.Set<Integer> primaryPartitionsOnceRebalanced(Ignite ignite, String device)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            for (org.apache.ignite.cluster.ClusterNode node : ignite.cluster().forServers().nodes()) {
+                int[] partitions = ignite.affinity(org.edgetrain.compute.grid.GridNames.TRAIN).primaryPartitions(node);
+                if (String.valueOf(node.consistentId()).equals(device) && partitions.length > 0) {
+                    return java.util.Arrays.stream(partitions).boxed().collect(java.util.stream.Collectors.toSet());
+                }
+            }
+            assertTrue(System.currentTimeMillis() < deadline, device + " never became primary of any partition");
+            Thread.sleep(200); // polling the affinity with a deadline
+        }
+    }
+
+    private static java.util.Map<Integer, PartitionProgress> progress(Ignite ignite, java.util.Set<Integer> partitions) {
+        java.util.Map<Integer, PartitionProgress> out = new java.util.HashMap<>();
+        for (int p : partitions) {
+            PartitionProgress stored = org.edgetrain.compute.grid.Wire.unpack(
+                    (byte[]) ignite.cache(org.edgetrain.compute.grid.GridNames.PROGRESS).get(p));
+            out.put(p, stored == null ? new PartitionProgress(0, 0, -1) : stored);
+        }
+        return out;
+    }
+
+    @Test
     void aDeviceJoinsAndAnotherLeavesGracefullyWhileTrainingRuns() throws Exception {
         Path config = config(48850);
         LocalFleet fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1);
@@ -164,7 +301,7 @@ class SeparateJvmFleetTest {
         }
     }
 
-    private static Path configFile(Path dir, int port) throws java.io.IOException {
+    static Path configFile(Path dir, int port) throws java.io.IOException {
         Path config = dir.resolve("fleet-" + port + ".properties");
         Files.writeString(config, "discovery.addresses=127.0.0.1:" + port + ".." + (port + 9) + "\nlocal.address=127.0.0.1\n"
                 + "discovery.port=" + port + "\ncommunication.port=" + (port - 400) + "\nclient.port=" + (port + 20)
@@ -176,7 +313,7 @@ class SeparateJvmFleetTest {
         return configFile(dir, port);
     }
 
-    private static void awaitServers(Ignite ignite, int count, LocalFleet fleet) throws InterruptedException {
+    static void awaitServers(Ignite ignite, int count, LocalFleet fleet) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 180_000;
         while (ignite.cluster().forServers().nodes().size() < count) {
             assertTrue(System.currentTimeMillis() < deadline, "devices did not join: " + fleet.devices());

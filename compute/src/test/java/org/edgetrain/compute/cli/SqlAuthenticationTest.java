@@ -1,0 +1,87 @@
+package org.edgetrain.compute.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A persistent device with authentication on: JDBC (through {@code edgetrain sql} and {@code edgetrain user}) needs a
+ * user and password, the superuser's factory password can be replaced, and no password shows in any output.
+ */
+@Timeout(300)
+class SqlAuthenticationTest {
+    private static final String INITIAL = "EDGETRAIN_TEST_INITIAL_PASSWORD"; // Ignite's factory password, "ignite"
+    private static final String ADMIN = "EDGETRAIN_TEST_SQL_PASSWORD";
+    private static final String ANALYST = "EDGETRAIN_TEST_ANALYST_PASSWORD";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sqlNeedsALoginAndNoPasswordIsEverPrinted() throws Exception {
+        Path config = dir.resolve("fleet.properties");
+        Files.writeString(config, "discovery.addresses=127.0.0.1:49250..49254\nlocal.address=127.0.0.1\n"
+                + "discovery.port=49250\ncommunication.port=49260\nclient.port=49240\nbackups=0\n"
+                + "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n");
+        List<DatasetCommandTest.Run> runs = new ArrayList<>();
+        try (Ignite device = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, "dev0", "pc", 1)))) {
+            FleetActivation.ensureActive(device, 60_000);
+            GridSchema.ensure(device, 0);
+            GridSchema.recordEvent(device, "TEST_EVENT", "dev0", "written before any login");
+            String cfg = config.toString();
+
+            DatasetCommandTest.Run anonymous = run(runs, "sql", "--config", cfg, "SELECT COUNT(*) FROM EVENTS");
+            assertEquals(2, anonymous.exitCode());
+            assertTrue(anonymous.err().contains("--user NAME"), anonymous.err());
+
+            DatasetCommandTest.Run passwd = run(runs, "user", "passwd", "ignite", "--config", cfg, "--user", "ignite",
+                    "--password-env", INITIAL, "--new-password-env", ADMIN);
+            assertEquals(0, passwd.exitCode(), passwd.err());
+
+            DatasetCommandTest.Run stale = run(runs, "sql", "--config", cfg, "--user", "ignite", "--password-env", INITIAL,
+                    "SELECT 1");
+            assertEquals(2, stale.exitCode(), "the factory password must no longer work");
+
+            DatasetCommandTest.Run add = run(runs, "user", "add", "analyst", "--config", cfg, "--user", "ignite",
+                    "--password-env", ADMIN, "--new-password-env", ANALYST);
+            assertEquals(0, add.exitCode(), add.err());
+            DatasetCommandTest.Run query = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env", ANALYST,
+                    "SELECT KIND, DETAIL FROM EVENTS");
+            assertEquals(0, query.exitCode(), query.err());
+            assertTrue(query.out().contains("TEST_EVENT"), query.out());
+
+            DatasetCommandTest.Run noVariable = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env",
+                    "EDGETRAIN_TEST_UNSET_VARIABLE", "SELECT 1");
+            assertEquals(2, noVariable.exitCode());
+            assertTrue(noVariable.err().contains("set the environment variable EDGETRAIN_TEST_UNSET_VARIABLE"));
+
+            for (DatasetCommandTest.Run run : runs) {
+                for (String variable : List.of(ADMIN, ANALYST)) {
+                    String secret = System.getenv(variable);
+                    assertFalse(run.out().contains(secret) || run.err().contains(secret), "a password was printed");
+                }
+            }
+            FleetActivation.prepareWholeFleetStop(device);
+        }
+    }
+
+    private static DatasetCommandTest.Run run(List<DatasetCommandTest.Run> runs, String... args) {
+        DatasetCommandTest.Run run = DatasetCommandTest.run(args);
+        runs.add(run);
+        return run;
+    }
+}
