@@ -192,6 +192,31 @@ public final class LocalFleet {
         save();
     }
 
+    /** Freezes a device (SIGSTOP): a hang, as of a device that stops answering without dying. */
+    public void pause(String name) {
+        signal(name, "STOP");
+    }
+
+    /** Lets a frozen device go on (SIGCONT). */
+    public void resume(String name) {
+        signal(name, "CONT");
+    }
+
+    private void signal(String name, String signal) {
+        Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
+                + " in " + dir + " (edgetrain cluster list shows them)"));
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(device.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + device.pid() + " failed (is " + name + " running?)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot signal " + name + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /**
      * Graceful leave of one device (SIGTERM): it finishes its running job and waits until its partitions have
      * another copy, then exits. SIGKILL only if it is still running after {@code seconds}.

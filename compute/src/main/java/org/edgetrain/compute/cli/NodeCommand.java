@@ -94,6 +94,15 @@ public final class NodeCommand implements Callable<Integer> {
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        // A device the fleet dropped (it hung past the failure detection, or lost the network) finds its node stopped
+        // when it wakes up; the process then ends instead of idling, so a supervisor (Docker's restart policy) can
+        // start it again and it rejoins.
+        Ignition.addListener((instance, state) -> {
+            if (ignite.name().equals(instance) && state != org.apache.ignite.IgniteState.STARTED) {
+                LOG.warn("device {}: node {} ({}); exiting", name, state, "the fleet dropped it or it failed");
+                stopped.countDown();
+            }
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);
             watchdog.close();

@@ -83,9 +83,10 @@ public final class NodeConfigurations {
                 .setStripedPoolSize(2)
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
-                // Crashes and joins are counted to quarantine flapping devices (health/FlapDetector).
+                // Crashes and joins are counted to quarantine flapping devices (health/FlapDetector); the fault
+                // harness times detection from them.
                 .setIncludeEventTypes(org.apache.ignite.events.EventType.EVT_NODE_FAILED,
-                        org.apache.ignite.events.EventType.EVT_NODE_JOINED)
+                        org.apache.ignite.events.EventType.EVT_NODE_JOINED, org.apache.ignite.events.EventType.EVT_NODE_LEFT)
                 // A device that leaves on purpose waits until every partition it holds has another copy. Every node,
                 // clients included, must declare the same policy; tools that stop a whole fleet switch the cluster to
                 // IMMEDIATE first (LocalFleet.down), or the last devices would wait for each other forever.

@@ -1,12 +1,10 @@
 package org.edgetrain.compute.training;
 
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
-import org.apache.ignite.services.ServiceDescriptor;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.grid.GridSchema;
@@ -73,16 +71,7 @@ public final class CoordinatorWatchdog implements AutoCloseable {
     }
 
     private boolean coordinatorAlive() {
-        for (ServiceDescriptor service : ignite.services().serviceDescriptors()) {
-            if (service.name().equals(RoundCoordinator.SERVICE_NAME)) {
-                for (java.util.Map.Entry<UUID, Integer> host : service.topologySnapshot().entrySet()) {
-                    if (host.getValue() > 0 && ignite.cluster().node(host.getKey()) != null) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
+        return RoundCoordinator.host(ignite).isPresent();
     }
 
     @Override

@@ -57,6 +57,21 @@ public final class RoundCoordinator implements Service {
     private transient java.util.Set<String> quarantinedLastRound;
     private transient java.util.Set<String> rejectedLastRound;
 
+    /** @return the device that runs the coordinator now, if one does */
+    public static java.util.Optional<String> host(Ignite ignite) {
+        for (org.apache.ignite.services.ServiceDescriptor service : ignite.services().serviceDescriptors()) {
+            if (service.name().equals(SERVICE_NAME)) {
+                for (Map.Entry<java.util.UUID, Integer> host : service.topologySnapshot().entrySet()) {
+                    ClusterNode node = ignite.cluster().node(host.getKey());
+                    if (host.getValue() > 0 && node != null) {
+                        return java.util.Optional.of(String.valueOf(node.consistentId()));
+                    }
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Registers the commit injection point (process-wide; for tests and fault injection). */
     public static void setCommitListener(CommitListener listener) {
         commitListener = listener == null ? (state, advances) -> { } : listener;
@@ -131,6 +146,7 @@ public final class RoundCoordinator implements Service {
                     rejectedLastRound.contains(name));
             futures.put(entry.getKey(), ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob));
         }
+        RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round, state.version());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
         List<DeviceRoundResult> arrived = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
@@ -174,8 +190,9 @@ public final class RoundCoordinator implements Service {
         }
         boolean commits = outcome.commits() && divergence == null;
         commit(next, commits ? advances : List.of());
-        recordRound(job, next, outcome, commits, arrived, seconds, learningRate);
+        recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, arrived, outcome, commits));
         if (commits) {
+            RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
         }
     }
@@ -374,15 +391,37 @@ public final class RoundCoordinator implements Service {
         return total;
     }
 
+    /**
+     * @return work done for nothing in this round: the samples of results that were refused, and the planned samples
+     *     of devices whose result never came (crashed, late); all of it when the round did not commit
+     */
+    private static long lostSamples(Map<ClusterNode, List<PartitionWork>> plan, List<DeviceRoundResult> arrived,
+                                    RoundOutcome outcome, boolean committed) {
+        long lost = 0;
+        for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
+            String device = String.valueOf(entry.getKey().consistentId());
+            DeviceResult result = arrived.stream().map(DeviceRoundResult::result).filter(r -> r.device().equals(device))
+                    .findFirst().orElse(null);
+            if (result == null) {
+                lost += entry.getValue().stream().mapToLong(PartitionWork::quota).sum();
+            } else if (!committed || !outcome.accepted().contains(result)) {
+                lost += result.samples();
+            }
+        }
+        return lost;
+    }
+
     private void recordRound(JobSpec job, ModelState next, RoundOutcome outcome, boolean committed,
-                             List<DeviceRoundResult> arrived, double seconds, double learningRate) {
+                             List<DeviceRoundResult> arrived, double seconds, double learningRate, long lostSamples) {
         long samples = committed ? outcome.acceptedSamples() : 0;
         double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum()
                 / Math.max(1, outcome.acceptedSamples());
         GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
-                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 next.round(), job.id(), next.epoch(), next.version(), committed, outcome.accepted().size(),
-                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, now());
+                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, now(),
+                lostSamples);
         for (DeviceRoundResult result : arrived) {
             DeviceResult r = result.result();
             boolean accepted = outcome.accepted().contains(r);

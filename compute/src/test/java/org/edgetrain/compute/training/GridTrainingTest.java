@@ -165,7 +165,7 @@ class GridTrainingTest {
                     DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
                     slowSince.set(3);
                 }
-                if (slowSince.get() >= 0 && state.round() >= slowSince.get() + 4) {
+                if (slowSince.get() >= 0 && state.round() >= slowSince.get() + 5) {
                     adapted.countDown();
                 }
             });
@@ -184,12 +184,23 @@ class GridTrainingTest {
         Map<Long, Long> samplesByRound = new TreeMap<>();
         rows.forEach(r -> samplesByRound.put(((Number) r.get(0)).longValue(), ((Number) r.get(1)).longValue()));
         long before = samplesByRound.getOrDefault(3L, 0L);
-        long after = samplesByRound.getOrDefault(7L, 0L);
+        // Medians over rounds 5-7: a round that ends an epoch is cut short by the data left, not by the quota.
+        double after = median(rows.stream().filter(r -> inAdaptedRounds(r.get(0))).map(r -> r.get(1)).toList());
         assertTrue(before > 0 && after > 0, "rounds of the slowed device: " + samplesByRound);
         assertTrue(after < 0.75 * before, "quota did not shrink after the slowdown: " + samplesByRound);
-        double othersAfter = others.stream().filter(r -> ((Number) r.get(0)).longValue() == 7)
-                .mapToLong(r -> ((Number) r.get(1)).longValue()).average().orElse(0);
-        assertTrue(after < 0.75 * othersAfter, "slowed device's share " + after + " vs the others' " + othersAfter);
+        double othersAfter = median(others.stream().filter(r -> inAdaptedRounds(r.get(0))).map(r -> r.get(1)).toList());
+        assertTrue(after < 0.75 * othersAfter, "slowed device's share " + after + " vs the others' " + othersAfter
+                + "; slowed device by round: " + samplesByRound);
+    }
+
+    private static boolean inAdaptedRounds(Object round) {
+        long r = ((Number) round).longValue();
+        return r >= 5 && r <= 7;
+    }
+
+    private static double median(List<?> values) {
+        double[] sorted = values.stream().mapToDouble(v -> ((Number) v).doubleValue()).sorted().toArray();
+        return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
     }
 
     static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {

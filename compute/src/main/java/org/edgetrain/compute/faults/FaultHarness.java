@@ -1,0 +1,257 @@
+package org.edgetrain.compute.faults;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.events.DiscoveryEvent;
+import org.apache.ignite.events.Event;
+import org.apache.ignite.events.EventType;
+import org.apache.ignite.lang.IgnitePredicate;
+import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.compute.training.RoundCoordinator;
+import org.edgetrain.compute.training.RoundPhases;
+
+/**
+ * Injects faults into a fleet of device processes at named points of a round, then checks the invariants and measures
+ * the recovery. The harness is a client of the fleet: it hears the round points from the coordinator
+ * ({@link RoundPhases}) and the topology changes from Ignite's discovery, so nothing here waits a guessed time.
+ *
+ * <p>Invariants checked after a scenario: every sample visited exactly once per completed epoch, committed model
+ * versions strictly increasing with none lost, no partition lost (with one backup and one fault at a time), and the
+ * final accuracy against an undisturbed run of the same job.
+ *
+ * <p>Not thread-safe: one scenario at a time; the fleet must not be managed by anyone else meanwhile.
+ */
+public final class FaultHarness {
+    /** How long a hung device stays frozen: well past the failure detection, so the fleet drops it. */
+    static final long HANG_MILLIS = 2 * NodeConfigurations.FAILURE_DETECTION_MILLIS;
+
+    private record TopologyChange(int type, String device, long atMillis) {
+    }
+
+    private final LocalFleet fleet;
+    private final Ignite client;
+    private final BlockingQueue<TopologyChange> changes = new LinkedBlockingQueue<>();
+    private final List<TopologyChange> seen = new ArrayList<>();
+
+    /** @param client a client node of the fleet's (this JVM's); its discovery events time the detection */
+    public FaultHarness(LocalFleet fleet, Ignite client) {
+        this.fleet = fleet;
+        this.client = client;
+    }
+
+    /**
+     * @return {@code count} faults of every kind at random points, reproducible under {@code seed}; JOINs add devices
+     *     of {@code joinClass}
+     */
+    public static List<Injection> randomized(long seed, int count, String joinClass) {
+        Random random = new Random(seed);
+        Injection.Kind[] kinds = Injection.Kind.values();
+        List<Injection> out = new ArrayList<>();
+        long version = 1;
+        for (int i = 0; i < count; i++) {
+            Injection.Kind kind = kinds[random.nextInt(kinds.length)];
+            RoundPhases.Point at = random.nextBoolean() ? RoundPhases.Point.DISPATCHED : RoundPhases.Point.COMMITTED;
+            out.add(new Injection(kind, at, version, kind == Injection.Kind.JOIN ? joinClass : null));
+            version += 2 + random.nextInt(2);
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code job} on the fleet (its data already loaded) with {@code injections}, in order, then waits for the
+     * job to end.
+     *
+     * @param trainSize samples one epoch visits
+     * @param baselineAccuracy the undisturbed run's final accuracy, or NaN when this is that run
+     */
+    public ScenarioResult run(String name, JobSpec job, long trainSize, List<Injection> injections,
+                              double baselineAccuracy, long timeoutMillis) throws InterruptedException {
+        List<String> devices = fleet.devices().stream().filter(LocalFleet.Device::alive)
+                .map(LocalFleet.Device::deviceClass).toList();
+        IgnitePredicate<Event> listener = event -> {
+            DiscoveryEvent discovery = (DiscoveryEvent) event;
+            if (!discovery.eventNode().isClient()) {
+                changes.add(new TopologyChange(event.type(), String.valueOf(discovery.eventNode().consistentId()),
+                        event.timestamp()));
+            }
+            return true;
+        };
+        client.events().localListen(listener, EventType.EVT_NODE_FAILED, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_JOINED);
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        try (RoundPhases phases = RoundPhases.listen(client)) {
+            long start = System.currentTimeMillis();
+            JobSubmitter.submit(client, job);
+            List<ScenarioResult.InjectionResult> results = new ArrayList<>();
+            for (Injection injection : injections) {
+                RoundPhases.Phase point = phases.await(injection.at(), injection.afterVersion(),
+                        Math.max(1, deadline - System.currentTimeMillis()));
+                if (point == null) {
+                    break; // the job ended (or stalled) before this point: the remaining faults are not injected
+                }
+                results.add(inject(injection, phases, start, deadline));
+            }
+            ModelState last = awaitFinished(job, deadline);
+            double seconds = (System.currentTimeMillis() - start) / 1000.0;
+            long expected = (long) job.epochs() * trainSize;
+            long committedRows = number(GridSchema.sql(client, "SELECT SUM(SAMPLES) FROM ROUNDS WHERE JOB = ? AND COMMITTED",
+                    job.id()));
+            List<Long> tableVersions = GridSchema.sql(client, "SELECT MODEL_VERSION FROM ROUNDS WHERE JOB = ? AND COMMITTED "
+                    + "ORDER BY ROUND_NO", job.id()).stream().map(r -> ((Number) r.get(0)).longValue()).toList();
+            List<Long> heardVersions = phases.history().stream().filter(p -> p.point() == RoundPhases.Point.COMMITTED)
+                    .map(RoundPhases.Phase::version).toList();
+            long lostRounds = Math.max(lostVersions(tableVersions), lostVersions(heardVersions));
+            long lostSamples = number(GridSchema.sql(client, "SELECT SUM(LOST_SAMPLES) FROM ROUNDS WHERE JOB = ?", job.id()));
+            List<double[]> throughput = new ArrayList<>();
+            for (List<?> row : GridSchema.sql(client, "SELECT ENDED_AT, IMAGES_PER_SECOND FROM ROUNDS WHERE JOB = ? AND "
+                    + "COMMITTED ORDER BY ROUND_NO", job.id())) {
+                throughput.add(new double[] {(((java.sql.Timestamp) row.get(0)).getTime() - start) / 1000.0,
+                        ((Number) row.get(1)).doubleValue()});
+            }
+            long partitionsLost = number(GridSchema.sql(client, "SELECT COUNT(*) FROM EVENTS WHERE KIND = 'PARTITIONS_LOST' "
+                    + "AND AT >= ?", new java.sql.Timestamp(start)));
+            double accuracy = last.lastAccuracy();
+            return new ScenarioResult(name, devices, mean(results, true), mean(results, false), lostRounds, lostSamples,
+                    last.samplesCommitted() == expected && committedRows == expected, partitionsLost,
+                    Double.isNaN(baselineAccuracy) ? 0 : accuracy - baselineAccuracy, accuracy,
+                    last.samplesCommitted() / seconds, seconds, results, throughput);
+        } finally {
+            client.events().stopLocalListen(listener);
+        }
+    }
+
+    private ScenarioResult.InjectionResult inject(Injection injection, RoundPhases phases, long start, long deadline)
+            throws InterruptedException {
+        long t0 = System.currentTimeMillis();
+        String device;
+        int noticedAs;
+        Thread leaving = null;
+        switch (injection.kind()) {
+            case JOIN -> {
+                device = fleet.add(injection.deviceClass()).name();
+                noticedAs = EventType.EVT_NODE_JOINED;
+            }
+            case CRASH_COORDINATOR_HOST -> {
+                device = RoundCoordinator.host(client).orElseThrow(() -> new IllegalStateException("no coordinator"));
+                fleet.kill(device);
+                noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case CRASH -> {
+                device = victim(injection);
+                fleet.kill(device);
+                noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case HANG -> {
+                device = victim(injection);
+                fleet.pause(device);
+                noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case LEAVE -> {
+                device = victim(injection);
+                String name = device;
+                leaving = new Thread(() -> fleet.stop(name, 120), "harness-leave-" + name);
+                leaving.start();
+                noticedAs = EventType.EVT_NODE_LEFT;
+            }
+            default -> throw new IllegalArgumentException(injection.kind().toString());
+        }
+        long noticed = awaitChange(device, noticedAs, t0, deadline);
+        if (injection.kind() == Injection.Kind.HANG) {
+            fleet.resume(device); // it wakes up dropped by the fleet and exits (NodeCommand), like a crashed device
+            fleet.kill(device);
+        }
+        if (leaving != null) {
+            leaving.join(Math.max(1, deadline - System.currentTimeMillis()));
+        }
+        long recovered = awaitCommitAfter(phases, noticed, deadline);
+        return new ScenarioResult.InjectionResult(injection.toString(), device, (t0 - start) / 1000.0,
+                (noticed - t0) / 1000.0, (recovered - t0) / 1000.0);
+    }
+
+    /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */
+    private String victim(Injection injection) {
+        String coordinator = RoundCoordinator.host(client).orElse("");
+        List<LocalFleet.Device> candidates = fleet.devices().stream().filter(LocalFleet.Device::alive)
+                .filter(d -> !d.name().equals(coordinator))
+                .filter(d -> injection.deviceClass() == null || d.deviceClass().equals(injection.deviceClass())).toList();
+        if (candidates.isEmpty()) {
+            throw new IllegalStateException("no device to hit for " + injection + " among " + fleet.devices());
+        }
+        return candidates.get(candidates.size() - 1).name();
+    }
+
+    private long awaitChange(String device, int type, long since, long deadline) throws InterruptedException {
+        while (true) {
+            for (TopologyChange change : seen) {
+                if (change.device().equals(device) && change.type() == type && change.atMillis() >= since) {
+                    return change.atMillis();
+                }
+            }
+            TopologyChange next = changes.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+            if (next == null) {
+                throw new IllegalStateException("the fleet never noticed " + device + " (" + EventType.class.getSimpleName()
+                        + " " + type + ")");
+            }
+            seen.add(next);
+        }
+    }
+
+    private static long awaitCommitAfter(RoundPhases phases, long since, long deadline) throws InterruptedException {
+        while (true) {
+            for (RoundPhases.Phase phase : phases.history()) {
+                if (phase.point() == RoundPhases.Point.COMMITTED && phase.atMillis() > since) {
+                    return phase.atMillis();
+                }
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("no round committed after the fault");
+            }
+            Thread.sleep(50); // polling the phases heard so far, with a deadline
+        }
+    }
+
+    private ModelState awaitFinished(JobSpec job, long deadline) throws InterruptedException {
+        while (true) {
+            ModelState state = Reconnects.read(client, JobSubmitter::current);
+            if (state != null && state.jobId().equals(job.id()) && state.finished()) {
+                return state;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("job " + job.id() + " did not finish in time: " + state);
+            }
+            Thread.sleep(200); // polling the committed state with a deadline
+        }
+    }
+
+    /** @return committed versions that a later commit went back on (0 for a strictly increasing sequence) */
+    static long lostVersions(List<Long> versions) {
+        long lost = 0;
+        long highest = Long.MIN_VALUE;
+        for (long version : versions) {
+            if (version <= highest) {
+                lost += highest - version + 1;
+            }
+            highest = Math.max(highest, version);
+        }
+        return lost;
+    }
+
+    private static long number(List<List<?>> rows) {
+        Object value = rows.isEmpty() ? null : rows.get(0).get(0);
+        return value instanceof Number n ? n.longValue() : 0;
+    }
+
+    private static double mean(List<ScenarioResult.InjectionResult> results, boolean detection) {
+        return results.stream().mapToDouble(r -> detection ? r.detectionSeconds() : r.recoverySeconds()).average().orElse(0);
+    }
+}
