@@ -7,7 +7,6 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -20,6 +19,7 @@ import java.util.concurrent.Callable;
 import org.edgetrain.compute.cli.CsvTables;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.cli.FleetOptions;
+import org.edgetrain.compute.cli.SqlCredentials;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -49,12 +49,15 @@ final class ReportCommand implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    SqlCredentials credentials;
+
     @Override
     public Integer call() throws Exception {
         Map<String, List<Map<String, String>>> tables = new LinkedHashMap<>();
         for (String table : List.of("ROUNDS", "DEVICE_ROUNDS", "EVALS", "EVENTS")) {
             tables.put(table, from != null ? readCsv(from.resolve("metrics").resolve(table.toLowerCase() + ".csv"))
-                    : query(fleet.jdbcUrl(), table));
+                    : query(table));
         }
         Files.createDirectories(out);
         accuracy(tables.get("EVALS"));
@@ -76,9 +79,9 @@ final class ReportCommand implements Callable<Integer> {
         }
     }
 
-    private static List<Map<String, String>> query(String url, String table) throws SQLException {
+    private List<Map<String, String>> query(String table) throws SQLException {
         List<Map<String, String>> rows = new ArrayList<>();
-        try (Connection connection = DriverManager.getConnection(url);
+        try (Connection connection = fleet.jdbc(null, credentials.orNull());
              ResultSet rs = connection.createStatement().executeQuery("SELECT * FROM " + table)) {
             while (rs.next()) {
                 Map<String, String> row = new LinkedHashMap<>();

@@ -16,16 +16,16 @@ public final class SqlCredentials {
     String passwordVariable;
 
     /** @return the credentials to log in with, or null when no user was given (a fleet without authentication) */
-    SqlCredentials orNull() {
+    public SqlCredentials orNull() {
         return user == null || user.isBlank() ? null : this;
     }
 
-    String user() {
+    public String user() {
         return user;
     }
 
     /** @throws EdgetrainCommand.UserError when the variable is not set */
-    String password() {
+    public String password() {
         return secret(passwordVariable, "the password of SQL user " + user);
     }
 
