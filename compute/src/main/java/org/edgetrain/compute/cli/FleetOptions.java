@@ -103,15 +103,18 @@ public final class FleetOptions {
     public java.sql.Connection jdbc(String url, SqlCredentials credentials) throws java.sql.SQLException {
         NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
         java.util.Properties properties = new java.util.Properties();
+        // The thin driver reads its own properties under this prefix; user and password are the standard JDBC ones.
+        String prefix = "ignite.jdbc.";
+        properties.setProperty(prefix + "connectionTimeout", "30000"); // a port that never answers is an error, not a hang
         if (settings.tls() != null) {
             String password = new String(settings.tls().password());
-            properties.setProperty("sslMode", "require");
-            properties.setProperty("sslClientCertificateKeyStoreUrl", settings.tls().keyStore().toString());
-            properties.setProperty("sslClientCertificateKeyStoreType", "PKCS12");
-            properties.setProperty("sslClientCertificateKeyStorePassword", password);
-            properties.setProperty("sslTrustCertificateKeyStoreUrl", settings.tls().trustStore().toString());
-            properties.setProperty("sslTrustCertificateKeyStoreType", "PKCS12");
-            properties.setProperty("sslTrustCertificateKeyStorePassword", password);
+            properties.setProperty(prefix + "sslMode", "require");
+            properties.setProperty(prefix + "sslClientCertificateKeyStoreUrl", settings.tls().keyStore().toString());
+            properties.setProperty(prefix + "sslClientCertificateKeyStoreType", "PKCS12");
+            properties.setProperty(prefix + "sslClientCertificateKeyStorePassword", password);
+            properties.setProperty(prefix + "sslTrustCertificateKeyStoreUrl", settings.tls().trustStore().toString());
+            properties.setProperty(prefix + "sslTrustCertificateKeyStoreType", "PKCS12");
+            properties.setProperty(prefix + "sslTrustCertificateKeyStorePassword", password);
         }
         if (credentials != null) {
             properties.setProperty("user", credentials.user());

@@ -14,29 +14,37 @@ import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.security.FleetCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A persistent device with authentication on: JDBC (through {@code edgetrain sql} and {@code edgetrain user}) needs a
- * user and password, the superuser's factory password can be replaced, and no password shows in any output.
+ * A persistent device with TLS and authentication on: JDBC (through {@code edgetrain sql} and {@code edgetrain user},
+ * which take the TLS material from the node configuration) needs a user and password, the superuser's factory
+ * password can be replaced, and no password shows in any output.
  */
 @Timeout(300)
 class SqlAuthenticationTest {
     private static final String INITIAL = "EDGETRAIN_TEST_INITIAL_PASSWORD"; // Ignite's factory password, "ignite"
     private static final String ADMIN = "EDGETRAIN_TEST_SQL_PASSWORD";
     private static final String ANALYST = "EDGETRAIN_TEST_ANALYST_PASSWORD";
+    private static final String TLS = "EDGETRAIN_TEST_TLS_PASSWORD";
 
     @TempDir
     Path dir;
 
     @Test
-    void sqlNeedsALoginAndNoPasswordIsEverPrinted() throws Exception {
+    void sqlOverTlsNeedsALoginAndNoPasswordIsEverPrinted() throws Exception {
+        FleetCertificates certificates = new FleetCertificates(dir.resolve("tls"), System.getenv(TLS).toCharArray());
+        certificates.initAuthority();
+        certificates.issue("dev0");
+        certificates.issue("client"); // the tools' certificate
         Path config = dir.resolve("fleet.properties");
         Files.writeString(config, "discovery.addresses=127.0.0.1:49250..49254\nlocal.address=127.0.0.1\n"
                 + "discovery.port=49250\ncommunication.port=49260\nclient.port=49240\nbackups=0\n"
-                + "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n");
+                + "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n"
+                + "tls.keystore=tls/{name}.p12\ntls.truststore=tls/truststore.p12\ntls.password.env=" + TLS + "\n");
         List<DatasetCommandTest.Run> runs = new ArrayList<>();
         try (Ignite device = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, "dev0", "pc", 1)))) {
             FleetActivation.ensureActive(device, 60_000);
@@ -70,7 +78,7 @@ class SqlAuthenticationTest {
             assertTrue(noVariable.err().contains("set the environment variable EDGETRAIN_TEST_UNSET_VARIABLE"));
 
             for (DatasetCommandTest.Run run : runs) {
-                for (String variable : List.of(ADMIN, ANALYST)) {
+                for (String variable : List.of(ADMIN, ANALYST, TLS)) {
                     String secret = System.getenv(variable);
                     assertFalse(run.out().contains(secret) || run.err().contains(secret), "a password was printed");
                 }
