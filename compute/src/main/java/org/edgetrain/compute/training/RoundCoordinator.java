@@ -189,8 +189,14 @@ public final class RoundCoordinator implements Service {
             next = outcome.commits() ? state.committed(round, outcome.state(), samples, loss) : state.notCommitted(round);
         }
         boolean commits = outcome.commits() && divergence == null;
+        if (cancelled) {
+            return; // a replaced coordinator (new job, watchdog) must not commit over its successor
+        }
         commit(next, commits ? advances : List.of());
         recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, arrived, outcome, commits));
+        LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s", round, outcome.accepted().size(),
+                plan.size(), samples, commits ? "committed v" + next.version() : "not committed",
+                String.format("%.1f", seconds));
         if (commits) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
@@ -376,8 +382,10 @@ public final class RoundCoordinator implements Service {
             }
             for (Map.Entry<ClusterNode, List<Integer>> entry : byOwner.entrySet()) {
                 try {
+                    // Bounded like a round: a device that hangs must not stall the fleet at the end of an epoch.
                     EvaluationJob.Result result = Wire.unpack(ignite.compute(ignite.cluster().forNode(entry.getKey()))
-                            .call(new EvaluationJob(job, state.version(), entry.getValue())));
+                            .callAsync(new EvaluationJob(job, state.version(), entry.getValue()))
+                            .get(deadlineMillis(job), TimeUnit.MILLISECONDS));
                     total = total.plus(result.evaluation());
                     result.partitions().forEach(missing::remove);
                 } catch (RuntimeException e) {
