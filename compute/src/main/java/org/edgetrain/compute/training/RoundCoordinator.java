@@ -200,6 +200,8 @@ public final class RoundCoordinator implements Service {
         if (commits) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
+        } else if (arrived.stream().allMatch(r -> r.result().samples() == 0)) {
+            pause(1000); // nothing could be trained (data moving): wait instead of re-planning at once
         }
     }
 
@@ -234,13 +236,13 @@ public final class RoundCoordinator implements Service {
                                                       Map<Integer, PartitionProgress> progress, int sizeGuess) {
         Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
         java.util.Set<String> quarantined = quarantined(devices);
-        Map<ClusterNode, List<Integer>> owned = new HashMap<>();
+        Map<java.util.UUID, List<Integer>> owned = new HashMap<>();
         java.util.Set<Integer> fromBackup = new java.util.HashSet<>();
         for (int partition = 0; partition < GridNames.DATA_PARTITIONS; partition++) {
             boolean primary = true;
             for (ClusterNode owner : ignite.affinity(GridNames.TRAIN).mapPartitionToPrimaryAndBackups(partition)) {
                 if (!quarantined.contains(String.valueOf(owner.consistentId()))) {
-                    owned.computeIfAbsent(owner, n -> new ArrayList<>()).add(partition);
+                    owned.computeIfAbsent(owner.id(), n -> new ArrayList<>()).add(partition);
                     if (!primary) {
                         fromBackup.add(partition);
                     }
@@ -262,7 +264,7 @@ public final class RoundCoordinator implements Service {
                     ? DeviceAttributes.capability(device) / strongest : 1));
             quota = (quota + job.batch() - 1) / job.batch() * job.batch();
             List<PartitionWork> slices = new ArrayList<>();
-            for (int partition : owned.getOrDefault(device, List.of())) {
+            for (int partition : owned.getOrDefault(device.id(), List.of())) {
                 PartitionProgress p = progress.get(partition);
                 if (quota <= 0 || p.done()) {
                     continue;

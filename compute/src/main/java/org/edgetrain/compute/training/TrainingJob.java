@@ -10,6 +10,8 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteCallable;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.ignite.resources.IgniteInstanceResource;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Wire;
@@ -27,6 +29,8 @@ import org.edgetrain.rebalancing.DeviceThrottle;
  * progress is not advanced and nothing is skipped in the epoch.
  */
 final class TrainingJob implements IgniteCallable<byte[]> {
+    private static final Logger LOG = LogManager.getLogger(TrainingJob.class);
+
     private static final long serialVersionUID = 1L;
 
     private final byte[] jobBytes;
@@ -67,6 +71,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         List<PartitionAdvance> advances = new ArrayList<>();
         for (PartitionWork slice : work) {
             if (!owns(self, slice)) {
+                LOG.info("round {}: partition {} skipped, no longer held here (moved)", round, slice.partition());
                 continue; // moved away: its progress stays, the new owner trains it
             }
             TreeMap<Integer, byte[]> samples = localSamples(train, slice.partition());
@@ -74,6 +79,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             // caught mid-move or half-reloaded is left for a later round, so no sample is skipped or repeated.
             boolean stillOwned = owns(self, slice);
             if (!stillOwned || (slice.expectedSize() >= 0 && slice.expectedSize() != samples.size())) {
+                LOG.info("round {}: partition {} skipped ({} of {} samples here{}), left for a later round", round,
+                        slice.partition(), samples.size(), slice.expectedSize(), stillOwned ? "" : ", moved");
                 continue;
             }
             int[] order = Shuffle.permutation(samples.size(), job.seed(), slice.epoch(), slice.partition());
@@ -119,10 +126,16 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         });
     }
 
-    /** @return true when this node holds the copy {@code slice} is to be trained from: the primary, or a backup */
+    /**
+     * @return true when this node holds the copy {@code slice} is to be trained from: the primary, or a backup.
+     *     (Affinity's isPrimary / isBackup take a key, not a partition: the partition methods are used here.)
+     */
     private boolean owns(ClusterNode self, PartitionWork slice) {
-        return slice.fromBackup() ? ignite.affinity(GridNames.TRAIN).isPrimaryOrBackup(self, slice.partition())
-                : self.equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()));
+        if (!slice.fromBackup()) {
+            return self.id().equals(ignite.affinity(GridNames.TRAIN).mapPartitionToNode(slice.partition()).id());
+        }
+        return ignite.affinity(GridNames.TRAIN).mapPartitionToPrimaryAndBackups(slice.partition()).stream()
+                .anyMatch(owner -> owner.id().equals(self.id()));
     }
 
     /** @return the partition's samples used by the job, read from this node's own copy only, by key */
