@@ -192,7 +192,7 @@ public final class RoundCoordinator implements Service {
         if (cancelled) {
             return; // a replaced coordinator (new job, watchdog) must not commit over its successor
         }
-        commit(next, commits ? advances : List.of());
+        commit(state, next, commits ? advances : List.of());
         recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, arrived, outcome, commits));
         LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s", round, outcome.accepted().size(),
                 plan.size(), samples, commits ? "committed v" + next.version() : "not committed",
@@ -339,11 +339,17 @@ public final class RoundCoordinator implements Service {
     }
 
     /** Commits the model and partition progress atomically. */
-    private void commit(ModelState next, List<PartitionAdvance> advances) {
+    /**
+     * Writes {@code next} (and the partitions' advances) if the stored model is still {@code planned}: a coordinator
+     * that was replaced while it worked (cancelled, or cut off and redeployed elsewhere) must not overwrite its
+     * successor's commits.
+     */
+    private void commit(ModelState planned, ModelState next, List<PartitionAdvance> advances) {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         IgniteCache<Integer, byte[]> progress = ignite.cache(GridNames.PROGRESS);
         try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                 TransactionIsolation.REPEATABLE_READ)) {
+            requireUnchanged(model, planned);
             for (PartitionAdvance advance : advances) {
                 PartitionProgress current = Wire.unpack(progress.get(advance.partition()));
                 int cursor = current == null || current.epoch() != advance.epoch() ? 0 : current.cursor();
@@ -358,6 +364,16 @@ public final class RoundCoordinator implements Service {
         }
     }
 
+    /** @throws IllegalStateException when the stored model is no longer {@code planned} (read under the tx's lock) */
+    private static void requireUnchanged(IgniteCache<String, byte[]> model, ModelState planned) {
+        ModelState stored = Wire.unpack(model.get(ModelState.KEY));
+        if (stored == null || stored.version() != planned.version() || stored.epoch() != planned.epoch()
+                || stored.finished() != planned.finished() || !stored.jobId().equals(planned.jobId())) {
+            throw new IllegalStateException("the model moved on (v" + (stored == null ? "-" : stored.version())
+                    + ") while this coordinator worked from v" + planned.version() + ": another coordinator took over");
+        }
+    }
+
     private void finishEpoch(JobSpec job, ModelState state) {
         Evaluation evaluation = evaluate(job, state);
         GridSchema.sql(ignite, "MERGE INTO EVALS (EPOCH, JOB, ROUND_NO, MODEL_VERSION, TEST_ACCURACY, TEST_LOSS, IMAGES, AT)"
@@ -365,7 +381,13 @@ public final class RoundCoordinator implements Service {
                 evaluation.accuracy(), evaluation.meanLoss(), evaluation.count(), now());
         boolean finished = state.epoch() >= job.epochs();
         ModelState next = state.nextEpoch(evaluation.accuracy(), finished);
-        ignite.<String, byte[]>cache(GridNames.MODEL).put(ModelState.KEY, Wire.pack(next));
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.REPEATABLE_READ)) {
+            requireUnchanged(model, state);
+            model.put(ModelState.KEY, Wire.pack(next));
+            tx.commit();
+        }
         event(finished ? "JOB_FINISHED" : "EPOCH_FINISHED", null, String.format("epoch %d: test accuracy %.4f",
                 state.epoch(), evaluation.accuracy()));
     }
@@ -391,6 +413,9 @@ public final class RoundCoordinator implements Service {
                     total = total.plus(result.evaluation());
                     result.partitions().forEach(missing::remove);
                 } catch (RuntimeException e) {
+                    if (cancelled) {
+                        throw e;
+                    }
                     LOG.warn("evaluation on {} failed, retrying elsewhere: {}", entry.getKey().consistentId(), e.toString());
                 }
             }
