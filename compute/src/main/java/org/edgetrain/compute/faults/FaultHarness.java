@@ -206,12 +206,20 @@ public final class FaultHarness {
         }
     }
 
-    private static long awaitCommitAfter(RoundPhases phases, long since, long deadline) throws InterruptedException {
+    /**
+     * @return when the first round after {@code since} committed; or, when the job ended before another round, when
+     *     that was seen (the fleet had nothing left to recover)
+     */
+    private long awaitCommitAfter(RoundPhases phases, long since, long deadline) throws InterruptedException {
         while (true) {
             for (RoundPhases.Phase phase : phases.history()) {
                 if (phase.point() == RoundPhases.Point.COMMITTED && phase.atMillis() > since) {
                     return phase.atMillis();
                 }
+            }
+            ModelState state = Reconnects.read(client, JobSubmitter::current);
+            if (state != null && state.finished()) {
+                return Math.max(since, System.currentTimeMillis());
             }
             if (System.currentTimeMillis() > deadline) {
                 throw new IllegalStateException("no round committed after the fault");

@@ -10,7 +10,7 @@ import java.util.List;
  * @param detectionSeconds mean over the injections of the time from the fault to the fleet noticing it (the device
  *     failed, left or joined in the topology)
  * @param recoverySeconds mean over the injections of the time from the fault to the next committed round after it was
- *     noticed
+ *     noticed (or to the job's end, when it ended before another round)
  * @param lostCommittedRounds committed model versions that were later lost (0 when no commit was ever undone)
  * @param lostSamples samples trained but not committed: refused results, and the planned work of devices whose result
  *     never came
