@@ -1,6 +1,5 @@
 package org.edgetrain.compute.grid;
 
-import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
@@ -94,9 +93,4 @@ public final class FleetActivation {
         }
     }
 
-    /** @return the device names of the baseline, for status output */
-    public static List<String> baseline(Ignite ignite) {
-        java.util.Collection<BaselineNode> baseline = ignite.cluster().currentBaselineTopology();
-        return baseline == null ? List.of() : baseline.stream().map(n -> String.valueOf(n.consistentId())).sorted().toList();
-    }
 }
