@@ -92,5 +92,4 @@ public final class FleetActivation {
             ignite.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
         }
     }
-
 }
