@@ -1,7 +1,9 @@
 package org.edgetrain.compute.training;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
@@ -17,8 +19,10 @@ import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.engine.Evaluation;
 
 /**
- * Evaluates the committed global model on the test partitions this node owns as primary, reading local entries
- * only. Returns which partitions it covered, so the coordinator can re-ask for any that moved.
+ * Evaluates the committed global model on test partitions this node holds (as primary, or as a backup when the
+ * coordinator steers work away from a quarantined or failing primary), reading local entries only. A partition
+ * no longer held here, or whose backup copy is incomplete (still being rebalanced), is left out; the result names
+ * the partitions it covered, so the coordinator can re-ask for the others.
  */
 final class EvaluationJob implements IgniteCallable<byte[]> {
     private static final long serialVersionUID = 1L;
@@ -29,15 +33,19 @@ final class EvaluationJob implements IgniteCallable<byte[]> {
 
     private final byte[] jobBytes;
     private final long modelVersion;
-    private final List<Integer> partitions;
+    private final Map<Integer, Long> partitions;
 
     @IgniteInstanceResource
     private transient Ignite ignite;
 
-    EvaluationJob(JobSpec job, long modelVersion, List<Integer> partitions) {
+    /**
+     * @param partitions the test partitions to cover, each with the size its copy here must have, or -1 when this
+     *     node is asked as primary (a primary copy is complete by Ignite's late affinity assignment)
+     */
+    EvaluationJob(JobSpec job, long modelVersion, Map<Integer, Long> partitions) {
         this.jobBytes = Wire.pack(job);
         this.modelVersion = modelVersion;
-        this.partitions = List.copyOf(partitions);
+        this.partitions = new HashMap<>(partitions);
     }
 
     @Override
@@ -51,13 +59,21 @@ final class EvaluationJob implements IgniteCallable<byte[]> {
         IgniteCache<Integer, byte[]> test = ignite.cache(GridNames.TEST);
         List<Integer> covered = new ArrayList<>();
         List<byte[]> records = new ArrayList<>();
-        for (int partition : partitions) {
-            if (!self.equals(ignite.affinity(GridNames.TEST).mapPartitionToNode(partition))) {
+        for (Map.Entry<Integer, Long> wanted : partitions.entrySet()) {
+            int partition = wanted.getKey();
+            boolean primary = wanted.getValue() < 0;
+            if (primary ? !self.equals(ignite.affinity(GridNames.TEST).mapPartitionToNode(partition))
+                    : !ignite.affinity(GridNames.TEST).mapPartitionToPrimaryAndBackups(partition).contains(self)) {
                 continue;
             }
+            List<byte[]> local = new ArrayList<>();
             for (Cache.Entry<Integer, byte[]> entry : test.query(new ScanQuery<Integer, byte[]>().setLocal(true).setPartition(partition))) {
-                records.add(entry.getValue());
+                local.add(entry.getValue());
             }
+            if (!primary && local.size() != wanted.getValue()) {
+                continue; // a backup copy caught mid-rebalance
+            }
+            records.addAll(local);
             covered.add(partition);
         }
         Evaluation evaluation = DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteFuture;
 import org.apache.ignite.resources.IgniteInstanceResource;
@@ -289,12 +290,7 @@ public final class RoundCoordinator implements Service {
      *     fleet of flapping devices still trains)
      */
     private java.util.Set<String> quarantined(List<ClusterNode> devices) {
-        java.util.Set<String> now;
-        try {
-            now = Quarantine.active(ignite, System.currentTimeMillis());
-        } catch (RuntimeException e) {
-            now = java.util.Set.of(); // no table yet: nobody was ever quarantined
-        }
+        java.util.Set<String> now = activeQuarantine();
         for (String device : quarantinedLastRound) {
             if (!now.contains(device)) {
                 event("QUARANTINE_ENDED", device, device + " gets training work again");
@@ -392,19 +388,32 @@ public final class RoundCoordinator implements Service {
                 state.epoch(), evaluation.accuracy()));
     }
 
-    /** Evaluates the global model on every test partition, colocated; re-asks for partitions that moved. */
+    /**
+     * Evaluates the global model on every test partition, colocated. Each partition goes to its first owner that is
+     * neither quarantined nor failed an earlier attempt of this evaluation (its primary, else a backup); partitions
+     * that moved, or whose device failed or timed out, are re-asked elsewhere.
+     */
     private Evaluation evaluate(JobSpec job, ModelState state) {
         Evaluation total = Evaluation.EMPTY;
         java.util.Set<Integer> missing = new java.util.TreeSet<>();
         for (int p = 0; p < GridNames.DATA_PARTITIONS; p++) {
             missing.add(p);
         }
+        java.util.Set<String> avoid = new java.util.HashSet<>(activeQuarantine());
         for (int attempt = 0; attempt < 10 && !missing.isEmpty() && !cancelled; attempt++) {
-            Map<ClusterNode, List<Integer>> byOwner = new HashMap<>();
+            Map<ClusterNode, Map<Integer, Long>> byOwner = new HashMap<>();
             for (int p : missing) {
-                byOwner.computeIfAbsent(ignite.affinity(GridNames.TEST).mapPartitionToNode(p), n -> new ArrayList<>()).add(p);
+                List<ClusterNode> owners = new ArrayList<>(ignite.affinity(GridNames.TEST).mapPartitionToPrimaryAndBackups(p));
+                ClusterNode owner = owners.stream().filter(n -> !avoid.contains(String.valueOf(n.consistentId())))
+                        .findFirst().orElse(owners.isEmpty() ? null : owners.get(0));
+                if (owner != null) {
+                    long expected = owner.equals(owners.get(0)) ? -1 : ignite.cache(GridNames.TEST).sizeLong(p, CachePeekMode.PRIMARY);
+                    byOwner.computeIfAbsent(owner, n -> new HashMap<>()).put(p, expected);
+                }
             }
-            for (Map.Entry<ClusterNode, List<Integer>> entry : byOwner.entrySet()) {
+            long start = System.nanoTime();
+            for (Map.Entry<ClusterNode, Map<Integer, Long>> entry : byOwner.entrySet()) {
+                String device = String.valueOf(entry.getKey().consistentId());
                 try {
                     // Bounded like a round: a device that hangs must not stall the fleet at the end of an epoch.
                     EvaluationJob.Result result = Wire.unpack(ignite.compute(ignite.cluster().forNode(entry.getKey()))
@@ -416,14 +425,26 @@ public final class RoundCoordinator implements Service {
                     if (cancelled) {
                         throw e;
                     }
-                    LOG.warn("evaluation on {} failed, retrying elsewhere: {}", entry.getKey().consistentId(), e.toString());
+                    avoid.add(device);
+                    LOG.warn("evaluation on {} failed, retrying its partitions elsewhere: {}", device, e.toString());
                 }
             }
+            LOG.info("epoch {} evaluation, attempt {}: {} images, {} partitions left, {} s", state.epoch(), attempt + 1,
+                    total.count(), missing.size(), String.format("%.1f", (System.nanoTime() - start) / 1e9));
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("test partitions " + missing + " could not be evaluated");
         }
         return total;
+    }
+
+    /** @return devices in quarantine now (none if the table does not exist yet) */
+    private java.util.Set<String> activeQuarantine() {
+        try {
+            return Quarantine.active(ignite, System.currentTimeMillis());
+        } catch (RuntimeException e) {
+            return java.util.Set.of(); // no table yet: nobody was ever quarantined
+        }
     }
 
     /**
