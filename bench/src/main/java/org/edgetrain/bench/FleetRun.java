@@ -16,9 +16,11 @@ import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 
 /**
- * One measured fleet: start device processes, load data, train until {@code rounds} rounds after the first have
- * committed, stop everything. Throughput is committed samples over the summed round times (dispatch to the last
- * result, aggregation and commit included), with the first round (calibration, JIT warm-up) left out.
+ * One measured fleet: start device processes, load data, train until {@code rounds} rounds after the warm-up have
+ * committed, stop everything. Throughput is the committed samples of the measured rounds over the wall-clock time
+ * from the end of the last warm-up round to the end of the last measured one: the coordinator's work between rounds
+ * (planning, aggregation, commit, metrics) counts. The warm-up ({@link #WARM_UP_ROUNDS}: the calibration round, in
+ * which the JIT also warms up, and the first paced round) is left out.
  *
  * @param devices device classes
  * @param model network
@@ -31,6 +33,8 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  */
 record FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
                 LocalFleet.Throttle throttle, double cpuScale) {
+    /** Rounds left out before measuring. */
+    static final int WARM_UP_ROUNDS = 2;
 
     /** What one run measured. */
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond) {
@@ -53,28 +57,30 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");
                     }
                     Thread.sleep(500); // polling the ROUNDS table with a deadline
-                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS FROM ROUNDS WHERE JOB = ? AND "
-                            + "COMMITTED AND ROUND_NO > 1 ORDER BY ROUND_NO LIMIT ?", job.id(), rounds);
-                    if (rows.size() < rounds) {
+                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT FROM ROUNDS WHERE JOB = ? "
+                            + "AND COMMITTED AND ROUND_NO >= ? ORDER BY ROUND_NO LIMIT ?", job.id(), WARM_UP_ROUNDS, rounds + 1);
+                    if (rows.size() <= rounds) {
                         continue;
                     }
                     JobSubmitter.stop(client);
                     client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
                     long samples = 0;
-                    double seconds = 0;
                     List<Double> perRound = new ArrayList<>();
-                    for (List<?> row : rows) {
+                    for (List<?> row : rows.subList(1, rows.size())) {
                         long s = ((Number) row.get(0)).longValue();
-                        double t = ((Number) row.get(1)).doubleValue();
                         samples += s;
-                        seconds += t;
-                        perRound.add(s / t);
+                        perRound.add(s / ((Number) row.get(1)).doubleValue());
                     }
+                    double seconds = (endedAt(rows.get(rows.size() - 1)) - endedAt(rows.get(0))) / 1000.0;
                     return new Measurement(samples / seconds, perRound);
                 }
             }
         } finally {
             local.down(30);
         }
+    }
+
+    private static long endedAt(List<?> row) {
+        return ((java.sql.Timestamp) row.get(2)).getTime();
     }
 }

@@ -52,7 +52,7 @@ public final class RoundCoordinator implements Service {
     @IgniteInstanceResource
     private transient Ignite ignite;
     private transient volatile boolean cancelled;
-    private transient Map<String, Double> throughput;
+    private transient RoundPacer pacer;
     private transient Strategy strategy;
     private transient java.util.Set<Integer> reportedLost;
     private transient java.util.Set<String> quarantinedLastRound;
@@ -85,7 +85,7 @@ public final class RoundCoordinator implements Service {
 
     @Override
     public void execute() {
-        throughput = new HashMap<>();
+        pacer = new RoundPacer();
         reportedLost = java.util.Set.of();
         quarantinedLastRound = java.util.Set.of();
         rejectedLastRound = new java.util.HashSet<>();
@@ -141,11 +141,14 @@ public final class RoundCoordinator implements Service {
         double learningRate = job.schedule().at(epochProgress) * state.learningRateScale();
         long start = System.nanoTime();
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
+        Map<String, Long> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
             TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue(),
                     rejectedLastRound.contains(name));
-            futures.put(entry.getKey(), ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob));
+            IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
+            future.listen(done -> arrivals.put(name, System.nanoTime()));
+            futures.put(entry.getKey(), future);
         }
         RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round, state.version());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
@@ -171,11 +174,13 @@ public final class RoundCoordinator implements Service {
             if (outcome.accepted().contains(result.result())) {
                 advances.addAll(result.advances());
             }
-            throughput.merge(result.result().device(), result.imagesPerSecond(), (old, now) -> 0.5 * old + 0.5 * now);
+            String device = result.result().device();
+            double roundTrip = (arrivals.getOrDefault(device, System.nanoTime()) - start) / 1e9;
+            pacer.observed(device, result.imagesPerSecond(), roundTrip - result.seconds());
         }
         rejectedLastRound.clear();
         for (Failure failure : outcome.rejected()) {
-            throughput.computeIfPresent(failure.device(), (device, old) -> old / 2);
+            pacer.penalize(failure.device());
             rejectedLastRound.add(failure.device());
         }
         long samples = outcome.acceptedSamples();
@@ -230,8 +235,9 @@ public final class RoundCoordinator implements Service {
     }
 
     /**
-     * Gives each device slices of the partitions it owns as primary, sized by its measured throughput. A quarantined
-     * device gets nothing; the first backup owner that is not quarantined trains its partitions instead.
+     * Gives each device slices of the partitions it owns as primary, sized by its measured pace so that devices
+     * finish together ({@link RoundPacer}). A quarantined device gets nothing; the first backup owner that is not
+     * quarantined trains its partitions instead.
      */
     private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
                                                       Map<Integer, PartitionProgress> progress, int sizeGuess) {
@@ -252,18 +258,15 @@ public final class RoundCoordinator implements Service {
                 primary = false;
             }
         }
-        double strongest = devices.stream().mapToDouble(DeviceAttributes::capability).max().orElse(1);
-        double meanThroughput = throughput.values().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        Map<String, Double> capabilities = new LinkedHashMap<>();
         for (ClusterNode device : devices) {
-            String name = String.valueOf(device.consistentId());
-            boolean measured = throughput.containsKey(name);
-            double rate = job.adaptiveQuotas() ? throughput.getOrDefault(name, 0.0) : meanThroughput;
-            // Not measured yet: a short calibration round, scaled by the capability measured at join.
-            int quota = measured && rate > 0
-                    ? (int) Math.max(job.batch(), rate * job.roundSeconds())
-                    : (int) Math.max(job.batch(), job.batch() * 4 * (job.adaptiveQuotas()
-                    ? DeviceAttributes.capability(device) / strongest : 1));
-            quota = (quota + job.batch() - 1) / job.batch() * job.batch();
+            if (owned.containsKey(device.id())) {
+                capabilities.put(String.valueOf(device.consistentId()), DeviceAttributes.capability(device));
+            }
+        }
+        Map<String, Integer> quotas = pacer.quotas(capabilities, job.adaptiveQuotas(), job.batch(), job.roundSeconds());
+        for (ClusterNode device : devices) {
+            int quota = quotas.getOrDefault(String.valueOf(device.consistentId()), 0);
             List<PartitionWork> slices = new ArrayList<>();
             for (int partition : owned.getOrDefault(device.id(), List.of())) {
                 PartitionProgress p = progress.get(partition);
@@ -304,9 +307,14 @@ public final class RoundCoordinator implements Service {
 
     private Map<Integer, PartitionProgress> progress(JobSpec job, int epoch) {
         IgniteCache<Integer, byte[]> cache = ignite.cache(GridNames.PROGRESS);
-        Map<Integer, PartitionProgress> out = new HashMap<>();
+        java.util.Set<Integer> partitions = new java.util.TreeSet<>();
         for (int p = 0; p < GridNames.DATA_PARTITIONS; p++) {
-            PartitionProgress stored = Wire.unpack(cache.get(p));
+            partitions.add(p);
+        }
+        Map<Integer, byte[]> all = cache.getAll(partitions); // one call, not one per partition
+        Map<Integer, PartitionProgress> out = new HashMap<>();
+        for (int p : partitions) {
+            PartitionProgress stored = Wire.unpack(all.get(p));
             out.put(p, stored == null || stored.epoch() != epoch
                     ? new PartitionProgress(epoch, 0, stored == null ? -1 : stored.size()) : stored);
         }
