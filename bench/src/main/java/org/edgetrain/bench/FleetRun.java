@@ -63,6 +63,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         continue;
                     }
                     JobSubmitter.stop(client);
+                    org.edgetrain.compute.cli.DemoCommand.saveTables(fleet.jdbcUrl(), dir.resolve("metrics"));
                     client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
                     long samples = 0;
                     List<Double> perRound = new ArrayList<>();

@@ -108,7 +108,7 @@ final class HeteroBenchmark implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         for (List<String> devices : p.fleets()) {
             double asked = devices.stream().mapToDouble(d -> DeviceProfile.of(d).relativeSpeed()).sum() * p.cpuScale();
-            if (mode != LocalFleet.Throttle.NONE && asked > HOST_SHARE * cores) {
+            if (mode != LocalFleet.Throttle.NONE && asked > HOST_SHARE * cores + 1e-9) {
                 System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "
                         + "host and efficiency will measure that; use a host with more cores%n", devices, asked, cores);
             }

@@ -110,8 +110,8 @@ public final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** Saves each metrics table as CSV, read over the JDBC thin driver. */
-    static void saveTables(String jdbcUrl, Path folder) {
+    /** Saves each metrics table as CSV (rounds.csv, device_rounds.csv, ...), read over the JDBC thin driver. */
+    public static void saveTables(String jdbcUrl, Path folder) {
         try (Connection connection = DriverManager.getConnection(jdbcUrl)) {
             Files.createDirectories(folder);
             for (String table : TABLES) {

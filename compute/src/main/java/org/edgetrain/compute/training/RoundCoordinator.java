@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * needs (job, model, partition progress) is in replicated caches. Its own fields are rebuildable (throughput
  * estimates start again from the devices' declared capability).
  *
- * <p>A round: plan per-device quotas from measured throughput, send each device one {@link TrainingJob} for the
+ * <p>A round: plan per-device shares from measured pace ({@link RoundPacer}), send each device one {@link TrainingJob} for the
  * partitions it owns, wait up to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
  * accepted devices' partition progress in one transaction. At an epoch's end, evaluate on the test set.
  */
@@ -53,6 +53,8 @@ public final class RoundCoordinator implements Service {
     private transient Ignite ignite;
     private transient volatile boolean cancelled;
     private transient RoundPacer pacer;
+    private transient int countedEpoch;
+    private transient long countedSamples;
     private transient Strategy strategy;
     private transient java.util.Set<Integer> reportedLost;
     private transient java.util.Set<String> quarantinedLastRound;
@@ -128,15 +130,19 @@ public final class RoundCoordinator implements Service {
 
     private void runRound(JobSpec job, ModelState state) {
         long round = state.round() + 1;
+        long planStart = System.nanoTime();
         Map<Integer, PartitionProgress> progress = progress(job, state.epoch());
         if (progress.values().stream().allMatch(PartitionProgress::done)) {
             finishEpoch(job, state);
             return;
         }
         List<ClusterNode> devices = new ArrayList<>(ignite.cluster().forServers().nodes());
-        long epochSamples = epochSamples(job);
+        long epochSamples = epochSamples(job, state.epoch());
         int sizeGuess = (int) ((epochSamples + GridNames.DATA_PARTITIONS - 1) / GridNames.DATA_PARTITIONS);
-        Map<ClusterNode, List<PartitionWork>> plan = plan(job, devices, progress, sizeGuess);
+        Map<String, Double> capabilities = new LinkedHashMap<>();
+        devices.forEach(d -> capabilities.put(String.valueOf(d.consistentId()), DeviceAttributes.capability(d)));
+        Map<String, RoundPacer.Share> shares = pacer.shares(capabilities, job.adaptiveQuotas(), job.batch(), job.roundSeconds());
+        Map<ClusterNode, List<PartitionWork>> plan = plan(devices, progress, sizeGuess, shares, job.adaptiveQuotas());
         double epochProgress = state.epoch() - 1 + Math.min(1.0, (double) committedInEpoch(progress) / epochSamples);
         double learningRate = job.schedule().at(epochProgress) * state.learningRateScale();
         long start = System.nanoTime();
@@ -145,7 +151,7 @@ public final class RoundCoordinator implements Service {
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
             TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue(),
-                    rejectedLastRound.contains(name));
+                    rejectedLastRound.contains(name), shares.get(name).trainSeconds());
             IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
             future.listen(done -> arrivals.put(name, System.nanoTime()));
             futures.put(entry.getKey(), future);
@@ -198,11 +204,16 @@ public final class RoundCoordinator implements Service {
         if (cancelled) {
             return; // a replaced coordinator (new job, watchdog) must not commit over its successor
         }
+        long aggregated = System.nanoTime();
         commit(state, next, commits ? advances : List.of());
-        recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, arrived, outcome, commits));
-        LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s", round, outcome.accepted().size(),
-                plan.size(), samples, commits ? "committed v" + next.version() : "not committed",
-                String.format("%.1f", seconds));
+        long committed = System.nanoTime();
+        recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, shares, arrived, outcome, commits));
+        // Where a round's time goes: planning and dispatch, training (to the last result), aggregation, commit, metrics.
+        LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, commit {} ms, "
+                        + "metrics {} ms)", round, outcome.accepted().size(), plan.size(), samples,
+                commits ? "committed v" + next.version() : "not committed", String.format("%.1f", seconds),
+                (start - planStart) / 1_000_000, (aggregated - start) / 1_000_000 - Math.round(seconds * 1000),
+                (committed - aggregated) / 1_000_000, (System.nanoTime() - committed) / 1_000_000);
         if (commits) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
@@ -237,17 +248,21 @@ public final class RoundCoordinator implements Service {
     /**
      * Gives each device slices of the partitions it owns as primary, sized by its measured pace so that devices
      * finish together ({@link RoundPacer}). A quarantined device gets nothing; the first backup owner that is not
-     * quarantined trains its partitions instead.
+     * quarantined trains its partitions instead. With {@code stealing}, spare quota goes to backups of partitions
+     * nobody reaches this round.
      */
-    private Map<ClusterNode, List<PartitionWork>> plan(JobSpec job, List<ClusterNode> devices,
-                                                      Map<Integer, PartitionProgress> progress, int sizeGuess) {
+    private Map<ClusterNode, List<PartitionWork>> plan(List<ClusterNode> devices, Map<Integer, PartitionProgress> progress,
+                                                      int sizeGuess, Map<String, RoundPacer.Share> shares,
+                                                      boolean stealing) {
         Map<ClusterNode, List<PartitionWork>> plan = new LinkedHashMap<>();
         java.util.Set<String> quarantined = quarantined(devices);
         Map<java.util.UUID, List<Integer>> owned = new HashMap<>();
+        Map<Integer, List<ClusterNode>> owners = new HashMap<>();
         java.util.Set<Integer> fromBackup = new java.util.HashSet<>();
         for (int partition = 0; partition < GridNames.DATA_PARTITIONS; partition++) {
             boolean primary = true;
-            for (ClusterNode owner : ignite.affinity(GridNames.TRAIN).mapPartitionToPrimaryAndBackups(partition)) {
+            owners.put(partition, new ArrayList<>(ignite.affinity(GridNames.TRAIN).mapPartitionToPrimaryAndBackups(partition)));
+            for (ClusterNode owner : owners.get(partition)) {
                 if (!quarantined.contains(String.valueOf(owner.consistentId()))) {
                     owned.computeIfAbsent(owner.id(), n -> new ArrayList<>()).add(partition);
                     if (!primary) {
@@ -258,15 +273,10 @@ public final class RoundCoordinator implements Service {
                 primary = false;
             }
         }
-        Map<String, Double> capabilities = new LinkedHashMap<>();
+        Map<ClusterNode, Integer> spare = new LinkedHashMap<>();
+        java.util.Set<Integer> planned = new java.util.HashSet<>();
         for (ClusterNode device : devices) {
-            if (owned.containsKey(device.id())) {
-                capabilities.put(String.valueOf(device.consistentId()), DeviceAttributes.capability(device));
-            }
-        }
-        Map<String, Integer> quotas = pacer.quotas(capabilities, job.adaptiveQuotas(), job.batch(), job.roundSeconds());
-        for (ClusterNode device : devices) {
-            int quota = quotas.getOrDefault(String.valueOf(device.consistentId()), 0);
+            int quota = shares.get(String.valueOf(device.consistentId())).quota();
             List<PartitionWork> slices = new ArrayList<>();
             for (int partition : owned.getOrDefault(device.id(), List.of())) {
                 PartitionProgress p = progress.get(partition);
@@ -279,13 +289,48 @@ public final class RoundCoordinator implements Service {
                     continue;
                 }
                 slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), fromBackup.contains(partition)));
+                planned.add(partition);
                 quota -= take;
             }
-            if (!slices.isEmpty()) {
-                plan.put(device, slices);
+            plan.put(device, slices);
+            spare.put(device, quota);
+        }
+        if (stealing) {
+            stealFromBackups(plan, spare, planned, owners, quarantined, progress);
+        }
+        plan.values().removeIf(List::isEmpty);
+        return plan;
+    }
+
+    /**
+     * Gives devices with spare quota whole partitions that nobody trains this round and that they hold a backup copy
+     * of: a slow device's partitions beyond its quota. Without it a fast device sits idle once its own shard is done
+     * for the epoch while a slow one works through the rest of its shard alone, round after round. A partition goes to
+     * one device per round, so cursors still advance in one chain. Only partitions of known size are taken, so a
+     * backup copy caught mid-rebalance is recognized (and skipped) by the device.
+     */
+    private static void stealFromBackups(Map<ClusterNode, List<PartitionWork>> plan, Map<ClusterNode, Integer> spare,
+                                         java.util.Set<Integer> planned, Map<Integer, List<ClusterNode>> owners,
+                                         java.util.Set<String> quarantined, Map<Integer, PartitionProgress> progress) {
+        List<Map.Entry<ClusterNode, Integer>> fastestFirst = new ArrayList<>(spare.entrySet());
+        fastestFirst.sort(Map.Entry.<ClusterNode, Integer>comparingByValue().reversed());
+        for (Map.Entry<ClusterNode, Integer> device : fastestFirst) {
+            if (quarantined.contains(String.valueOf(device.getKey().consistentId()))) {
+                continue;
+            }
+            int quota = device.getValue();
+            for (int partition = 0; partition < GridNames.DATA_PARTITIONS && quota > 0; partition++) {
+                PartitionProgress p = progress.get(partition);
+                List<ClusterNode> holders = owners.get(partition);
+                if (planned.contains(partition) || p.done() || p.size() < 0 || holders.indexOf(device.getKey()) < 1) {
+                    continue;
+                }
+                int take = Math.min(quota, p.size() - p.cursor());
+                plan.get(device.getKey()).add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), true));
+                planned.add(partition);
+                quota -= take;
             }
         }
-        return plan;
     }
 
     /**
@@ -321,10 +366,17 @@ public final class RoundCoordinator implements Service {
         return out;
     }
 
-    /** @return samples one epoch visits: the job's limit or the whole training cache */
-    private long epochSamples(JobSpec job) {
-        long size = ignite.cache(GridNames.TRAIN).size();
-        return Math.max(1, job.limitTrain() > 0 ? Math.min(job.limitTrain(), size) : size);
+    /**
+     * @return samples one epoch visits: the job's limit or the whole training cache, counted once per epoch (a count
+     *     asks every device, and a busy one answers slowly)
+     */
+    private long epochSamples(JobSpec job, int epoch) {
+        if (epoch != countedEpoch) {
+            long size = ignite.cache(GridNames.TRAIN).size();
+            countedSamples = Math.max(1, job.limitTrain() > 0 ? Math.min(job.limitTrain(), size) : size);
+            countedEpoch = epoch;
+        }
+        return countedSamples;
     }
 
     private static long committedInEpoch(Map<Integer, PartitionProgress> progress) {
@@ -456,18 +508,18 @@ public final class RoundCoordinator implements Service {
     }
 
     /**
-     * @return work done for nothing in this round: the samples of results that were refused, and the planned samples
-     *     of devices whose result never came (crashed, late); all of it when the round did not commit
+     * @return work done for nothing in this round: the samples of results that were refused, and the samples devices
+     *     whose result never came (crashed, late) were expected to train; all of it when the round did not commit
      */
-    private static long lostSamples(Map<ClusterNode, List<PartitionWork>> plan, List<DeviceRoundResult> arrived,
-                                    RoundOutcome outcome, boolean committed) {
+    private static long lostSamples(Map<ClusterNode, List<PartitionWork>> plan, Map<String, RoundPacer.Share> shares,
+                                    List<DeviceRoundResult> arrived, RoundOutcome outcome, boolean committed) {
         long lost = 0;
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String device = String.valueOf(entry.getKey().consistentId());
             DeviceResult result = arrived.stream().map(DeviceRoundResult::result).filter(r -> r.device().equals(device))
                     .findFirst().orElse(null);
             if (result == null) {
-                lost += entry.getValue().stream().mapToLong(PartitionWork::quota).sum();
+                lost += Math.min(shares.get(device).expected(), entry.getValue().stream().mapToLong(PartitionWork::quota).sum());
             } else if (!committed || !outcome.accepted().contains(result)) {
                 lost += result.samples();
             }

@@ -5,17 +5,34 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The coordinator's model of each device's pace, and the round quotas it derives so that devices finish a round
- * together. A device's round takes {@code overhead + quota / rate}: its training rate (images/s, as the device
- * measures its training loop) and its fixed cost per round (receiving the job and the model, reading its shards,
- * returning its replica: the round trip the coordinator sees minus the training time). Quotas fill one common round
- * length with each device's own pace, so a fast device is not left idle while a slow one finishes a batch rounded up.
+ * The coordinator's model of each device's pace, and the round shares it derives so that devices finish a round
+ * together. A device's round takes {@code overhead + training}: its fixed cost per round (receiving the job and the
+ * model, reading its shards, returning its replica: the round trip the coordinator sees minus the training time) and
+ * its training at its rate (images/s, as the device measures its training loop). One common round length is filled
+ * with each device's own pace: a device gets a training time box (the length minus its overhead) and slices for
+ * {@link #SLACK} times what its rate predicts, and stops itself when the box is full ({@link TrainingJob}), so a
+ * device faster than predicted is not left idle and a slower one does not hold up the round.
  *
- * <p>Estimates are smoothed, except that a measurement far from the estimate (a device warmed up, slowed down or
- * sped up) replaces it at once: settling takes one round instead of several. Not thread-safe: the coordinator's
- * thread owns it. Nothing survives a coordinator restart; a new one calibrates again.
+ * <p>Rates are smoothed, except that a measurement far from the estimate (a device warmed up, slowed down or sped
+ * up) replaces it at once: settling takes one round instead of several. A lower fixed cost is believed at once and a
+ * higher one averaged in, because the first rounds carry one-off costs (building the network, JIT compilation) that
+ * would otherwise shorten the following rounds. Not thread-safe: the coordinator's thread owns it. Nothing survives
+ * a coordinator restart; a new one calibrates again.
  */
 final class RoundPacer {
+    /** Slices a time-boxed device gets beyond what its rate predicts, so a faster round does not run out of work. */
+    static final double SLACK = 1.5;
+
+    /**
+     * One device's share of a round.
+     *
+     * @param quota most samples to plan for it
+     * @param trainSeconds its training time box, or 0 when it trains its whole quota (calibration, equal split)
+     * @param expected samples it is expected to train
+     */
+    record Share(int quota, double trainSeconds, int expected) {
+    }
+
     /** A measurement this far from the estimate (as a ratio) replaces it instead of being averaged in. */
     static final double JUMP_RATIO = 1.25;
 
@@ -28,7 +45,7 @@ final class RoundPacer {
             rate.merge(device, imagesPerSecond, RoundPacer::smooth);
         }
         if (overheadSeconds >= 0 && Double.isFinite(overheadSeconds)) {
-            overhead.merge(device, overheadSeconds, (old, now) -> 0.5 * old + 0.5 * now);
+            overhead.merge(device, overheadSeconds, (old, now) -> now < old ? now : 0.5 * old + 0.5 * now);
         }
     }
 
@@ -44,10 +61,11 @@ final class RoundPacer {
 
     /**
      * @param capabilities each device's capability measured at join (used for devices with no measured round yet)
-     * @param adaptive true: quotas follow each device's pace; false: every device gets the same quota (equal split)
-     * @return samples each device is asked to train this round (in the map's order)
+     * @param adaptive true: time boxes from each device's pace; false: every device gets the same quota, trained in
+     *     full (the equal split that capability-awareness is compared with)
+     * @return each device's share of this round (in the map's order)
      */
-    Map<String, Integer> quotas(Map<String, Double> capabilities, boolean adaptive, int batch, double roundSeconds) {
+    Map<String, Share> shares(Map<String, Double> capabilities, boolean adaptive, int batch, double roundSeconds) {
         double strongest = capabilities.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
         double meanRate = capabilities.keySet().stream().filter(rate::containsKey).mapToDouble(rate::get).average().orElse(0);
         double meanOverhead = capabilities.keySet().stream().filter(overhead::containsKey).mapToDouble(overhead::get)
@@ -61,21 +79,23 @@ final class RoundPacer {
                 length = Math.max(length, o + batch / r);
             }
         }
-        Map<String, Integer> quotas = new LinkedHashMap<>();
+        Map<String, Share> shares = new LinkedHashMap<>();
         for (Map.Entry<String, Double> device : capabilities.entrySet()) {
             String name = device.getKey();
-            int quota;
-            if (rate.containsKey(name)) {
-                double r = adaptive ? rate.get(name) : meanRate;
-                double o = adaptive ? overhead.getOrDefault(name, 0.0) : meanOverhead;
-                quota = (int) Math.round(r * (length - o));
-            } else {
+            if (!rate.containsKey(name)) {
                 // Not measured yet: a short calibration round of whole batches, scaled by the capability from join.
-                quota = (int) Math.ceil(4 * (adaptive ? device.getValue() / strongest : 1)) * batch;
+                int quota = (int) Math.ceil(4 * (adaptive ? device.getValue() / strongest : 1)) * batch;
+                shares.put(name, new Share(quota, 0, quota));
+            } else if (adaptive) {
+                double box = length - overhead.getOrDefault(name, 0.0);
+                int expected = Math.max(batch, (int) Math.round(rate.get(name) * box));
+                shares.put(name, new Share((int) Math.ceil(expected * SLACK), box, expected));
+            } else {
+                int quota = Math.max(batch, (int) Math.round(meanRate * (length - meanOverhead)));
+                shares.put(name, new Share(quota, 0, quota));
             }
-            quotas.put(name, Math.max(batch, quota));
         }
-        return quotas;
+        return shares;
     }
 
     private static double smooth(double old, double now) {

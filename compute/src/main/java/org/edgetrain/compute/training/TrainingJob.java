@@ -27,11 +27,19 @@ import org.edgetrain.rebalancing.DeviceThrottle;
  * the partitions it owns as primary, reading only local entries, and return the replica's state. No training
  * sample crosses the network. A partition this node no longer owns (it moved mid-round) is skipped, so its
  * progress is not advanced and nothing is skipped in the epoch.
+ *
+ * <p>With a time box the device paces itself: it trains batches while the next one, at the pace it measures in this
+ * very round, fits in the box, and sizes its last batch to what is left. The slices are then an upper bound, and the
+ * partitions advance by what was trained. A coordinator's prediction of a device's speed is a round old; the device
+ * knows its speed now, so devices finish together even when their speed swings from round to round (a throttled
+ * device's does, by 30 % and more).
  */
 final class TrainingJob implements IgniteCallable<byte[]> {
     private static final Logger LOG = LogManager.getLogger(TrainingJob.class);
 
     private static final long serialVersionUID = 1L;
+    /** Smallest last batch worth training in a time box (images). */
+    private static final int MIN_LAST_BATCH = 4;
 
     private final byte[] jobBytes;
     private final long round;
@@ -39,15 +47,20 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private final double learningRate;
     private final byte[] workBytes;
     private final boolean resetOptimizer;
+    private final double trainSeconds;
     private transient JobSpec job;
     private transient List<PartitionWork> work;
 
     @IgniteInstanceResource
     private transient Ignite ignite;
 
+    /**
+     * @param trainSeconds the time box for training, or 0 to train every slice in full
+     */
     TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work,
-                boolean resetOptimizer) {
+                boolean resetOptimizer, double trainSeconds) {
         this.resetOptimizer = resetOptimizer;
+        this.trainSeconds = trainSeconds;
         this.jobBytes = Wire.pack(job);
         this.round = round;
         this.modelVersion = modelVersion;
@@ -68,7 +81,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         IgniteCache<Integer, byte[]> train = ignite.cache(GridNames.TRAIN);
         List<byte[]> records = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
-        List<PartitionAdvance> advances = new ArrayList<>();
+        List<PartitionAdvance> planned = new ArrayList<>();
         for (PartitionWork slice : work) {
             if (!owns(self, slice)) {
                 LOG.info("round {}: partition {} skipped, no longer held here (moved)", round, slice.partition());
@@ -91,7 +104,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 records.add(samples.get(key));
                 ids.add((long) key);
             }
-            advances.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
+            planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     samples.size(), device));
         }
         return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), global.rollbacks(), resetOptimizer,
@@ -102,8 +115,18 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             double lossSum = 0;
             int epoch = work.isEmpty() ? global.epoch() : work.get(0).epoch();
             Augmentation augmentation = new Augmentation(job.seed(), true);
-            for (int from = 0; from < records.size(); from += job.batch()) {
-                int size = Math.min(job.batch(), records.size() - from);
+            int trained = 0;
+            while (trained < records.size()) {
+                int size = Math.min(job.batch(), records.size() - trained);
+                if (trainSeconds > 0 && trained > 0) {
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    int fits = (int) ((trainSeconds - elapsed) * trained / elapsed);
+                    if (fits < Math.max(MIN_LAST_BATCH, job.batch() / 8)) {
+                        break; // the box is full: stopping now is what makes devices finish together
+                    }
+                    size = Math.min(size, fits);
+                }
+                int from = trained;
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
                 int[] indices = new int[size];
                 long[] sampleIds = new long[size];
@@ -117,13 +140,34 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 long busy = System.nanoTime() - step;
                 DeviceThrottle.pauseAfter(busy);
                 fault.slowDown(busy);
+                trained += size;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()),
-                    records.size(), lossSum);
-            return Wire.pack(new DeviceRoundResult(result, advances, seconds, seconds > 0 ? records.size() / seconds : 0,
-                    usedHeapMegabytes(), offHeapMegabytes(), cpuLoad()));
+            DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
+            return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
+                    seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad()));
         });
+    }
+
+    /**
+     * @return the advances for the first {@code trained} records, which were collected slice after slice in
+     *     {@code planned}'s order; slices not reached are left out (their partitions stay where they were). Empty
+     *     slices stay in: they record a partition's size (an empty partition must count as done for its epoch to end).
+     */
+    static List<PartitionAdvance> trainedPart(List<PartitionAdvance> planned, int trained) {
+        List<PartitionAdvance> out = new ArrayList<>();
+        int left = trained;
+        for (PartitionAdvance advance : planned) {
+            int span = advance.to() - advance.from();
+            int take = Math.min(left, span);
+            if (span > 0 && take <= 0) {
+                continue; // not reached in the time box
+            }
+            out.add(new PartitionAdvance(advance.partition(), advance.epoch(), advance.from(), advance.from() + take,
+                    advance.size(), advance.readerNode()));
+            left -= take;
+        }
+        return out;
     }
 
     /**

@@ -78,9 +78,11 @@ class GridTrainingTest {
                     for (int i = advance.from(); i < advance.to(); i++) {
                         visits.merge(keys.get(order[i]), 1, Integer::sum);
                     }
-                    // Colocation: the slice was read on the partition's primary owner.
-                    assertEquals(String.valueOf(affinity.mapPartitionToNode(advance.partition()).consistentId()),
-                            advance.readerNode());
+                    // Colocation: the slice was read where the partition has a copy (its primary, or a backup when a
+                    // device with spare time took a partition its primary would not reach in that round).
+                    assertTrue(affinity.mapPartitionToPrimaryAndBackups(advance.partition()).stream()
+                            .anyMatch(n -> String.valueOf(n.consistentId()).equals(advance.readerNode())),
+                            "partition " + advance.partition() + " read on " + advance.readerNode());
                 }
                 assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
                 int finalEpoch = epoch;
@@ -169,7 +171,7 @@ class GridTrainingTest {
                     adapted.countDown();
                 }
             });
-            JobSpec job = new JobSpec("slow-job", NetworkSpec.of("resnet8", 3), 50, 16, 1.0,
+            JobSpec job = new JobSpec("slow-job", NetworkSpec.of("resnet8", 3), 50, 16, 3.0,
                     new LearningRateSchedule("constant", 0.05, 50, 0), 0, 14, 1, true);
             JobSubmitter.submit(ignite, job);
             assertTrue(adapted.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");

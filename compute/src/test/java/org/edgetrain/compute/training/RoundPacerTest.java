@@ -1,9 +1,9 @@
 package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,24 +16,24 @@ class RoundPacerTest {
     }
 
     @Test
-    void unmeasuredDevicesGetAShortCalibrationRoundScaledByTheirCapability() {
-        Map<String, Integer> quotas = new RoundPacer().quotas(fleet(), true, 64, 6);
-        assertEquals(4 * 64, quotas.get("pc-1"));
-        assertEquals(64, quotas.get("rpi4-1"), "0.8 batch rounds up to a whole one");
+    void unmeasuredDevicesGetAShortCalibrationRoundScaledByTheirCapabilityTrainedInFull() {
+        Map<String, RoundPacer.Share> shares = new RoundPacer().shares(fleet(), true, 64, 6);
+        assertEquals(new RoundPacer.Share(4 * 64, 0, 4 * 64), shares.get("pc-1"));
+        assertEquals(new RoundPacer.Share(64, 0, 64), shares.get("rpi4-1"), "0.8 batch rounds up to a whole one");
     }
 
     @Test
-    void measuredDevicesFinishTogetherIncludingTheirFixedCostPerRound() {
+    void measuredDevicesGetATimeBoxThatEndsTogetherIncludingTheirFixedCostPerRound() {
         RoundPacer pacer = new RoundPacer();
         pacer.observed("pc-1", 160, 0.2);
         pacer.observed("rpi4-1", 25, 0.8);
-        Map<String, Integer> quotas = pacer.quotas(fleet(), true, 64, 6);
-        double pcSeconds = 0.2 + quotas.get("pc-1") / 160.0;
-        double rpiSeconds = 0.8 + quotas.get("rpi4-1") / 25.0;
-        assertEquals(6, pcSeconds, 0.01);
-        assertEquals(6, rpiSeconds, 0.03);
-        assertEquals(928, quotas.get("pc-1"));
-        assertEquals(130, quotas.get("rpi4-1"), "not rounded up to 192 (three batches: 7.7 s, the pc idle for 1.7 s)");
+        Map<String, RoundPacer.Share> shares = pacer.shares(fleet(), true, 64, 6);
+        assertEquals(5.8, shares.get("pc-1").trainSeconds(), 1e-9);
+        assertEquals(5.2, shares.get("rpi4-1").trainSeconds(), 1e-9);
+        assertEquals(928, shares.get("pc-1").expected());
+        assertEquals(130, shares.get("rpi4-1").expected(), "not rounded up to 192 (three batches: 7.7 s, the pc idle for 1.7 s)");
+        assertEquals(1392, shares.get("pc-1").quota(), "slices for 1.5x the expected, in case the device is faster now");
+        assertEquals(195, shares.get("rpi4-1").quota());
     }
 
     @Test
@@ -41,19 +41,30 @@ class RoundPacerTest {
         RoundPacer pacer = new RoundPacer();
         pacer.observed("pc-1", 160, 0);
         pacer.observed("rpi4-1", 8, 0.5);
-        Map<String, Integer> quotas = pacer.quotas(fleet(), true, 64, 2);
-        assertEquals(64, quotas.get("rpi4-1"));
-        assertEquals((int) Math.round(160 * (0.5 + 64 / 8.0)), quotas.get("pc-1"), "the pc fills the longer round");
+        Map<String, RoundPacer.Share> shares = pacer.shares(fleet(), true, 64, 2);
+        assertEquals(64, shares.get("rpi4-1").expected());
+        assertEquals(8.5, shares.get("pc-1").trainSeconds(), 1e-9, "the pc fills the longer round");
     }
 
     @Test
-    void equalSplitGivesEveryDeviceTheSameQuota() {
+    void aOneOffCostOfTheFirstRoundDoesNotShortenTheNext() {
+        RoundPacer pacer = new RoundPacer();
+        pacer.observed("pc-1", 160, 4.0); // the calibration round built the network
+        pacer.observed("pc-1", 160, 0.2);
+        assertEquals(5.8, pacer.shares(fleet(), true, 64, 6).get("pc-1").trainSeconds(), 1e-9);
+        pacer.observed("pc-1", 160, 1.2);
+        assertEquals(5.3, pacer.shares(fleet(), true, 64, 6).get("pc-1").trainSeconds(), 1e-9, "a higher cost is averaged in");
+    }
+
+    @Test
+    void equalSplitGivesEveryDeviceTheSameQuotaTrainedInFull() {
         RoundPacer pacer = new RoundPacer();
         pacer.observed("pc-1", 160, 0.2);
         pacer.observed("rpi4-1", 20, 0.8);
-        Map<String, Integer> quotas = pacer.quotas(fleet(), false, 64, 6);
-        assertEquals(quotas.get("pc-1"), quotas.get("rpi4-1"));
-        assertEquals((int) Math.round(90 * (6 - 0.5)), quotas.get("pc-1"));
+        Map<String, RoundPacer.Share> shares = pacer.shares(fleet(), false, 64, 6);
+        int equal = (int) Math.round(90 * (6 - 0.5));
+        assertEquals(new RoundPacer.Share(equal, 0, equal), shares.get("pc-1"));
+        assertEquals(shares.get("pc-1"), shares.get("rpi4-1"));
     }
 
     @Test
@@ -67,6 +78,17 @@ class RoundPacerTest {
         pacer.penalize("pc-1");
         assertEquals(20, pacer.rate("pc-1"), 1e-9);
         pacer.observed("pc-1", Double.NaN, Double.NaN);
-        assertTrue(pacer.rate("pc-1") == 20, "a garbage measurement changes nothing");
+        assertEquals(20, pacer.rate("pc-1"), 1e-9, "a garbage measurement changes nothing");
+    }
+
+    @Test
+    void aTimeBoxedDeviceAdvancesItsPartitionsByWhatItTrained() {
+        PartitionAdvance empty = new PartitionAdvance(12, 1, 0, 0, 0, "pc-1");
+        List<PartitionAdvance> planned = List.of(new PartitionAdvance(3, 1, 10, 50, 60, "pc-1"),
+                new PartitionAdvance(7, 1, 0, 30, 30, "pc-1"), new PartitionAdvance(9, 1, 5, 25, 40, "pc-1"), empty);
+        assertEquals(List.of(new PartitionAdvance(3, 1, 10, 50, 60, "pc-1"), new PartitionAdvance(7, 1, 0, 12, 30, "pc-1"),
+                empty), TrainingJob.trainedPart(planned, 52), "an empty partition's size is recorded even when not reached");
+        assertEquals(planned, TrainingJob.trainedPart(planned, 90));
+        assertEquals(List.of(empty), TrainingJob.trainedPart(planned, 0));
     }
 }
