@@ -191,7 +191,7 @@ public final class RoundCoordinator implements Service {
         }
         long samples = outcome.acceptedSamples();
         double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum() / Math.max(1, samples);
-        String divergence = divergence(state, outcome, loss);
+        String divergence = divergence(state, outcome, loss, job.batch());
         ModelState next;
         if (divergence != null) {
             next = state.rolledBack(round);
@@ -224,9 +224,11 @@ public final class RoundCoordinator implements Service {
 
     /**
      * @return why the round diverged (its result must not become the model), or null when it did not: every result
-     *     non-finite, a non-finite loss, or a loss far above the recent ones
+     *     non-finite, a non-finite loss, or a loss far above the recent ones over at least one batch of samples (the
+     *     loss of a few images says nothing: at an epoch's end a round may train a single one, and rolling that round
+     *     back would leave its partition unfinished and the epoch stuck, round after round)
      */
-    private static String divergence(ModelState state, RoundOutcome outcome, double loss) {
+    static String divergence(ModelState state, RoundOutcome outcome, double loss, int batch) {
         long blownUp = outcome.rejected().stream()
                 .filter(f -> f.reason().startsWith("non-finite") || f.reason().startsWith("absurd update")).count();
         if (outcome.accepted().isEmpty() && blownUp > 0 && blownUp * 2 >= outcome.rejected().size()) {
@@ -234,6 +236,9 @@ public final class RoundCoordinator implements Service {
         }
         if (outcome.commits() && !Double.isFinite(loss)) {
             return "training loss is not finite";
+        }
+        if (outcome.acceptedSamples() < batch) {
+            return null;
         }
         // A fresh 10-class network starts near ln(10) = 2.3; three times that is no longer learning.
         if (outcome.commits() && Double.isNaN(state.lossEwma()) && loss > 3 * Math.log(10)) {
