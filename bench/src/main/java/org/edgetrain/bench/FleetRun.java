@@ -19,8 +19,7 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  * One measured fleet: start device processes, load data, train until {@code rounds} rounds after the warm-up have
  * committed, stop everything. Throughput is the committed samples of the measured rounds over the wall-clock time
  * from the end of the last warm-up round to the end of the last measured one: the coordinator's work between rounds
- * (planning, aggregation, commit, metrics) counts. The warm-up ({@link #WARM_UP_ROUNDS}: the calibration round, in
- * which the JIT also warms up, and the first paced round) is left out.
+ * (planning, aggregation, commit, metrics) counts. The warm-up ({@link #WARM_UP_ROUNDS}) is left out.
  *
  * @param devices device classes
  * @param model network
@@ -33,8 +32,12 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  */
 record FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
                 LocalFleet.Throttle throttle, double cpuScale) {
-    /** Rounds left out before measuring. */
-    static final int WARM_UP_ROUNDS = 2;
+    /**
+     * Rounds left out before measuring: the calibration round and three more, because a throttled JVM warms up
+     * slowly (its JIT compiler shares the device's CPU quota: measured, a pc at 0.75 core trained at 76 images/s in
+     * rounds 3-4 and at 124 from round 5 on).
+     */
+    static final int WARM_UP_ROUNDS = 4;
 
     /** What one run measured. */
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond) {

@@ -85,20 +85,12 @@ public final class FleetOptions {
         }
     }
 
-    /**
-     * @return the JDBC thin URL of the fleet's first host, over a range of client ports: devices sharing a host take
-     *     the next free port when one is taken, so the first device is not always on the configured one (credentials
-     *     and key material are never in it)
-     */
+    /** @return the JDBC thin URL of the fleet's first device (credentials and key material are never in it) */
     public String jdbcUrl() {
         NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
         String host = settings.discoveryAddresses().split(",")[0].split(":")[0];
-        int port = settings.clientConnectorPort();
-        return "jdbc:ignite:thin://" + host + ":" + port + ".." + (port + CLIENT_PORTS_TRIED - 1);
+        return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
     }
-
-    /** Client ports the tools try on a host, from the configured one. */
-    static final int CLIENT_PORTS_TRIED = 20;
 
     /**
      * Opens a JDBC thin connection as the node configuration asks: TLS with the tools' certificate when the fleet

@@ -151,7 +151,7 @@ public final class RoundCoordinator implements Service {
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
             TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue(),
-                    rejectedLastRound.contains(name), shares.get(name).trainSeconds());
+                    rejectedLastRound.contains(name), shares.get(name).trainSeconds(), pacer.rate(name));
             IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
             future.listen(done -> arrivals.put(name, System.nanoTime()));
             futures.put(entry.getKey(), future);

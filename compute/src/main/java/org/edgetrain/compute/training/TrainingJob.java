@@ -38,8 +38,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private static final Logger LOG = LogManager.getLogger(TrainingJob.class);
 
     private static final long serialVersionUID = 1L;
-    /** Smallest last batch worth training in a time box (images). */
-    private static final int MIN_LAST_BATCH = 4;
+    /** Smallest batch worth training in a time box (images). */
+    private static final int MIN_BATCH = 4;
 
     private final byte[] jobBytes;
     private final long round;
@@ -48,6 +48,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private final byte[] workBytes;
     private final boolean resetOptimizer;
     private final double trainSeconds;
+    private final double expectedRate;
     private transient JobSpec job;
     private transient List<PartitionWork> work;
 
@@ -56,11 +57,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
 
     /**
      * @param trainSeconds the time box for training, or 0 to train every slice in full
+     * @param expectedRate the coordinator's estimate of this device's images/s (sizes the first batch of a time box)
      */
     TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work,
-                boolean resetOptimizer, double trainSeconds) {
+                boolean resetOptimizer, double trainSeconds, double expectedRate) {
         this.resetOptimizer = resetOptimizer;
         this.trainSeconds = trainSeconds;
+        this.expectedRate = expectedRate;
         this.jobBytes = Wire.pack(job);
         this.round = round;
         this.modelVersion = modelVersion;
@@ -118,10 +121,14 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             int trained = 0;
             while (trained < records.size()) {
                 int size = Math.min(job.batch(), records.size() - trained);
-                if (trainSeconds > 0 && trained > 0) {
+                if (trainSeconds > 0 && trained == 0 && expectedRate > 0) {
+                    // A slow device may fit about one batch in its box; a whole first batch would then decide alone
+                    // when it finishes. At most half the box, so its own pace can size the rest.
+                    size = Math.min(size, Math.max(MIN_BATCH, (int) (expectedRate * trainSeconds / 2)));
+                } else if (trainSeconds > 0 && trained > 0) {
                     double elapsed = (System.nanoTime() - start) / 1e9;
                     int fits = (int) ((trainSeconds - elapsed) * trained / elapsed);
-                    if (fits < Math.max(MIN_LAST_BATCH, job.batch() / 8)) {
+                    if (fits < Math.max(MIN_BATCH, job.batch() / 8)) {
                         break; // the box is full: stopping now is what makes devices finish together
                     }
                     size = Math.min(size, fits);
