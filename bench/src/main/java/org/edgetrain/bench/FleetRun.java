@@ -54,7 +54,8 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         1000, batch, roundSeconds, new LearningRateSchedule("constant", 0.05, 1000, 0), 0, 1, 1,
                         capabilityAware);
                 JobSubmitter.submit(client, job);
-                long deadline = System.currentTimeMillis() + (long) ((rounds + 3) * Math.max(30, roundSeconds * 4) * 1000);
+                long deadline = System.currentTimeMillis()
+                        + (long) ((WARM_UP_ROUNDS + rounds + 3) * Math.max(30, roundSeconds * 4) * 1000);
                 while (true) {
                     if (System.currentTimeMillis() > deadline) {
                         throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");

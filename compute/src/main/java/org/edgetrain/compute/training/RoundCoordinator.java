@@ -186,7 +186,8 @@ public final class RoundCoordinator implements Service {
         }
         rejectedLastRound.clear();
         for (Failure failure : outcome.rejected()) {
-            pacer.penalize(failure.device());
+            RoundPacer.Share share = shares.get(failure.device());
+            pacer.penalize(failure.device(), share == null ? job.batch() : share.expected(), seconds);
             rejectedLastRound.add(failure.device());
         }
         long samples = outcome.acceptedSamples();

@@ -49,9 +49,13 @@ final class RoundPacer {
         }
     }
 
-    /** A device whose result was late or refused: assume half its pace, so its next quota is smaller. */
-    void penalize(String device) {
-        rate.computeIfPresent(device, (d, old) -> old / 2);
+    /**
+     * A device whose result was late or refused: assume half its pace, so its next share is smaller. A device never
+     * measured gets half the pace it fell short of ({@code planned} samples in {@code seconds}); without that, a device
+     * too slow for its calibration round would be given the same calibration round, and miss it, forever.
+     */
+    void penalize(String device, int planned, double seconds) {
+        rate.merge(device, Math.max(1e-3, planned / Math.max(1e-3, seconds) / 2), (old, bound) -> old / 2);
     }
 
     /** @return the device's smoothed training rate, or 0 when it was never measured */
@@ -83,9 +87,10 @@ final class RoundPacer {
         for (Map.Entry<String, Double> device : capabilities.entrySet()) {
             String name = device.getKey();
             if (!rate.containsKey(name)) {
-                // Not measured yet: a short calibration round of whole batches, scaled by the capability from join.
+                // Not measured yet: a short calibration round of whole batches, scaled by the capability from join, in
+                // a box of one round when adaptive (a device far slower than its class stops after one batch).
                 int quota = (int) Math.ceil(4 * (adaptive ? device.getValue() / strongest : 1)) * batch;
-                shares.put(name, new Share(quota, 0, quota));
+                shares.put(name, new Share(quota, adaptive ? roundSeconds : 0, quota));
             } else if (adaptive) {
                 double box = length - overhead.getOrDefault(name, 0.0);
                 int expected = Math.max(batch, (int) Math.round(rate.get(name) * box));

@@ -18,8 +18,20 @@ class RoundPacerTest {
     @Test
     void unmeasuredDevicesGetAShortCalibrationRoundScaledByTheirCapabilityTrainedInFull() {
         Map<String, RoundPacer.Share> shares = new RoundPacer().shares(fleet(), true, 64, 6);
-        assertEquals(new RoundPacer.Share(4 * 64, 0, 4 * 64), shares.get("pc-1"));
-        assertEquals(new RoundPacer.Share(64, 0, 64), shares.get("rpi4-1"), "0.8 batch rounds up to a whole one");
+        assertEquals(new RoundPacer.Share(4 * 64, 6, 4 * 64), shares.get("pc-1"));
+        assertEquals(new RoundPacer.Share(64, 6, 64), shares.get("rpi4-1"), "0.8 batch rounds up to a whole one");
+    }
+
+    @Test
+    void aDeviceTooSlowForItsCalibrationRoundGetsASmallerOneNotTheSameAgain() {
+        RoundPacer pacer = new RoundPacer();
+        pacer.penalize("rpi4-1", 256, 40); // late: 256 images not done in 40 s
+        assertEquals(3.2, pacer.rate("rpi4-1"), 1e-9);
+        RoundPacer.Share next = pacer.shares(fleet(), true, 64, 6).get("rpi4-1");
+        assertEquals(20, next.trainSeconds(), 1e-9, "the round grows to fit one batch at the bounded pace");
+        assertEquals(64, next.expected(), "one batch, in a box it paces itself by");
+        pacer.penalize("rpi4-1", 64, 40);
+        assertEquals(1.6, pacer.rate("rpi4-1"), 1e-9, "measured or bounded: halved");
     }
 
     @Test
@@ -75,7 +87,7 @@ class RoundPacerTest {
         assertEquals(105, pacer.rate("pc-1"), 1e-9, "within 25 %: averaged");
         pacer.observed("pc-1", 40, 0);
         assertEquals(40, pacer.rate("pc-1"), 1e-9, "the device slowed down: believed at once");
-        pacer.penalize("pc-1");
+        pacer.penalize("pc-1", 640, 6);
         assertEquals(20, pacer.rate("pc-1"), 1e-9);
         pacer.observed("pc-1", Double.NaN, Double.NaN);
         assertEquals(20, pacer.rate("pc-1"), 1e-9, "a garbage measurement changes nothing");
