@@ -16,6 +16,10 @@ import org.edgetrain.rebalancing.DeviceAttributes;
  * <p>Ignite evaluates the filter when it assigns the singleton (deployment, and after the host leaves); a deployed
  * coordinator is kept where it runs while its device lives, so a stronger device joining later does not move it
  * mid-round. Ignite injects the instance before it applies the filter.
+ *
+ * <p>Every node evaluates the filter, a disconnected client too (while it reconnects): there the cluster view throws,
+ * and an exception escaping the filter broke the client's reconnection (the error is not serializable). Without a
+ * view, any device qualifies.
  */
 final class CoordinatorPlacement implements IgnitePredicate<ClusterNode> {
     /** Fraction of the best capability a device needs to host the coordinator. */
@@ -33,8 +37,12 @@ final class CoordinatorPlacement implements IgnitePredicate<ClusterNode> {
         if (ignite == null) {
             return true; // no view of the fleet: any device will do
         }
-        double best = ignite.cluster().forServers().nodes().stream().mapToDouble(DeviceAttributes::capability)
-                .max().orElse(0);
-        return DeviceAttributes.capability(node) >= TOLERANCE * best;
+        try {
+            double best = ignite.cluster().forServers().nodes().stream().mapToDouble(DeviceAttributes::capability)
+                    .max().orElse(0);
+            return DeviceAttributes.capability(node) >= TOLERANCE * best;
+        } catch (RuntimeException e) {
+            return true; // no view of the fleet (a client between two connections): any device will do
+        }
     }
 }
