@@ -2,7 +2,6 @@ package org.edgetrain.compute.training;
 
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
-import org.apache.ignite.services.ServiceConfiguration;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
@@ -41,15 +40,10 @@ public final class JobSubmitter {
         deployCoordinator(ignite);
     }
 
-    /**
-     * (Re)starts the coordinator singleton on one of the most capable devices ({@link CoordinatorPlacement}); it
-     * resumes from the committed state in the model cache.
-     */
+    /** (Re)starts the coordinator singleton; it resumes from the committed state in the model cache. */
     static void deployCoordinator(Ignite ignite) {
         ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
-        ignite.services().deploy(new ServiceConfiguration().setName(RoundCoordinator.SERVICE_NAME)
-                .setService(new RoundCoordinator()).setTotalCount(1).setMaxPerNodeCount(1)
-                .setNodeFilter(new CoordinatorPlacement()));
+        ignite.services().deployClusterSingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator());
     }
 
     /** Stops the running job's coordinator; committed state stays. */
