@@ -49,6 +49,10 @@ final class HeteroBenchmark implements Callable<Integer> {
     @Option(names = "--throttle", defaultValue = "AUTO", description = "auto, cgroup or duty; default: ${DEFAULT-VALUE}")
     String throttle;
 
+    @Option(names = "--fleet", description = "run this fleet instead of the preset's (device classes, comma-separated, "
+            + "e.g. pc,jetson-nano,rpi4); repeat for several fleets")
+    List<String> fleets;
+
     @Mixin
     FleetOptions fleet;
 
@@ -93,6 +97,13 @@ final class HeteroBenchmark implements Callable<Integer> {
         if (p == null) {
             throw new org.edgetrain.compute.cli.EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke or paper");
         }
+        List<List<String>> chosen = fleets == null || fleets.isEmpty() ? p.fleets()
+                : fleets.stream().map(f -> List.of(f.trim().split("\\s*,\\s*"))).toList();
+        try {
+            chosen.stream().flatMap(List::stream).forEach(DeviceProfile::of); // an unknown class fails before any run
+        } catch (IllegalArgumentException e) {
+            throw new org.edgetrain.compute.cli.EdgetrainCommand.UserError("--fleet: " + e.getMessage());
+        }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
         CifarDataset full = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
         CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(1000), full.source());
@@ -107,7 +118,7 @@ final class HeteroBenchmark implements Callable<Integer> {
         }
         List<FleetResult> rows = new ArrayList<>();
         int cores = Runtime.getRuntime().availableProcessors();
-        for (List<String> devices : p.fleets()) {
+        for (List<String> devices : chosen) {
             double asked = devices.stream().mapToDouble(d -> DeviceProfile.of(d).relativeSpeed()).sum() * p.cpuScale();
             if (mode != LocalFleet.Throttle.NONE && asked > HOST_SHARE * cores + 1e-9) {
                 System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "

@@ -59,6 +59,8 @@ public final class RoundCoordinator implements Service {
     private transient java.util.Set<Integer> reportedLost;
     private transient java.util.Set<String> quarantinedLastRound;
     private transient java.util.Set<String> rejectedLastRound;
+    /** The last committed round's metrics rows, not written yet (see {@link #recordPending}). */
+    private transient Runnable unrecorded;
 
     /** @return the device that runs the coordinator now, if one does */
     public static java.util.Optional<String> host(Ignite ignite) {
@@ -91,13 +93,23 @@ public final class RoundCoordinator implements Service {
         reportedLost = java.util.Set.of();
         quarantinedLastRound = java.util.Set.of();
         rejectedLastRound = new java.util.HashSet<>();
+        unrecorded = null;
         strategy = new FedAvg(UpdateValidator.DEFAULT, 0.5);
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         JobSpec job = Wire.unpack(model.get(ModelState.JOB_KEY));
         event("COORDINATOR_STARTED", null, "on " + ignite.cluster().localNode().consistentId());
+        try {
+            runRounds(job, model);
+        } finally {
+            recordPending();
+        }
+    }
+
+    private void runRounds(JobSpec job, IgniteCache<String, byte[]> model) {
         while (!cancelled && !Thread.currentThread().isInterrupted()) {
             ModelState state = Wire.unpack(model.get(ModelState.KEY));
             if (state == null || job == null || state.finished()) {
+                recordPending();
                 return;
             }
             java.util.Set<Integer> lost = lostPartitions();
@@ -108,6 +120,7 @@ public final class RoundCoordinator implements Service {
                             + "data set (edgetrain dataset load --cifar PATH) to bring them back");
                     reportedLost = lost;
                 }
+                recordPending();
                 pause(1000); // waiting for an operator; re-checked every second
                 continue;
             }
@@ -123,6 +136,7 @@ public final class RoundCoordinator implements Service {
                 }
                 LOG.warn("round {} failed, re-planning: {}", state.round() + 1, e.toString());
                 event("ROUND_FAILED", null, String.valueOf(e.getMessage()));
+                recordPending();
                 pause(1000);
             }
         }
@@ -156,6 +170,9 @@ public final class RoundCoordinator implements Service {
             future.listen(done -> arrivals.put(name, System.nanoTime()));
             futures.put(entry.getKey(), future);
         }
+        long recording = System.nanoTime();
+        recordPending(); // the previous round's rows, written while the devices train this one
+        long recorded = System.nanoTime();
         RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round, state.version());
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
         List<DeviceRoundResult> arrived = new ArrayList<>();
@@ -208,17 +225,21 @@ public final class RoundCoordinator implements Service {
         long aggregated = System.nanoTime();
         commit(state, next, commits ? advances : List.of());
         long committed = System.nanoTime();
-        recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lostSamples(plan, shares, arrived, outcome, commits));
-        // Where a round's time goes: planning and dispatch, training (to the last result), aggregation, commit, metrics.
+        Timestamp endedAt = now();
+        long lost = lostSamples(plan, shares, arrived, outcome, commits);
+        unrecorded = () -> recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lost, endedAt);
+        // Where a round's time goes: planning and dispatch, training (to the last result), aggregation, commit; and
+        // the previous round's metrics, written while this one trained.
         LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, commit {} ms, "
-                        + "metrics {} ms)", round, outcome.accepted().size(), plan.size(), samples,
+                        + "previous round's metrics {} ms)", round, outcome.accepted().size(), plan.size(), samples,
                 commits ? "committed v" + next.version() : "not committed", String.format("%.1f", seconds),
                 (start - planStart) / 1_000_000, (aggregated - start) / 1_000_000 - Math.round(seconds * 1000),
-                (committed - aggregated) / 1_000_000, (System.nanoTime() - committed) / 1_000_000);
+                (committed - aggregated) / 1_000_000, (recorded - recording) / 1_000_000);
         if (commits) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
         } else if (arrived.stream().allMatch(r -> r.result().samples() == 0)) {
+            recordPending();
             pause(1000); // nothing could be trained (data moving): wait instead of re-planning at once
         }
     }
@@ -412,15 +433,25 @@ public final class RoundCoordinator implements Service {
         try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
                 TransactionIsolation.REPEATABLE_READ)) {
             requireUnchanged(model, planned);
+            // One locking read and one write for all partitions (sorted keys: no lock-order deadlock), not a round
+            // trip per partition: every round trip waits on devices that may be throttled.
+            java.util.SortedSet<Integer> keys = new java.util.TreeSet<>();
+            advances.forEach(a -> keys.add(a.partition()));
+            Map<Integer, byte[]> stored = progress.getAll(keys);
+            Map<Integer, PartitionProgress> updated = new java.util.TreeMap<>();
             for (PartitionAdvance advance : advances) {
-                PartitionProgress current = Wire.unpack(progress.get(advance.partition()));
+                PartitionProgress current = updated.containsKey(advance.partition()) ? updated.get(advance.partition())
+                        : Wire.unpack(stored.get(advance.partition()));
                 int cursor = current == null || current.epoch() != advance.epoch() ? 0 : current.cursor();
                 if (cursor != advance.from()) {
                     throw new IllegalStateException("partition " + advance.partition() + " moved on to " + cursor
                             + " while a device trained from " + advance.from());
                 }
-                progress.put(advance.partition(), Wire.pack(new PartitionProgress(advance.epoch(), advance.to(), advance.size())));
+                updated.put(advance.partition(), new PartitionProgress(advance.epoch(), advance.to(), advance.size()));
             }
+            Map<Integer, byte[]> packed = new java.util.TreeMap<>();
+            updated.forEach((partition, p) -> packed.put(partition, Wire.pack(p)));
+            progress.putAll(packed);
             model.put(ModelState.KEY, Wire.pack(next));
             tx.commit();
         }
@@ -437,6 +468,7 @@ public final class RoundCoordinator implements Service {
     }
 
     private void finishEpoch(JobSpec job, ModelState state) {
+        recordPending(); // every round's rows are in the tables before the epoch (or the job) is declared finished
         Evaluation evaluation = evaluate(job, state);
         GridSchema.sql(ignite, "MERGE INTO EVALS (EPOCH, JOB, ROUND_NO, MODEL_VERSION, TEST_ACCURACY, TEST_LOSS, IMAGES, AT)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", state.epoch(), job.id(), state.round(), state.version(),
@@ -534,7 +566,8 @@ public final class RoundCoordinator implements Service {
     }
 
     private void recordRound(JobSpec job, ModelState next, RoundOutcome outcome, boolean committed,
-                             List<DeviceRoundResult> arrived, double seconds, double learningRate, long lostSamples) {
+                             List<DeviceRoundResult> arrived, double seconds, double learningRate, long lostSamples,
+                             Timestamp endedAt) {
         long samples = committed ? outcome.acceptedSamples() : 0;
         double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum()
                 / Math.max(1, outcome.acceptedSamples());
@@ -542,28 +575,51 @@ public final class RoundCoordinator implements Service {
                         + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES)"
                         + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 next.round(), job.id(), next.epoch(), next.version(), committed, outcome.accepted().size(),
-                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, now(),
+                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, endedAt,
                 lostSamples);
+        // One statement for all of the round's device rows: each statement is a round trip to every device.
+        List<Object> args = new ArrayList<>();
         for (DeviceRoundResult result : arrived) {
             DeviceResult r = result.result();
             boolean accepted = outcome.accepted().contains(r);
-            String status = accepted ? (committed ? "ACCEPTED" : "ROUND_NOT_COMMITTED") : outcome.rejected().stream().filter(f -> f.device().equals(r.device()))
-                    .map(Failure::reason).findFirst().orElse("REJECTED");
-            GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
-                            + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD)"
-                            + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    next.round(), r.device(), deviceClass(r.device()), result.advances().size(), r.samples(),
-                    result.seconds(), result.imagesPerSecond(), r.samples() == 0 ? 0 : r.lossSum() / r.samples(), status,
-                    result.heapUsedMegabytes(), result.offHeapUsedMegabytes(), result.cpuLoad());
+            String status = accepted ? (committed ? "ACCEPTED" : "ROUND_NOT_COMMITTED") : outcome.rejected().stream()
+                    .filter(f -> f.device().equals(r.device())).map(Failure::reason).findFirst().orElse("REJECTED");
+            args.addAll(java.util.Arrays.asList(next.round(), r.device(), deviceClass(r.device()), result.advances().size(),
+                    r.samples(), result.seconds(), result.imagesPerSecond(), r.samples() == 0 ? 0 : r.lossSum() / r.samples(),
+                    status, result.heapUsedMegabytes(), result.offHeapUsedMegabytes(), result.cpuLoad()));
         }
         for (Failure failure : outcome.rejected()) {
             if (arrived.stream().noneMatch(a -> a.result().device().equals(failure.device()))) {
-                GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
-                                + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD)"
-                                + " VALUES (?,?,?,0,0,0,0,0,?,0,0,-1)",
-                        next.round(), failure.device(), deviceClass(failure.device()), failure.reason());
+                args.addAll(java.util.Arrays.asList(next.round(), failure.device(), deviceClass(failure.device()), 0, 0L,
+                        0.0, 0.0, 0.0, failure.reason(), 0.0, 0.0, -1.0));
             }
+        }
+        if (!args.isEmpty()) {
+            GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
+                    + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD) VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(args.size() / 12, "(?,?,?,?,?,?,?,?,?,?,?,?)")),
+                    args.toArray());
+        }
+        for (Failure failure : outcome.rejected()) {
             event("RESULT_REJECTED", failure.device(), "round " + next.round() + ": " + failure.reason());
+        }
+    }
+
+    /**
+     * Writes the last committed round's metrics rows, if not written yet. Called once the next round's jobs are out
+     * (the writes, a few statements on every device, then cost the devices no idle time), and before the coordinator
+     * waits, finishes an epoch or stops. A coordinator that dies between a commit and this call loses that round's
+     * rows, not its commit.
+     */
+    private void recordPending() {
+        Runnable pending = unrecorded;
+        unrecorded = null;
+        if (pending != null) {
+            try {
+                pending.run();
+            } catch (RuntimeException e) {
+                LOG.warn("metrics of the last committed round not recorded: {}", e.toString()); // its commit stands
+            }
         }
     }
 
