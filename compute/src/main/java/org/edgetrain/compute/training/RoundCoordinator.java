@@ -59,7 +59,7 @@ public final class RoundCoordinator implements Service {
     private transient java.util.Set<Integer> reportedLost;
     private transient java.util.Set<String> quarantinedLastRound;
     private transient java.util.Set<String> rejectedLastRound;
-    /** The last committed round's metrics rows, not written yet (see {@link #recordPending}). */
+    /** The last round's metrics rows (committed or not), not written yet (see {@link #recordPending}). */
     private transient Runnable unrecorded;
 
     /** @return the device that runs the coordinator now, if one does */
@@ -421,7 +421,6 @@ public final class RoundCoordinator implements Service {
         return lost;
     }
 
-    /** Commits the model and partition progress atomically. */
     /**
      * Writes {@code next} (and the partitions' advances) if the stored model is still {@code planned}: a coordinator
      * that was replaced while it worked (cancelled, or cut off and redeployed elsewhere) must not overwrite its
@@ -606,7 +605,7 @@ public final class RoundCoordinator implements Service {
     }
 
     /**
-     * Writes the last committed round's metrics rows, if not written yet. Called once the next round's jobs are out
+     * Writes the last round's metrics rows, if not written yet. Called once the next round's jobs are out
      * (the writes, a few statements on every device, then cost the devices no idle time), and before the coordinator
      * waits, finishes an epoch or stops. A coordinator that dies between a commit and this call loses that round's
      * rows, not its commit.
@@ -618,7 +617,7 @@ public final class RoundCoordinator implements Service {
             try {
                 pending.run();
             } catch (RuntimeException e) {
-                LOG.warn("metrics of the last committed round not recorded: {}", e.toString()); // its commit stands
+                LOG.warn("metrics of the last round not recorded: {}", e.toString()); // its commit stands
             }
         }
     }
