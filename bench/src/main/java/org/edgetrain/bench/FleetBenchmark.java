@@ -61,7 +61,7 @@ final class FleetBenchmark implements Callable<Integer> {
         System.out.printf("standalone %s, %d threads: %.1f images/s%n", model, cores, standalone.imagesPerSecond());
         CifarDataset data = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
         FleetRun.Measurement fleetRate = new FleetRun(devices, model, batch, rounds, roundSeconds, true,
-                LocalFleet.Throttle.NONE, 1.0).run(fleet, data, dir);
+                LocalFleet.Throttle.NONE, 1.0, 0).run(fleet, data, dir);
         Result result = new Result(devices, model, batch, rounds, fleetRate.imagesPerSecond(),
                 fleetRate.roundImagesPerSecond(), standalone.imagesPerSecond(), cores,
                 fleetRate.imagesPerSecond() / standalone.imagesPerSecond());

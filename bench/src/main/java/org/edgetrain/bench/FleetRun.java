@@ -1,5 +1,7 @@
 package org.edgetrain.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +31,13 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  * @param capabilityAware capability-weighted placement and adaptive quotas (false: equal split, equal quotas)
  * @param throttle how devices are limited
  * @param cpuScale multiplies each class's CPU share
+ * @param failureDetectionMillis the devices' failure detection timeout, or 0 for the node configuration's own; devices
+ *     given a few hundredths of a core can pause past the default 5 s and be dropped from the fleet. Set, the
+ *     configuration file is copied into the run's folder with this key added (relative TLS store paths would then not
+ *     resolve: benchmarks run over plain loopback configurations).
  */
 record FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
-                LocalFleet.Throttle throttle, double cpuScale) {
+                LocalFleet.Throttle throttle, double cpuScale, long failureDetectionMillis) {
     /**
      * Rounds left out before measuring: the calibration round and three more, because a throttled JVM warms up
      * slowly (its JIT compiler shares the device's CPU quota: measured, a pc at 0.75 core trained at 76 images/s in
@@ -43,8 +49,15 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond) {
     }
 
-    Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException {
-        LocalFleet local = LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale);
+    Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
+        Path config = fleet.configPath();
+        if (failureDetectionMillis > 0) {
+            Files.createDirectories(dir);
+            config = Files.writeString(dir.resolve("node.properties"), Files.readString(config)
+                    + "\n# bench: devices at a few hundredths of a core need longer than the default\n"
+                    + "failure.detection.millis=" + failureDetectionMillis + "\n");
+        }
+        LocalFleet local = LocalFleet.open(dir, config).throttled(throttle, cpuScale);
         try {
             devices.forEach(local::add);
             try (Ignite client = fleet.connect(240)) {

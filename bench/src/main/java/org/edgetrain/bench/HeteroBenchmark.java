@@ -56,8 +56,12 @@ final class HeteroBenchmark implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
-    /** A preset: model, rounds, data and fleets. */
-    record Preset(String model, int rounds, double roundSeconds, int trainImages, double cpuScale, List<List<String>> fleets) {
+    /**
+     * A preset: model, rounds, data and fleets; {@code failureDetectionMillis} as in {@link FleetRun} (0: the node
+     * configuration's).
+     */
+    record Preset(String model, int rounds, double roundSeconds, int trainImages, double cpuScale,
+                  long failureDetectionMillis, List<List<String>> fleets) {
     }
 
     /**
@@ -70,12 +74,14 @@ final class HeteroBenchmark implements Callable<Integer> {
 
     // cpuScale keeps each preset's biggest fleet at HOST_SHARE of two cores: 1.6 cores x 0.75 and 3.3 cores x 0.36.
     static final Map<String, Preset> PRESETS = Map.of(
-            "smoke", new Preset("resnet8", 4, 6, 10_000, 0.75, List.of(
+            "smoke", new Preset("resnet8", 4, 6, 10_000, 0.75, 0, List.of(
                     List.of("pc", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4"),
                     List.of("pc", "rpi4", "rpi4", "rpi4"))),
             // ResNet-8: at 0.36 of its class's share an rpi4 has 0.07 core, and one ResNet-20 batch would take 20 s.
-            "paper", new Preset("resnet8", 4, 10, 50_000, 0.36, List.of(
+            // Failure detection at 30 s: at 5 s, devices at 0.05-0.36 core were dropped in JVM pauses during the
+            // data load and the first rounds (measured at 7644ff1: no 3- or 11-device fleet reached a round).
+            "paper", new Preset("resnet8", 4, 10, 50_000, 0.36, 30_000, List.of(
                     List.of("pc", "jetson-nano", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4", "rpi4", "rpi4"),
                     List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"),
@@ -112,7 +118,7 @@ final class HeteroBenchmark implements Callable<Integer> {
         int run = 0;
         for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
             double rate = new FleetRun(List.of(profile), p.model(), 64, p.rounds(), p.roundSeconds(), true, mode,
-                    p.cpuScale()).run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+                    p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
             standalone.put(profile, rate);
             System.out.printf("standalone %-12s %7.1f images/s%n", profile, rate);
         }
@@ -124,9 +130,11 @@ final class HeteroBenchmark implements Callable<Integer> {
                 System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "
                         + "host and efficiency will measure that; use a host with more cores%n", devices, asked, cores);
             }
-            double aware = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode, p.cpuScale())
+            double aware = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode, p.cpuScale(),
+                    p.failureDetectionMillis())
                     .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
-            double equal = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), false, mode, p.cpuScale())
+            double equal = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), false, mode, p.cpuScale(),
+                    p.failureDetectionMillis())
                     .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
             double ideal = devices.stream().mapToDouble(standalone::get).sum();
             FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,

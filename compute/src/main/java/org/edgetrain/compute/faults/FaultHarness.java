@@ -13,7 +13,6 @@ import org.apache.ignite.events.EventType;
 import org.apache.ignite.lang.IgnitePredicate;
 import org.edgetrain.compute.cli.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
-import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
@@ -34,7 +33,7 @@ import org.edgetrain.compute.training.RoundPhases;
  */
 public final class FaultHarness {
     /** How long a hung device stays frozen: well past the failure detection, so the fleet drops it. */
-    static final long HANG_MILLIS = 2 * NodeConfigurations.FAILURE_DETECTION_MILLIS;
+    static final long HANG_MILLIS = 2 * org.edgetrain.compute.grid.NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS;
 
     private record TopologyChange(int type, String device, long atMillis) {
     }

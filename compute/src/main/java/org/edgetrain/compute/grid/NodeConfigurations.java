@@ -16,12 +16,10 @@ import org.edgetrain.rebalancing.DeviceAttributes;
 
 /**
  * Builds the Ignite configuration of an edgetrain node from {@link NodeSettings}. Tuned for small devices: small
- * thread pools, a small default data region, and failure detection in seconds rather than Ignite's 10 s.
+ * thread pools, a small default data region, and failure detection in a few seconds rather than Ignite's 10 s
+ * ({@link NodeSettings#failureDetectionMillis()}).
  */
 public final class NodeConfigurations {
-    /** A device that stops answering for this long is considered failed. */
-    public static final long FAILURE_DETECTION_MILLIS = 5_000;
-
     private NodeConfigurations() {
     }
 
@@ -73,8 +71,8 @@ public final class NodeConfigurations {
                 .setDiscoverySpi(discovery)
                 .setCommunicationSpi(communication)
                 .setDataStorageConfiguration(storage)
-                .setFailureDetectionTimeout(FAILURE_DETECTION_MILLIS)
-                .setClientFailureDetectionTimeout(FAILURE_DETECTION_MILLIS * 2)
+                .setFailureDetectionTimeout(settings.failureDetectionMillis())
+                .setClientFailureDetectionTimeout(settings.failureDetectionMillis() * 2)
                 .setMetricsLogFrequency(0)
                 .setPublicThreadPoolSize(4)
                 .setSystemThreadPoolSize(4)

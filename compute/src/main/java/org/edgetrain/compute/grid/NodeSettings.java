@@ -25,14 +25,24 @@ import java.util.Properties;
  *     work directory per device)
  * @param authentication passwords for SQL/JDBC and thin clients (Ignite keeps its users on disk, so it needs
  *     {@code persistent})
+ * @param failureDetectionMillis a device silent this long is declared failed ({@link #DEFAULT_FAILURE_DETECTION_MILLIS}
+ *     unless the configuration file says otherwise: devices that get a small fraction of a core, as emulated fleets on
+ *     a small host do, can need more)
  * <p>A client node gives up joining after {@link #CLIENT_JOIN_TIMEOUT_PROPERTY} milliseconds (default 20,000).
  */
 public record NodeSettings(String name, String deviceClass, double capability, boolean client,
                            String discoveryAddresses, String localAddress, int discoveryPort,
                            int communicationPort, int clientConnectorPort, Path workDirectory, int backups, Tls tls,
-                           boolean persistent, boolean authentication) {
+                           boolean persistent, boolean authentication, long failureDetectionMillis) {
+    /** A device that stops answering for this long is declared failed, unless configured otherwise. */
+    public static final long DEFAULT_FAILURE_DETECTION_MILLIS = 5_000;
+
     /** @throws IllegalArgumentException for combinations Ignite would refuse later with a less clear message */
     public NodeSettings {
+        if (failureDetectionMillis < 1_000) {
+            throw new IllegalArgumentException("failure.detection.millis must be at least 1000, got "
+                    + failureDetectionMillis);
+        }
         if (authentication && !persistent) {
             throw new IllegalArgumentException("authentication=true needs persistence=true: Ignite stores its users on "
                     + "disk (see README, Security)");
@@ -70,7 +80,8 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     /** @return loopback settings for a device node */
     public static NodeSettings loopback(String name, String deviceClass, double capability) {
         return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
-                47500, 47100, 10800, null, 1, null, false, false);
+                47500, 47100, 10800, null, 1, null, false, false,
+                DEFAULT_FAILURE_DETECTION_MILLIS);
     }
 
     /**
@@ -100,7 +111,8 @@ public record NodeSettings(String name, String deviceClass, double capability, b
                 required(p, file, "local.address"), integer(p, file, "discovery.port"),
                 integer(p, file, "communication.port"), integer(p, file, "client.port"),
                 work == null ? null : Path.of(work.replace("{name}", name)), integer(p, file, "backups"), tls,
-                persistent, flag(p, file, "authentication"));
+                persistent, flag(p, file, "authentication"), p.getProperty("failure.detection.millis") == null
+                        ? DEFAULT_FAILURE_DETECTION_MILLIS : integer(p, file, "failure.detection.millis"));
     }
 
     private static boolean flag(Properties p, Path file, String key) {
@@ -131,7 +143,8 @@ public record NodeSettings(String name, String deviceClass, double capability, b
     /** @return the same settings with another discovery address list */
     public NodeSettings withDiscovery(String addresses) {
         return new NodeSettings(name, deviceClass, capability, client, addresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication);
+                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication,
+                failureDetectionMillis);
     }
 
     /** @return the same settings as a client node */
@@ -146,18 +159,21 @@ public record NodeSettings(String name, String deviceClass, double capability, b
      */
     public NodeSettings asClient(String nodeName) {
         return new NodeSettings(nodeName, deviceClass, capability, true, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication);
+                communicationPort, clientConnectorPort, workDirectory, backups, tls, persistent, authentication,
+                failureDetectionMillis);
     }
 
     /** @return the same settings with another work directory */
     public NodeSettings withWorkDirectory(Path dir) {
         return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, dir, backups, tls, persistent, authentication);
+                communicationPort, clientConnectorPort, dir, backups, tls, persistent, authentication,
+                failureDetectionMillis);
     }
 
     /** @return the same settings with native persistence on, in {@code dir} */
     public NodeSettings persistentIn(Path dir) {
         return new NodeSettings(name, deviceClass, capability, client, discoveryAddresses, localAddress, discoveryPort,
-                communicationPort, clientConnectorPort, dir, backups, tls, true, authentication);
+                communicationPort, clientConnectorPort, dir, backups, tls, true, authentication,
+                failureDetectionMillis);
     }
 }

@@ -26,7 +26,8 @@ class TlsFleetTest {
 
     private NodeSettings settings(String name, Path keyStore, Path trustStore) {
         return new NodeSettings(name, "pc", 1, false, "127.0.0.1:49100..49104", "127.0.0.1", 49100, 48900, 49120,
-                null, 1, new NodeSettings.Tls(keyStore, trustStore, PASSWORD_VARIABLE), false, false);
+                null, 1, new NodeSettings.Tls(keyStore, trustStore, PASSWORD_VARIABLE), false, false,
+                NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS);
     }
 
     @Test

@@ -48,7 +48,7 @@ final class MiniCluster implements AutoCloseable {
     NodeSettings settings(String name, boolean client) {
         NodeSettings s = new NodeSettings(name, "pc", 1.0, client,
                 "127.0.0.1:" + basePort + ".." + (basePort + 9), "127.0.0.1", basePort, basePort - 400,
-                basePort + 20, null, 1, null, false, false);
+                basePort + 20, null, 1, null, false, false, NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS);
         return s;
     }
 

@@ -38,7 +38,8 @@ class StatusServerTest {
         try {
             for (String name : List.of("ui-a", "ui-b")) {
                 nodes.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
-                        "127.0.0.1:49200..49204", "127.0.0.1", 49200, 48950, 49220, null, 1, null, false, false))));
+                        "127.0.0.1:49200..49204", "127.0.0.1", 49200, 48950, 49220, null, 1, null, false, false,
+                        NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
             }
             Ignite ignite = nodes.get(0);
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 1, n -> { });
