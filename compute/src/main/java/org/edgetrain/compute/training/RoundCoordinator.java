@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A round: plan per-device shares from measured pace ({@link RoundPacer}), send each device one {@link TrainingJob} for the
  * partitions it owns, wait up to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
- * accepted devices' partition progress in one transaction. At an epoch's end, evaluate on the test set.
+ * accepted devices' partition progress in one transaction. The next round is sent out before that commit, with the
+ * new model in its jobs, so devices do not wait on it. At an epoch's end, evaluate on the test set.
  */
 public final class RoundCoordinator implements Service {
     /** Name of the cluster-singleton service. */
@@ -61,6 +62,8 @@ public final class RoundCoordinator implements Service {
     private transient java.util.Set<String> rejectedLastRound;
     /** The last round's metrics rows (committed or not), not written yet (see {@link #recordPending}). */
     private transient Runnable unrecorded;
+    /** How long writing the previous round's metrics took (logged with the next round). */
+    private transient long recordedMillis;
 
     /** @return the device that runs the coordinator now, if one does */
     public static java.util.Optional<String> host(Ignite ignite) {
@@ -105,79 +108,143 @@ public final class RoundCoordinator implements Service {
         }
     }
 
+    /**
+     * A round whose jobs are out.
+     *
+     * @param round its number
+     * @param from the model it trains from (committed, or being committed while it trains)
+     * @param progress the partitions' progress it was planned from
+     */
+    private record Dispatched(long round, ModelState from, Map<Integer, PartitionProgress> progress,
+                              Map<ClusterNode, List<PartitionWork>> plan, Map<String, RoundPacer.Share> shares,
+                              double learningRate, Map<ClusterNode, IgniteFuture<byte[]>> futures,
+                              Map<String, Long> arrivals, long planStart, long start) {
+        /** Stops waiting for the devices' results (a device's running job finishes; its result is dropped). */
+        void abandon() {
+            futures.values().forEach(IgniteFuture::cancel);
+        }
+    }
+
     private void runRounds(JobSpec job, IgniteCache<String, byte[]> model) {
+        Dispatched inFlight = null;
         while (!cancelled && !Thread.currentThread().isInterrupted()) {
-            ModelState state = Wire.unpack(model.get(ModelState.KEY));
-            if (state == null || job == null || state.finished()) {
-                recordPending();
-                return;
-            }
-            java.util.Set<Integer> lost = lostPartitions();
-            if (!lost.isEmpty()) {
-                if (!lost.equals(reportedLost)) {
-                    LOG.warn("training paused: partitions {} lost every copy", lost);
-                    event("PARTITIONS_LOST", null, "training paused: partitions " + lost + " lost every copy; reload the "
-                            + "data set (edgetrain dataset load --cifar PATH) to bring them back");
-                    reportedLost = lost;
+            if (inFlight == null) {
+                ModelState state = Wire.unpack(model.get(ModelState.KEY));
+                if (state == null || job == null || state.finished()) {
+                    recordPending();
+                    return;
                 }
-                recordPending();
-                pause(1000); // waiting for an operator; re-checked every second
-                continue;
+                if (pausedForLostPartitions()) {
+                    recordPending();
+                    pause(1000); // waiting for an operator; re-checked every second
+                    continue;
+                }
+                try {
+                    long planStart = System.nanoTime();
+                    Map<Integer, PartitionProgress> progress = progress(job, state.epoch());
+                    if (progress.values().stream().allMatch(PartitionProgress::done)) {
+                        finishEpoch(job, state);
+                        continue;
+                    }
+                    inFlight = dispatch(job, state, progress, planStart);
+                    announce(inFlight);
+                } catch (RuntimeException e) {
+                    if (cancelled) {
+                        return;
+                    }
+                    roundFailed(state.round() + 1, e);
+                    continue;
+                }
             }
-            if (!reportedLost.isEmpty()) {
-                event("PARTITIONS_RESTORED", null, "training resumes: partitions " + reportedLost + " are back");
-                reportedLost = java.util.Set.of();
-            }
+            Dispatched round = inFlight;
             try {
-                runRound(job, state);
+                inFlight = complete(job, round);
             } catch (RuntimeException e) {
+                inFlight = null;
                 if (cancelled) {
                     return;
                 }
-                LOG.warn("round {} failed, re-planning: {}", state.round() + 1, e.toString());
-                event("ROUND_FAILED", null, String.valueOf(e.getMessage()));
-                recordPending();
-                pause(1000);
+                roundFailed(round.round(), e);
             }
         }
     }
 
-    private void runRound(JobSpec job, ModelState state) {
-        long round = state.round() + 1;
-        long planStart = System.nanoTime();
-        Map<Integer, PartitionProgress> progress = progress(job, state.epoch());
-        if (progress.values().stream().allMatch(PartitionProgress::done)) {
-            finishEpoch(job, state);
-            return;
+    private void roundFailed(long round, RuntimeException e) {
+        LOG.warn("round {} failed, re-planning: {}", round, e.toString());
+        event("ROUND_FAILED", null, String.valueOf(e.getMessage()));
+        recordPending();
+        pause(1000);
+    }
+
+    /** @return true while a partition has lost every copy (training waits for an operator to reload the data) */
+    private boolean pausedForLostPartitions() {
+        java.util.Set<Integer> lost = lostPartitions();
+        if (!lost.isEmpty()) {
+            if (!lost.equals(reportedLost)) {
+                LOG.warn("training paused: partitions {} lost every copy", lost);
+                event("PARTITIONS_LOST", null, "training paused: partitions " + lost + " lost every copy; reload the "
+                        + "data set (edgetrain dataset load --cifar PATH) to bring them back");
+                reportedLost = lost;
+            }
+            return true;
         }
+        if (!reportedLost.isEmpty()) {
+            event("PARTITIONS_RESTORED", null, "training resumes: partitions " + reportedLost + " are back");
+            reportedLost = java.util.Set.of();
+        }
+        return false;
+    }
+
+    /** Plans the round after {@code from}'s and sends every device its job, with the model in it. */
+    private Dispatched dispatch(JobSpec job, ModelState from, Map<Integer, PartitionProgress> progress, long planStart) {
+        long round = from.round() + 1;
         List<ClusterNode> devices = new ArrayList<>(ignite.cluster().forServers().nodes());
-        long epochSamples = epochSamples(job, state.epoch());
+        long epochSamples = epochSamples(job, from.epoch());
         int sizeGuess = (int) ((epochSamples + GridNames.DATA_PARTITIONS - 1) / GridNames.DATA_PARTITIONS);
         Map<String, Double> capabilities = new LinkedHashMap<>();
         devices.forEach(d -> capabilities.put(String.valueOf(d.consistentId()), DeviceAttributes.capability(d)));
         Map<String, RoundPacer.Share> shares = pacer.shares(capabilities, job.adaptiveQuotas(), job.batch(), job.roundSeconds());
         Map<ClusterNode, List<PartitionWork>> plan = plan(devices, progress, sizeGuess, shares, job.adaptiveQuotas());
-        double epochProgress = state.epoch() - 1 + Math.min(1.0, (double) committedInEpoch(progress) / epochSamples);
-        double learningRate = job.schedule().at(epochProgress) * state.learningRateScale();
+        double epochProgress = from.epoch() - 1 + Math.min(1.0, (double) committedInEpoch(progress) / epochSamples);
+        double learningRate = job.schedule().at(epochProgress) * from.learningRateScale();
         long start = System.nanoTime();
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
         Map<String, Long> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
-            TrainingJob trainingJob = new TrainingJob(job, round, state.version(), learningRate, entry.getValue(),
+            TrainingJob trainingJob = new TrainingJob(job, round, from, learningRate, entry.getValue(),
                     rejectedLastRound.contains(name), shares.get(name).trainSeconds(), pacer.rate(name));
             IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
             future.listen(done -> arrivals.put(name, System.nanoTime()));
             futures.put(entry.getKey(), future);
         }
-        long recording = System.nanoTime();
-        recordPending(); // the previous round's rows, written while the devices train this one
-        long recorded = System.nanoTime();
-        RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round, state.version());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
+        return new Dispatched(round, from, progress, plan, shares, learningRate, futures, arrivals, planStart, start);
+    }
+
+    /**
+     * Once the model a round trains from is committed: writes the previous round's metrics rows (while the devices
+     * train: they cost nobody idle time) and tells the clients that the round is out.
+     */
+    private void announce(Dispatched round) {
+        recordPending();
+        RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round.round(), round.from().version());
+    }
+
+    /**
+     * Collects a round's results, aggregates them and commits the new model with the accepted devices' progress.
+     * The next round is sent out before the commit, planned from this round's outcome in memory, so that devices
+     * train while the commit (a transaction every device takes part in) runs. Should the commit fail, the next round
+     * is abandoned with it: its own commit could never land anyway, since it requires the stored model to be the
+     * one it trained from.
+     *
+     * @return the next round, already dispatched, or null when the loop must look at the stored state first (an
+     *     epoch's end, a stopped job, lost partitions, a round that trained nothing)
+     */
+    private Dispatched complete(JobSpec job, Dispatched r) {
+        long deadline = r.start() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
         List<DeviceRoundResult> arrived = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
-        for (Map.Entry<ClusterNode, IgniteFuture<byte[]>> entry : futures.entrySet()) {
+        for (Map.Entry<ClusterNode, IgniteFuture<byte[]>> entry : r.futures().entrySet()) {
             String device = String.valueOf(entry.getKey().consistentId());
             try {
                 long wait = Math.max(1, deadline - System.nanoTime());
@@ -189,7 +256,9 @@ public final class RoundCoordinator implements Service {
                 failures.add(new Failure(device, "failed: " + e.getMessage()));
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long round = r.round();
+        ModelState state = r.from();
+        double seconds = (System.nanoTime() - r.start()) / 1e9;
         RoundOutcome outcome = strategy.aggregate(round, state.state(),
                 arrived.stream().map(DeviceRoundResult::result).toList(), failures);
         List<PartitionAdvance> advances = new ArrayList<>();
@@ -198,12 +267,12 @@ public final class RoundCoordinator implements Service {
                 advances.addAll(result.advances());
             }
             String device = result.result().device();
-            double roundTrip = (arrivals.getOrDefault(device, System.nanoTime()) - start) / 1e9;
+            double roundTrip = (r.arrivals().getOrDefault(device, System.nanoTime()) - r.start()) / 1e9;
             pacer.observed(device, result.imagesPerSecond(), roundTrip - result.seconds());
         }
         rejectedLastRound.clear();
         for (Failure failure : outcome.rejected()) {
-            RoundPacer.Share share = shares.get(failure.device());
+            RoundPacer.Share share = r.shares().get(failure.device());
             pacer.penalize(failure.device(), share == null ? job.batch() : share.expected(), seconds);
             rejectedLastRound.add(failure.device());
         }
@@ -220,28 +289,55 @@ public final class RoundCoordinator implements Service {
         }
         boolean commits = outcome.commits() && divergence == null;
         if (cancelled) {
-            return; // a replaced coordinator (new job, watchdog) must not commit over its successor
+            return null; // a replaced coordinator (new job, watchdog) must not commit over its successor
         }
         long aggregated = System.nanoTime();
-        commit(state, next, commits ? advances : List.of());
+        Map<Integer, PartitionProgress> progress = commits ? advanced(r.progress(), advances) : r.progress();
+        boolean trainedNothing = arrived.stream().allMatch(a -> a.result().samples() == 0);
+        Dispatched following = trainedNothing || progress.values().stream().allMatch(PartitionProgress::done)
+                || pausedForLostPartitions() ? null : dispatch(job, next, progress, aggregated);
+        long committing = System.nanoTime();
+        try {
+            commit(state, next, commits ? advances : List.of());
+        } catch (RuntimeException e) {
+            if (following != null) {
+                following.abandon();
+            }
+            throw e;
+        }
         long committed = System.nanoTime();
         Timestamp endedAt = now();
-        long lost = lostSamples(plan, shares, arrived, outcome, commits);
-        unrecorded = () -> recordRound(job, next, outcome, commits, arrived, seconds, learningRate, lost, endedAt);
-        // Where a round's time goes: planning and dispatch, training (to the last result), aggregation, commit; and
-        // the previous round's metrics, written while this one trained.
-        LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, commit {} ms, "
-                        + "previous round's metrics {} ms)", round, outcome.accepted().size(), plan.size(), samples,
-                commits ? "committed v" + next.version() : "not committed", String.format("%.1f", seconds),
-                (start - planStart) / 1_000_000, (aggregated - start) / 1_000_000 - Math.round(seconds * 1000),
-                (committed - aggregated) / 1_000_000, (recorded - recording) / 1_000_000);
+        long lost = lostSamples(r.plan(), r.shares(), arrived, outcome, commits);
+        unrecorded = () -> recordRound(job, next, outcome, commits, arrived, seconds, r.learningRate(), lost, endedAt);
+        // Where a round's time goes: planning and dispatch, training (to the last result), aggregation, the next
+        // round's dispatch, the commit (the next round trains meanwhile); and the previous round's metrics.
+        LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, next round "
+                        + "out in {} ms, commit {} ms, previous round's metrics {} ms)", round, outcome.accepted().size(),
+                r.plan().size(), samples, commits ? "committed v" + next.version() : "not committed",
+                String.format("%.1f", seconds), (r.start() - r.planStart()) / 1_000_000,
+                (aggregated - r.start()) / 1_000_000 - Math.round(seconds * 1000), (committing - aggregated) / 1_000_000,
+                (committed - committing) / 1_000_000, recordedMillis);
         if (commits) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, round, next.version());
             commitListener.committed(next, advances);
-        } else if (arrived.stream().allMatch(r -> r.result().samples() == 0)) {
+        }
+        if (following != null) {
+            long recording = System.nanoTime();
+            announce(following);
+            recordedMillis = (System.nanoTime() - recording) / 1_000_000;
+        } else if (trainedNothing) {
             recordPending();
             pause(1000); // nothing could be trained (data moving): wait instead of re-planning at once
         }
+        return following;
+    }
+
+    /** @return {@code progress} with {@code advances} applied, as {@link #commit} stores them */
+    private static Map<Integer, PartitionProgress> advanced(Map<Integer, PartitionProgress> progress,
+                                                            List<PartitionAdvance> advances) {
+        Map<Integer, PartitionProgress> out = new HashMap<>(progress);
+        advances.forEach(a -> out.put(a.partition(), new PartitionProgress(a.epoch(), a.to(), a.size())));
+        return out;
     }
 
     /**

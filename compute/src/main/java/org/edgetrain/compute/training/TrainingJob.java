@@ -23,9 +23,11 @@ import org.edgetrain.model.train.Shuffle;
 import org.edgetrain.rebalancing.DeviceThrottle;
 
 /**
- * One device's share of a round: starting from the committed global model, train the device's replica on slices of
- * the partitions it owns as primary, reading only local entries, and return the replica's state. No training
- * sample crosses the network. A partition this node no longer owns (it moved mid-round) is skipped, so its
+ * One device's share of a round: starting from the global model the job carries, train the device's replica on
+ * slices of the partitions it owns as primary, reading only local entries, and return the replica's state. No
+ * training sample crosses the network. The model travels in the job rather than being read from the model cache
+ * because the coordinator sends a round out while the previous round's commit is still running; the round's own
+ * commit lands only if the model it trained from was committed. A partition this node no longer owns (it moved mid-round) is skipped, so its
  * progress is not advanced and nothing is skipped in the epoch.
  *
  * <p>With a time box the device paces itself: it trains batches while the next one, at the pace it measures in this
@@ -41,7 +43,9 @@ final class TrainingJob implements IgniteCallable<byte[]> {
 
     private final byte[] jobBytes;
     private final long round;
-    private final long modelVersion;
+    private final byte[] modelBytes;
+    private final int modelEpoch;
+    private final int rollbacks;
     private final double learningRate;
     private final byte[] workBytes;
     private final boolean resetOptimizer;
@@ -54,17 +58,20 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private transient Ignite ignite;
 
     /**
+     * @param model the global model to start from (its weights, epoch and rollback count travel with the job)
      * @param trainSeconds the time box for training, or 0 to train every slice in full
      * @param expectedRate the coordinator's estimate of this device's images/s (sizes the first batch of a time box)
      */
-    TrainingJob(JobSpec job, long round, long modelVersion, double learningRate, List<PartitionWork> work,
+    TrainingJob(JobSpec job, long round, ModelState model, double learningRate, List<PartitionWork> work,
                 boolean resetOptimizer, double trainSeconds, double expectedRate) {
         this.resetOptimizer = resetOptimizer;
         this.trainSeconds = trainSeconds;
         this.expectedRate = expectedRate;
         this.jobBytes = Wire.pack(job);
         this.round = round;
-        this.modelVersion = modelVersion;
+        this.modelBytes = Wire.pack(model.state());
+        this.modelEpoch = model.epoch();
+        this.rollbacks = model.rollbacks();
         this.learningRate = learningRate;
         this.workBytes = Wire.pack(new ArrayList<>(work));
     }
@@ -73,10 +80,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     public byte[] call() {
         job = Wire.unpack(jobBytes);
         work = Wire.unpack(workBytes);
-        ModelState global = Wire.unpack((byte[]) ignite.cache(GridNames.MODEL).get(ModelState.KEY));
-        if (global == null || global.version() != modelVersion) {
-            throw new IllegalStateException("model version " + modelVersion + " is no longer current");
-        }
+        float[] model = Wire.unpack(modelBytes);
         ClusterNode self = ignite.cluster().localNode();
         String device = String.valueOf(self.consistentId());
         IgniteCache<Integer, byte[]> train = ignite.cache(GridNames.TRAIN);
@@ -108,13 +112,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     samples.size(), device));
         }
-        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), global.rollbacks(), resetOptimizer,
+        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), rollbacks, resetOptimizer,
                 engine -> {
-            engine.setState(global.state());
+            engine.setState(model);
             DeviceFault fault = DeviceFault.of(ignite);
             long start = System.nanoTime();
             double lossSum = 0;
-            int epoch = work.isEmpty() ? global.epoch() : work.get(0).epoch();
+            int epoch = work.isEmpty() ? modelEpoch : work.get(0).epoch();
             Augmentation augmentation = new Augmentation(job.seed(), true);
             int trained = 0;
             while (trained < records.size()) {
