@@ -74,7 +74,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");
                     }
                     Thread.sleep(500); // polling the ROUNDS table with a deadline
-                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT FROM ROUNDS WHERE JOB = ? "
+                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH FROM ROUNDS WHERE JOB = ? "
                             + "AND COMMITTED AND ROUND_NO >= ? ORDER BY ROUND_NO LIMIT ?", job.id(), WARM_UP_ROUNDS, rounds + 1);
                     if (rows.size() <= rounds) {
                         continue;
@@ -90,6 +90,10 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         perRound.add(s / ((Number) row.get(1)).doubleValue());
                     }
                     double seconds = (endedAt(rows.get(rows.size() - 1)) - endedAt(rows.get(0))) / 1000.0;
+                    if (!rows.get(0).get(3).equals(rows.get(rows.size() - 1).get(3))) {
+                        System.out.printf("warning: %s reached an epoch's end in its measured rounds (half-empty "
+                                + "rounds and an evaluation count): use more training images%n", devices);
+                    }
                     return new Measurement(samples / seconds, perRound);
                 }
             }

@@ -674,19 +674,21 @@ public final class RoundCoordinator implements Service {
                 lostSamples);
         // One statement for all of the round's device rows: each statement is a round trip to every device.
         List<Object> args = new ArrayList<>();
+        Map<String, String> classes = deviceClasses();
         for (DeviceRoundResult result : arrived) {
             DeviceResult r = result.result();
             boolean accepted = outcome.accepted().contains(r);
             String status = accepted ? (committed ? "ACCEPTED" : "ROUND_NOT_COMMITTED") : outcome.rejected().stream()
                     .filter(f -> f.device().equals(r.device())).map(Failure::reason).findFirst().orElse("REJECTED");
-            args.addAll(java.util.Arrays.asList(next.round(), r.device(), deviceClass(r.device()), result.advances().size(),
-                    r.samples(), result.seconds(), result.imagesPerSecond(), r.samples() == 0 ? 0 : r.lossSum() / r.samples(),
-                    status, result.heapUsedMegabytes(), result.offHeapUsedMegabytes(), result.cpuLoad()));
+            args.addAll(java.util.Arrays.asList(next.round(), r.device(), classes.getOrDefault(r.device(), "?"),
+                    result.advances().size(), r.samples(), result.seconds(), result.imagesPerSecond(),
+                    r.samples() == 0 ? 0 : r.lossSum() / r.samples(), status, result.heapUsedMegabytes(),
+                    result.offHeapUsedMegabytes(), result.cpuLoad()));
         }
         for (Failure failure : outcome.rejected()) {
             if (arrived.stream().noneMatch(a -> a.result().device().equals(failure.device()))) {
-                args.addAll(java.util.Arrays.asList(next.round(), failure.device(), deviceClass(failure.device()), 0, 0L,
-                        0.0, 0.0, 0.0, failure.reason(), 0.0, 0.0, -1.0));
+                args.addAll(java.util.Arrays.asList(next.round(), failure.device(),
+                        classes.getOrDefault(failure.device(), "?"), 0, 0L, 0.0, 0.0, 0.0, failure.reason(), 0.0, 0.0, -1.0));
             }
         }
         if (!args.isEmpty()) {
@@ -718,10 +720,13 @@ public final class RoundCoordinator implements Service {
         }
     }
 
-    private String deviceClass(String device) {
-        return ignite.cluster().forServers().nodes().stream()
-                .filter(n -> device.equals(String.valueOf(n.consistentId())))
-                .map(n -> String.valueOf((Object) n.attribute(GridNames.ATTR_CLASS))).findFirst().orElse("?");
+    /** @return each device in the topology now, by name, with its class */
+    private Map<String, String> deviceClasses() {
+        Map<String, String> classes = new HashMap<>();
+        for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+            classes.put(String.valueOf(node.consistentId()), String.valueOf((Object) node.attribute(GridNames.ATTR_CLASS)));
+        }
+        return classes;
     }
 
     private void event(String kind, String device, String detail) {
