@@ -210,9 +210,10 @@ public final class RoundCoordinator implements Service {
         long start = System.nanoTime();
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
         Map<String, Long> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
+        byte[] modelBytes = Wire.pack(from.state()); // once, not once per device
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
-            TrainingJob trainingJob = new TrainingJob(job, round, from, learningRate, entry.getValue(),
+            TrainingJob trainingJob = new TrainingJob(job, round, from, modelBytes, learningRate, entry.getValue(),
                     rejectedLastRound.contains(name), shares.get(name).trainSeconds(), pacer.rate(name));
             IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
             future.listen(done -> arrivals.put(name, System.nanoTime()));
@@ -226,7 +227,9 @@ public final class RoundCoordinator implements Service {
      * train: they cost nobody idle time) and tells the clients that the round is out.
      */
     private void announce(Dispatched round) {
+        long recording = System.nanoTime();
         recordPending();
+        recordedMillis = (System.nanoTime() - recording) / 1_000_000;
         RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round.round(), round.from().version());
     }
 
@@ -322,9 +325,7 @@ public final class RoundCoordinator implements Service {
             commitListener.committed(next, advances);
         }
         if (following != null) {
-            long recording = System.nanoTime();
             announce(following);
-            recordedMillis = (System.nanoTime() - recording) / 1_000_000;
         } else if (trainedNothing) {
             recordPending();
             pause(1000); // nothing could be trained (data moving): wait instead of re-planning at once

@@ -58,18 +58,19 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private transient Ignite ignite;
 
     /**
-     * @param model the global model to start from (its weights, epoch and rollback count travel with the job)
+     * @param model the global model to start from (its epoch and rollback count travel with the job)
+     * @param modelBytes {@code model}'s weights, packed once for all of the round's jobs
      * @param trainSeconds the time box for training, or 0 to train every slice in full
      * @param expectedRate the coordinator's estimate of this device's images/s (sizes the first batch of a time box)
      */
-    TrainingJob(JobSpec job, long round, ModelState model, double learningRate, List<PartitionWork> work,
+    TrainingJob(JobSpec job, long round, ModelState model, byte[] modelBytes, double learningRate, List<PartitionWork> work,
                 boolean resetOptimizer, double trainSeconds, double expectedRate) {
         this.resetOptimizer = resetOptimizer;
         this.trainSeconds = trainSeconds;
         this.expectedRate = expectedRate;
         this.jobBytes = Wire.pack(job);
         this.round = round;
-        this.modelBytes = Wire.pack(model.state());
+        this.modelBytes = modelBytes;
         this.modelEpoch = model.epoch();
         this.rollbacks = model.rollbacks();
         this.learningRate = learningRate;
