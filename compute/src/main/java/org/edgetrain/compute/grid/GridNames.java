@@ -6,9 +6,9 @@ public final class GridNames {
     public static final String TRAIN = "train";
     /** Test records, same layout. */
     public static final String TEST = "test";
-    /** The global model and job (REPLICATED, transactional): see {@code ModelState}. */
+    /** The global model and job (transactional, on the strongest devices): see {@code ModelState}. */
     public static final String MODEL = "model";
-    /** Per-partition epoch progress (REPLICATED, transactional), committed together with the model. */
+    /** Per-partition epoch progress (transactional, beside the model), committed together with the model. */
     public static final String PROGRESS = "progress";
     /** SQL schema of the metrics tables. */
     public static final String SCHEMA = "PUBLIC";

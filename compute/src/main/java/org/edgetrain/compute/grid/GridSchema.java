@@ -8,6 +8,7 @@ import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.cache.PartitionLossPolicy;
 import org.edgetrain.rebalancing.CapabilityAffinityFunction;
+import org.edgetrain.rebalancing.StrongestDevicesAffinityFunction;
 import org.apache.ignite.cache.query.SqlFieldsQuery;
 import org.apache.ignite.configuration.CacheConfiguration;
 
@@ -15,26 +16,31 @@ import org.apache.ignite.configuration.CacheConfiguration;
  * Creates the caches and the metrics tables, idempotently. The SQL DDL states each table's distribution.
  *
  * <p>Metrics tables (all in schema PUBLIC, readable over {@code jdbc:ignite:thin://HOST:10800}):
- * ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS; columns in the README. All are REPLICATED: they are small, and they must
- * survive losing more devices than the data caches have backups, which is exactly when their events matter.
+ * ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS, QUARANTINE; columns in the README. All use the {@value #METRICS_TEMPLATE}
+ * template: like the shared state, three copies on the most capable devices. They must survive losing more devices
+ * than the data caches have backups, which is exactly when their events matter; replicated on every device, as
+ * before, each round's rows waited for the weakest device (2-9 s a round with rpi4s at 0.07 core).
  */
 public final class GridSchema {
+    /** The cache template of the metrics tables, registered by {@link #ensureTables}. */
+    public static final String METRICS_TEMPLATE = "edgetrain_metrics";
+
     private static final List<String> DDL = List.of(
             "CREATE TABLE IF NOT EXISTS ROUNDS (ROUND_NO BIGINT PRIMARY KEY, JOB VARCHAR, EPOCH INT, MODEL_VERSION BIGINT,"
                     + " COMMITTED BOOLEAN, DEVICES INT, FAILED INT, SAMPLES BIGINT, TRAIN_LOSS DOUBLE, SECONDS DOUBLE,"
                     + " IMAGES_PER_SECOND DOUBLE, LEARNING_RATE DOUBLE, ENDED_AT TIMESTAMP, LOST_SAMPLES BIGINT)"
-                    + " WITH \"template=replicated,atomicity=atomic,cache_name=sql_rounds\"",
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_rounds\"",
             "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
                     + " SAMPLES BIGINT, SECONDS DOUBLE, IMAGES_PER_SECOND DOUBLE, TRAIN_LOSS DOUBLE, STATUS VARCHAR,"
                     + " HEAP_USED_MB DOUBLE, OFFHEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, PRIMARY KEY (ROUND_NO, DEVICE))"
-                    + " WITH \"template=replicated,cache_name=sql_device_rounds\"",
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_device_rounds\"",
             "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
-                    + " WITH \"template=replicated,cache_name=sql_evals\"",
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_evals\"",
             "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
-                    + " DETAIL VARCHAR) WITH \"template=replicated,cache_name=sql_events\"",
+                    + " DETAIL VARCHAR) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_events\"",
             "CREATE TABLE IF NOT EXISTS QUARANTINE (DEVICE VARCHAR PRIMARY KEY, RECENT_FAILURES INT, LAST_FAILURE TIMESTAMP,"
-                    + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=replicated,cache_name=sql_quarantine\"");
+                    + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_quarantine\"");
 
     private GridSchema() {
     }
@@ -54,12 +60,25 @@ public final class GridSchema {
                 .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE);
     }
 
-    /** @return the configuration of a small transactional cache replicated on every device */
-    public static CacheConfiguration<Object, Object> replicatedState(String name) {
+    /**
+     * Copies of the fleet's shared state (model, progress): the primary and two backups, so that it survives two
+     * devices failing at once, one more than the data caches' default.
+     */
+    public static final int STATE_BACKUPS = 2;
+
+    /**
+     * @return the configuration of a small transactional cache of shared state, held by the {@value #STATE_BACKUPS}
+     *     + 1 most capable devices (see {@link StrongestDevicesAffinityFunction} for why not every device)
+     */
+    public static CacheConfiguration<Object, Object> sharedState(String name) {
         return new CacheConfiguration<>(name)
-                .setCacheMode(CacheMode.REPLICATED)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(STATE_BACKUPS)
+                .setAffinity(new StrongestDevicesAffinityFunction())
                 .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
-                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
+                // Losing every copy must stop the job with an error, not restart it from an empty model.
+                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE);
     }
 
     /** Creates every cache and table that does not exist yet, with capability-weighted placement. */
@@ -75,13 +94,19 @@ public final class GridSchema {
     public static void ensure(Ignite ignite, int backups, boolean weighted) {
         ignite.getOrCreateCache(dataCache(GridNames.TRAIN, backups, weighted));
         ignite.getOrCreateCache(dataCache(GridNames.TEST, backups, weighted));
-        ignite.getOrCreateCache(replicatedState(GridNames.MODEL));
-        ignite.getOrCreateCache(replicatedState(GridNames.PROGRESS));
+        ignite.getOrCreateCache(sharedState(GridNames.MODEL));
+        ignite.getOrCreateCache(sharedState(GridNames.PROGRESS));
         ensureTables(ignite);
     }
 
     /** Creates the metrics tables that do not exist yet (not the data caches, whose backups are the job's choice). */
     public static void ensureTables(Ignite ignite) {
+        ignite.addCacheConfiguration(new CacheConfiguration<>(METRICS_TEMPLATE)
+                .setCacheMode(CacheMode.PARTITIONED)
+                .setBackups(STATE_BACKUPS)
+                .setAffinity(new StrongestDevicesAffinityFunction())
+                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC));
         IgniteCache<?, ?> sql = sqlCache(ignite);
         for (String ddl : DDL) {
             try {

@@ -10,7 +10,10 @@ import org.edgetrain.model.engine.Dl4jEngine;
 /**
  * Starts a training job on a running fleet: writes the job and the initial model (built here from the job's seed,
  * so every run with the same seed starts from the same weights), resets partition progress, and deploys the
- * coordinator as a cluster singleton. Used by {@code edgetrain train} and the tests.
+ * coordinator as a singleton on the primary holder of the model: the most capable device, where the coordinator's
+ * own work (aggregation, the commit) takes least of a device's time and the commit's first write is local. Ignite
+ * moves it with the model when that device leaves or a stronger one joins. Used by {@code edgetrain train} and the
+ * tests.
  */
 public final class JobSubmitter {
     private JobSubmitter() {
@@ -43,7 +46,8 @@ public final class JobSubmitter {
     /** (Re)starts the coordinator singleton; it resumes from the committed state in the model cache. */
     static void deployCoordinator(Ignite ignite) {
         ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
-        ignite.services().deployClusterSingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator());
+        ignite.services().deployKeyAffinitySingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator(),
+                GridNames.MODEL, ModelState.KEY);
     }
 
     /** Stops the running job's coordinator; committed state stays. */

@@ -3,8 +3,9 @@ package org.edgetrain.compute.training;
 import java.io.Serializable;
 
 /**
- * The committed global model and where the job stands. Lasting state: it lives in the REPLICATED, transactional
- * model cache and changes only through the coordinator's commits. Immutable; the methods return successors.
+ * The committed global model and where the job stands. Lasting state: it lives in the transactional model cache
+ * (three copies, on the most capable devices) and changes only through the coordinator's commits. Immutable; the
+ * methods return successors.
  *
  * @param jobId the job this model belongs to
  * @param version model version, +1 per committed round

@@ -33,9 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a training job's rounds. Deployed as an Ignite cluster singleton: there is no fixed master; if its node
- * dies, Ignite starts it on another device and it resumes from the last committed round, because everything it
- * needs (job, model, partition progress) is in replicated caches. Its own fields are rebuildable (throughput
+ * Runs a training job's rounds. Deployed as an Ignite singleton beside the model's primary copy: there is no fixed
+ * master; if its node dies, Ignite starts it on another device and it resumes from the last committed round,
+ * because everything it needs (job, model, partition progress) is in caches with backups. Its own fields are rebuildable (throughput
  * estimates start again from the devices' declared capability).
  *
  * <p>A round: plan per-device shares from measured pace ({@link RoundPacer}), send each device one {@link TrainingJob} for the
