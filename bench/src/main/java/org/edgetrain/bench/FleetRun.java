@@ -45,8 +45,13 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
      */
     static final int WARM_UP_ROUNDS = 4;
 
-    /** What one run measured. */
-    record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond) {
+    /**
+     * What one run measured.
+     *
+     * @param residentMegabytes the sum over devices of each one's largest resident memory in the run (what the
+     *     fleet needs of its hosts), or -1 where devices could not tell
+     */
+    record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes) {
     }
 
     Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
@@ -94,12 +99,25 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         System.out.printf("warning: %s reached an epoch's end in its measured rounds (half-empty "
                                 + "rounds and an evaluation count): use more training images%n", devices);
                     }
-                    return new Measurement(samples / seconds, perRound);
+                    return new Measurement(samples / seconds, perRound, residentMegabytes(client));
                 }
             }
         } finally {
             local.down(30);
         }
+    }
+
+    /** @return the sum of each device's peak RESIDENT_MB in the run, or -1 when a device reported none */
+    private static double residentMegabytes(Ignite client) {
+        List<List<?>> peaks = GridSchema.sql(client, "SELECT DEVICE, MAX(RESIDENT_MB) FROM DEVICE_ROUNDS GROUP BY DEVICE");
+        double sum = 0;
+        for (List<?> peak : peaks) {
+            if (!(peak.get(1) instanceof Number n) || n.doubleValue() < 0) {
+                return -1;
+            }
+            sum += n.doubleValue();
+        }
+        return peaks.isEmpty() ? -1 : sum;
     }
 
     private static long endedAt(List<?> row) {

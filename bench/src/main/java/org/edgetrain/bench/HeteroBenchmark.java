@@ -89,9 +89,14 @@ final class HeteroBenchmark implements Callable<Integer> {
                     List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"),
                     List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"))));
 
-    /** One fleet's row of the table. */
+    /**
+     * One fleet's row of the table.
+     *
+     * @param residentMegabytes the capability-aware run's memory: each device's peak resident memory, summed
+     */
     record FleetResult(List<String> devices, double imagesPerSecond, double ideal, double efficiency,
-                       double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual) {
+                       double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual,
+                       double residentMegabytes) {
     }
 
     /** The JSON of {@code bench hetero}. */
@@ -132,18 +137,19 @@ final class HeteroBenchmark implements Callable<Integer> {
                 System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "
                         + "host and efficiency will measure that; use a host with more cores%n", devices, asked, cores);
             }
-            double aware = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode, p.cpuScale(),
-                    p.failureDetectionMillis())
-                    .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+            FleetRun.Measurement awareRun = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode,
+                    p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, out.resolve("run-" + (++run)));
+            double aware = awareRun.imagesPerSecond();
             double equal = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), false, mode, p.cpuScale(),
                     p.failureDetectionMillis())
                     .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
             double ideal = devices.stream().mapToDouble(standalone::get).sum();
             FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,
-                    aware / equal);
+                    aware / equal, awareRun.residentMegabytes());
             rows.add(row);
-            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  x%.2f rpi4  equal split %7.1f%n",
-                    devices, aware, ideal, row.efficiency(), row.speedupOverRpi4(), equal);
+            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  x%.2f rpi4  equal split %7.1f  "
+                    + "memory %.0f MB%n", devices, aware, ideal, row.efficiency(), row.speedupOverRpi4(), equal,
+                    row.residentMegabytes());
         }
         Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone, rows);
         Json.write(result, out.resolve("hetero.json"));
@@ -158,11 +164,11 @@ final class HeteroBenchmark implements Callable<Integer> {
 
     private static void writeCsv(Result result, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("devices,images_per_second,ideal,efficiency,speedup_over_rpi4,"
-                + "equal_split_images_per_second,aware_over_equal\n");
+                + "equal_split_images_per_second,aware_over_equal,resident_megabytes\n");
         for (FleetResult r : result.fleets()) {
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f%n", String.join("+", r.devices()),
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f%n", String.join("+", r.devices()),
                     r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(), r.equalSplitImagesPerSecond(),
-                    r.awareOverEqual()));
+                    r.awareOverEqual(), r.residentMegabytes()));
         }
         Files.writeString(file, csv);
     }

@@ -32,8 +32,11 @@ public final class GridSchema {
                     + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_rounds\"",
             "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
                     + " SAMPLES BIGINT, SECONDS DOUBLE, IMAGES_PER_SECOND DOUBLE, TRAIN_LOSS DOUBLE, STATUS VARCHAR,"
-                    + " HEAP_USED_MB DOUBLE, OFFHEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, PRIMARY KEY (ROUND_NO, DEVICE))"
+                    + " HEAP_USED_MB DOUBLE, OFFHEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, RESIDENT_MB DOUBLE,"
+                    + " PRIMARY KEY (ROUND_NO, DEVICE))"
                     + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_device_rounds\"",
+            // Tables of fleets created before the column existed (kept on disk by persistent fleets) gain it here.
+            "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS RESIDENT_MB DOUBLE",
             "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
                     + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_evals\"",

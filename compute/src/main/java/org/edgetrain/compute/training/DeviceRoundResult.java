@@ -14,9 +14,11 @@ import org.edgetrain.model.strategy.DeviceResult;
  * @param heapUsedMegabytes JVM heap in use after the round
  * @param offHeapUsedMegabytes Ignite off-heap memory in use (the device's shards)
  * @param cpuLoad the process's recent CPU load in [0, 1], or -1 when unknown
+ * @param residentMegabytes the device process's resident memory (heap, shards, native arrays and the rest), or -1
+ *     where the OS does not tell (Linux only)
  */
 public record DeviceRoundResult(DeviceResult result, List<PartitionAdvance> advances, double seconds,
                                 double imagesPerSecond, double heapUsedMegabytes, double offHeapUsedMegabytes,
-                                double cpuLoad)
+                                double cpuLoad, double residentMegabytes)
         implements Serializable {
 }

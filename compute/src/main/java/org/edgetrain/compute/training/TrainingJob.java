@@ -122,7 +122,9 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             int epoch = work.isEmpty() ? modelEpoch : work.get(0).epoch();
             Augmentation augmentation = new Augmentation(job.seed(), true);
             int trained = 0;
+            double slowestPerSample = 0; // seconds per sample of this box's slowest batch so far
             while (trained < records.size()) {
+                long batchStart = System.nanoTime();
                 int size = Math.min(job.batch(), records.size() - trained);
                 // Batches in a time box are at least half the job's batch: tiny batches at the job's learning rate
                 // train a worse model (measured: 0.72 against 1.0 test accuracy with batches of 3-15 of 16).
@@ -133,7 +135,11 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     size = Math.min(size, Math.max(smallest, (int) (expectedRate * trainSeconds / 2)));
                 } else if (trainSeconds > 0 && trained > 0) {
                     double elapsed = (System.nanoTime() - start) / 1e9;
-                    int fits = (int) ((trainSeconds - elapsed) * trained / elapsed);
+                    // Paced by the slowest batch so far, not the mean: a batch that ends past the box holds up every
+                    // device of the round, one left out costs only this device a batch (measured: rpi4s at 0.054
+                    // core, whose batches vary as Ignite's threads take their share of the quota, ran 4-5 s past
+                    // 14 s boxes in 2 of 4 rounds, and the fleet idled meanwhile).
+                    int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
                     if (fits < smallest) {
                         break; // the box is full: stopping now is what makes devices finish together
                     }
@@ -154,11 +160,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 DeviceThrottle.pauseAfter(busy);
                 fault.slowDown(busy);
                 trained += size;
+                slowestPerSample = Math.max(slowestPerSample, (System.nanoTime() - batchStart) / 1e9 / size);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
-                    seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad()));
+                    seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
+                    residentMegabytes()));
         });
     }
 
@@ -214,6 +222,20 @@ final class TrainingJob implements IgniteCallable<byte[]> {
 
     private double offHeapMegabytes() {
         return ignite.dataRegionMetrics().stream().mapToLong(m -> m.getOffheapUsedSize()).sum() / 1048576.0;
+    }
+
+    /** @return this process's resident memory (VmRSS of /proc/self/status), or -1 where there is none */
+    static double residentMegabytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0; // the line is "VmRSS: N kB"
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no /proc (not Linux): unknown
+        }
+        return -1;
     }
 
     static double cpuLoad() {

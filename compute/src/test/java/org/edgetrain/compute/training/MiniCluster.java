@@ -34,19 +34,24 @@ final class MiniCluster implements AutoCloseable {
     }
 
     Ignite add(String name) {
-        Ignite node = Ignition.start(NodeConfigurations.build(settings(name, false)));
+        return add(name, 1.0);
+    }
+
+    /** Starts a device node declaring {@code capability} (its calibrated images/s, as placement sees it). */
+    Ignite add(String name, double capability) {
+        Ignite node = Ignition.start(NodeConfigurations.build(settings(name, false, capability)));
         nodes.add(node);
         return node;
     }
 
     Ignite client(String name) {
-        Ignite node = Ignition.start(NodeConfigurations.build(settings(name, true)));
+        Ignite node = Ignition.start(NodeConfigurations.build(settings(name, true, 1.0)));
         nodes.add(node);
         return node;
     }
 
-    NodeSettings settings(String name, boolean client) {
-        NodeSettings s = new NodeSettings(name, "pc", 1.0, client,
+    NodeSettings settings(String name, boolean client, double capability) {
+        NodeSettings s = new NodeSettings(name, "pc", capability, client,
                 "127.0.0.1:" + basePort + ".." + (basePort + 9), "127.0.0.1", basePort, basePort - 400,
                 basePort + 20, null, 1, null, false, false, NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS);
         return s;

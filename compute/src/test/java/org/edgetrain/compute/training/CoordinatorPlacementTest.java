@@ -1,0 +1,89 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.services.ServiceDescriptor;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shared state, the metrics and the coordinator live on the most capable devices, and follow them when the
+ * strongest leaves; real in-process Ignite nodes of different declared capability.
+ */
+@Timeout(600)
+class CoordinatorPlacementTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void stateAndCoordinatorSitOnTheStrongestDevicesAndMoveWhenTheStrongestLeaves() throws Exception {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 300, 20, 8));
+        try (MiniCluster cluster = MiniCluster.start(0, 49600)) {
+            // The weak devices start first: Ignite's oldest node is where a plain cluster singleton would go.
+            Ignite weak1 = cluster.add("weak-1", 20);
+            Ignite weak2 = cluster.add("weak-2", 20);
+            Ignite pc = cluster.add("pc", 100);
+            Ignite nano = cluster.add("nano", 35);
+            DatasetLoader.load(weak1, data, 1, n -> { });
+            JobSpec job = new JobSpec("placement-job", NetworkSpec.of("resnet8", 3), 3, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 3, 0), 0, 21, 1, true);
+            JobSubmitter.submit(weak1, job);
+            SelfHealingTest.awaitVersion(weak1, 1);
+
+            assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, GridNames.MODEL));
+            assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, GridNames.PROGRESS));
+            assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, "sql_device_rounds"));
+            assertEquals(0, weak2.cache(GridNames.MODEL).localSize(CachePeekMode.ALL), "the weakest device holds no model");
+            assertEquals(id(pc), coordinatorNode(weak1));
+
+            cluster.stop(pc);
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!id(nano).equals(coordinatorNode(weak1))) {
+                assertTrue(System.currentTimeMillis() < deadline, "the coordinator did not move to the next strongest");
+                Thread.sleep(100); // polling the service's placement with a deadline
+            }
+            ModelState last = GridTrainingTest.awaitFinished(weak1, 300_000);
+
+            assertEquals(List.of("nano", "weak-1", "weak-2"), owners(weak1, GridNames.MODEL));
+            assertEquals(3 * 5 * 300, last.samplesCommitted(), "every sample once per epoch across the move");
+        }
+    }
+
+    private static List<String> owners(Ignite ignite, String cache) {
+        return ignite.affinity(cache).mapPartitionToPrimaryAndBackups(0).stream()
+                .map(n -> String.valueOf(n.consistentId())).toList();
+    }
+
+    private static UUID id(Ignite ignite) {
+        return ignite.cluster().localNode().id();
+    }
+
+    /** @return the node running the coordinator, or null while it is being (re)deployed */
+    private static UUID coordinatorNode(Ignite ignite) {
+        return Reconnects.read(ignite, i -> {
+            for (ServiceDescriptor service : i.services().serviceDescriptors()) {
+                if (service.name().equals(RoundCoordinator.SERVICE_NAME)) {
+                    return service.topologySnapshot().entrySet().stream().filter(e -> e.getValue() > 0)
+                            .map(java.util.Map.Entry::getKey).filter(n -> i.cluster().node(n) != null)
+                            .findFirst().orElse(null);
+                }
+            }
+            return null;
+        });
+    }
+}
