@@ -16,7 +16,15 @@ public enum DeviceFault {
     /** Return a state of the wrong length. */
     WRONG_SIZE,
     /** Train four times slower, as a device whose CPU was cut to a quarter. */
-    SLOW;
+    SLOW,
+    /**
+     * Stall for {@link #STALL_MILLIS} after the next training step, once, as a device whose CPU another process took
+     * for a while; then behave.
+     */
+    STALL;
+
+    /** How long a {@link #STALL} lasts. */
+    static final long STALL_MILLIS = 5_000;
 
     private static final String KEY = "edgetrain.fault";
 
@@ -31,21 +39,27 @@ public enum DeviceFault {
         return fault instanceof DeviceFault f ? f : NONE;
     }
 
-    /** Pauses after a training step that took {@code busyNanos}, when this fault slows the device. */
-    void slowDown(long busyNanos) {
+    /** Pauses after a training step of device {@code ignite} that took {@code busyNanos}, when this fault slows it. */
+    void slowDown(Ignite ignite, long busyNanos) {
         if (this == SLOW) {
-            try {
-                Thread.sleep(3 * busyNanos / 1_000_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            pause(3 * busyNanos / 1_000_000);
+        } else if (this == STALL && ignite.cluster().nodeLocalMap().remove(KEY, STALL)) {
+            pause(STALL_MILLIS);
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /** @return {@code state} as this fault corrupts it */
     float[] corrupt(float[] state) {
         return switch (this) {
-            case NONE, SLOW -> state;
+            case NONE, SLOW, STALL -> state;
             case NAN_STATE -> {
                 float[] out = state.clone();
                 Arrays.fill(out, Float.NaN);

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * estimates start again from the devices' declared capability).
  *
  * <p>A round: plan per-device shares from measured pace ({@link RoundPacer}), send each device one {@link TrainingJob} for the
- * partitions it owns, wait up to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
+ * partitions it owns, close the round once every device's time box is full ({@link RoundEnd}), wait for the results up
+ * to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
  * accepted devices' partition progress in one transaction. The next round is sent out before that commit, with the
  * new model in its jobs, so devices do not wait on it. At an epoch's end, evaluate on the test set.
  */
@@ -64,6 +65,7 @@ public final class RoundCoordinator implements Service {
     private transient Runnable unrecorded;
     /** How long writing the previous round's metrics took (logged with the next round). */
     private transient long recordedMillis;
+    private transient RoundEnd.Coordinator roundEnds;
 
     /** @return the device that runs the coordinator now, if one does */
     public static java.util.Optional<String> host(Ignite ignite) {
@@ -101,9 +103,11 @@ public final class RoundCoordinator implements Service {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         JobSpec job = Wire.unpack(model.get(ModelState.JOB_KEY));
         event("COORDINATOR_STARTED", null, "on " + ignite.cluster().localNode().consistentId());
+        roundEnds = RoundEnd.Coordinator.listen(ignite);
         try {
             runRounds(job, model);
         } finally {
+            roundEnds.close();
             recordPending();
         }
     }
@@ -118,7 +122,7 @@ public final class RoundCoordinator implements Service {
     private record Dispatched(long round, ModelState from, Map<Integer, PartitionProgress> progress,
                               Map<ClusterNode, List<PartitionWork>> plan, Map<String, RoundPacer.Share> shares,
                               double learningRate, Map<ClusterNode, IgniteFuture<byte[]>> futures,
-                              Map<String, Long> arrivals, long planStart, long start) {
+                              Map<String, Long> arrivals, RoundEnd.Round end, long planStart, long start) {
         /** Stops waiting for the devices' results (a device's running job finishes; its result is dropped). */
         void abandon() {
             futures.values().forEach(IgniteFuture::cancel);
@@ -211,15 +215,21 @@ public final class RoundCoordinator implements Service {
         Map<ClusterNode, IgniteFuture<byte[]>> futures = new LinkedHashMap<>();
         Map<String, Long> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
         byte[] modelBytes = Wire.pack(from.state()); // once, not once per device
+        RoundEnd.Round end = roundEnds.open(job.id(), round,
+                plan.keySet().stream().map(n -> String.valueOf(n.consistentId())).toList());
+        java.util.UUID self = ignite.cluster().localNode().id();
         for (Map.Entry<ClusterNode, List<PartitionWork>> entry : plan.entrySet()) {
             String name = String.valueOf(entry.getKey().consistentId());
             TrainingJob trainingJob = new TrainingJob(job, round, from, modelBytes, learningRate, entry.getValue(),
-                    rejectedLastRound.contains(name), shares.get(name).trainSeconds(), pacer.rate(name));
+                    rejectedLastRound.contains(name), shares.get(name).trainSeconds(), pacer.rate(name), self);
             IgniteFuture<byte[]> future = ignite.compute(ignite.cluster().forNode(entry.getKey())).callAsync(trainingJob);
-            future.listen(done -> arrivals.put(name, System.nanoTime()));
+            future.listen(done -> {
+                arrivals.put(name, System.nanoTime());
+                end.ready(name);
+            });
             futures.put(entry.getKey(), future);
         }
-        return new Dispatched(round, from, progress, plan, shares, learningRate, futures, arrivals, planStart, start);
+        return new Dispatched(round, from, progress, plan, shares, learningRate, futures, arrivals, end, planStart, start);
     }
 
     /**
@@ -245,6 +255,11 @@ public final class RoundCoordinator implements Service {
      */
     private Dispatched complete(JobSpec job, Dispatched r) {
         long deadline = r.start() + TimeUnit.MILLISECONDS.toNanos(deadlineMillis(job));
+        try {
+            roundEnds.awaitClose(r.end(), r.futures().keySet(), deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // cancelled: the results below are collected without waiting
+        }
         List<DeviceRoundResult> arrived = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         for (Map.Entry<ClusterNode, IgniteFuture<byte[]>> entry : r.futures().entrySet()) {

@@ -20,8 +20,11 @@ import java.util.Map;
  * a coordinator restart; a new one calibrates again.
  */
 final class RoundPacer {
-    /** Slices a time-boxed device gets beyond what its rate predicts, so a faster round does not run out of work. */
-    static final double SLACK = 1.5;
+    /**
+     * Slices a time-boxed device gets beyond what its rate predicts, so that a faster round, or one a device extends
+     * while a slower one finishes ({@link RoundEnd#LONGEST_EXTENSION}), does not run out of work.
+     */
+    static final double SLACK = RoundEnd.LONGEST_EXTENSION;
 
     /**
      * One device's share of a round.

@@ -34,7 +34,8 @@ import org.edgetrain.rebalancing.DeviceThrottle;
  * very round, fits in the box, and sizes its last batch to what is left. The slices are then an upper bound, and the
  * partitions advance by what was trained. A coordinator's prediction of a device's speed is a round old; the device
  * knows its speed now, so devices finish together even when their speed swings from round to round (a throttled
- * device's does, by 30 % and more).
+ * device's does, by 30 % and more). A device with short batches trains on past its box until the round closes
+ * ({@link RoundEnd}) rather than idle while the round waits for a slower device.
  */
 final class TrainingJob implements IgniteCallable<byte[]> {
     private static final Logger LOG = LogManager.getLogger(TrainingJob.class);
@@ -51,6 +52,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private final boolean resetOptimizer;
     private final double trainSeconds;
     private final double expectedRate;
+    private final java.util.UUID coordinator;
     private transient JobSpec job;
     private transient List<PartitionWork> work;
 
@@ -62,9 +64,11 @@ final class TrainingJob implements IgniteCallable<byte[]> {
      * @param modelBytes {@code model}'s weights, packed once for all of the round's jobs
      * @param trainSeconds the time box for training, or 0 to train every slice in full
      * @param expectedRate the coordinator's estimate of this device's images/s (sizes the first batch of a time box)
+     * @param coordinator the coordinator's node, told when the time box is full ({@link RoundEnd})
      */
     TrainingJob(JobSpec job, long round, ModelState model, byte[] modelBytes, double learningRate, List<PartitionWork> work,
-                boolean resetOptimizer, double trainSeconds, double expectedRate) {
+                boolean resetOptimizer, double trainSeconds, double expectedRate, java.util.UUID coordinator) {
+        this.coordinator = coordinator;
         this.resetOptimizer = resetOptimizer;
         this.trainSeconds = trainSeconds;
         this.expectedRate = expectedRate;
@@ -113,6 +117,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     samples.size(), device));
         }
+        try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
+            return train(model, device, records, ids, planned, end);
+        }
+    }
+
+    private byte[] train(float[] model, String device, List<byte[]> records, List<Long> ids,
+                         List<PartitionAdvance> planned, RoundEnd.Device end) {
         return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
@@ -140,10 +151,13 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     // core, whose batches vary as Ignite's threads take their share of the quota, ran 4-5 s past
                     // 14 s boxes in 2 of 4 rounds, and the fleet idled meanwhile).
                     int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
-                    if (fits < smallest) {
+                    if (fits >= smallest) {
+                        size = Math.min(size, fits);
+                    } else if (end.keepsTraining(slowestPerSample * smallest, elapsed)) {
+                        size = Math.min(size, smallest); // the box is full, the round is not: small steps until it is
+                    } else {
                         break; // the box is full: stopping now is what makes devices finish together
                     }
-                    size = Math.min(size, fits);
                 }
                 int from = trained;
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
@@ -158,7 +172,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch), learningRate) * size;
                 long busy = System.nanoTime() - step;
                 DeviceThrottle.pauseAfter(busy);
-                fault.slowDown(busy);
+                fault.slowDown(ignite, busy);
                 trained += size;
                 slowestPerSample = Math.max(slowestPerSample, (System.nanoTime() - batchStart) / 1e9 / size);
             }

@@ -196,6 +196,60 @@ class GridTrainingTest {
                 + "; slowed device by round: " + samplesByRound);
     }
 
+    @Test
+    void aFastDeviceTrainsOnWhileTheRoundWaitsForAStalledOne() throws Exception {
+        // 10,000 samples: the stall must fall inside an epoch, not on its last few samples.
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 2000, 20, 7));
+        List<List<?>> rows;
+        String stalledName;
+        try (MiniCluster cluster = MiniCluster.start(2, 49700)) {
+            Ignite ignite = cluster.nodes().get(0);
+            DatasetLoader.load(ignite, data, 1, n -> { });
+            Ignite stalled = cluster.nodes().get(1);
+            stalledName = String.valueOf(stalled.cluster().localNode().consistentId());
+            java.util.concurrent.CountDownLatch past = new java.util.concurrent.CountDownLatch(1);
+            RoundCoordinator.setCommitListener((state, committed) -> {
+                if (state.round() == 3) {
+                    DeviceFault.inject(stalled, DeviceFault.STALL); // one of its next rounds stalls, once
+                }
+                if (state.round() >= 8) {
+                    past.countDown();
+                }
+            });
+            JobSpec job = new JobSpec("stall-job", NetworkSpec.of("resnet8", 3), 50, 16, 3.0,
+                    new LearningRateSchedule("constant", 0.05, 50, 0), 0, 14, 1, true);
+            JobSubmitter.submit(ignite, job);
+            assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
+            JobSubmitter.stop(ignite);
+            rows = org.edgetrain.compute.grid.GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SECONDS, SAMPLES FROM "
+                    + "DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' ORDER BY ROUND_NO");
+        } finally {
+            RoundCoordinator.setCommitListener(null);
+        }
+        // The stalled round: the stalled device's longest. Its time box (3 s) was full when the stall ended, so it
+        // returned at once. The other device must have trained on past its own box instead of returning at about 3 s,
+        // until the round closed or its slices (twice what its box needs) ran out.
+        List<?> stalledRow = rows.stream().filter(r -> r.get(1).equals(stalledName))
+                .max(java.util.Comparator.comparingDouble(r -> ((Number) r.get(2)).doubleValue())).orElseThrow();
+        long round = ((Number) stalledRow.get(0)).longValue();
+        assertTrue(((Number) stalledRow.get(2)).doubleValue() >= DeviceFault.STALL_MILLIS / 1000.0,
+                "no round stalled: " + rows);
+        List<?> fastRow = rows.stream().filter(r -> ((Number) r.get(0)).longValue() == round
+                && !r.get(1).equals(stalledName)).findFirst().orElseThrow(() -> new AssertionError("round " + round
+                + " has no other device: " + rows));
+        // Its usual rounds: full ones (from round 3, after calibration) other than the stalled one and the next (a
+        // stall makes the pacer lengthen the round after it).
+        List<List<?>> usual = rows.stream().filter(r -> !r.get(1).equals(stalledName)).filter(r -> {
+            long n = ((Number) r.get(0)).longValue();
+            return n >= 3 && n != round && n != round + 1;
+        }).toList();
+        double usualSeconds = median(usual.stream().map(r -> r.get(2)).toList());
+        double usualSamples = median(usual.stream().map(r -> r.get(3)).toList());
+        assertTrue(((Number) fastRow.get(2)).doubleValue() > 1.3 * usualSeconds
+                && ((Number) fastRow.get(3)).doubleValue() > 1.3 * usualSamples, "the other device in the stalled round "
+                + round + ": " + fastRow + ", usually " + usualSeconds + " s and " + usualSamples + " samples: " + rows);
+    }
+
     private static boolean inAdaptedRounds(Object round) {
         long r = ((Number) round).longValue();
         return r >= 6 && r <= 8;
