@@ -74,14 +74,19 @@ public final class GridSchema {
      *     + 1 most capable devices (see {@link StrongestDevicesAffinityFunction} for why not every device)
      */
     public static CacheConfiguration<Object, Object> sharedState(String name) {
+        return onStrongestDevices(name)
+                .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
+                // Losing every copy must stop the job with an error, not restart it from an empty model.
+                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE);
+    }
+
+    /** @return a cache held, every write in sync, by the {@value #STATE_BACKUPS} + 1 most capable devices */
+    private static CacheConfiguration<Object, Object> onStrongestDevices(String name) {
         return new CacheConfiguration<>(name)
                 .setCacheMode(CacheMode.PARTITIONED)
                 .setBackups(STATE_BACKUPS)
                 .setAffinity(new StrongestDevicesAffinityFunction())
-                .setAtomicityMode(CacheAtomicityMode.TRANSACTIONAL)
-                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
-                // Losing every copy must stop the job with an error, not restart it from an empty model.
-                .setPartitionLossPolicy(PartitionLossPolicy.READ_WRITE_SAFE);
+                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC);
     }
 
     /** Creates every cache and table that does not exist yet, with capability-weighted placement. */
@@ -104,12 +109,7 @@ public final class GridSchema {
 
     /** Creates the metrics tables that do not exist yet (not the data caches, whose backups are the job's choice). */
     public static void ensureTables(Ignite ignite) {
-        ignite.addCacheConfiguration(new CacheConfiguration<>(METRICS_TEMPLATE)
-                .setCacheMode(CacheMode.PARTITIONED)
-                .setBackups(STATE_BACKUPS)
-                .setAffinity(new StrongestDevicesAffinityFunction())
-                .setAtomicityMode(CacheAtomicityMode.ATOMIC)
-                .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC));
+        ignite.addCacheConfiguration(onStrongestDevices(METRICS_TEMPLATE).setAtomicityMode(CacheAtomicityMode.ATOMIC));
         IgniteCache<?, ?> sql = sqlCache(ignite);
         for (String ddl : DDL) {
             try {
