@@ -45,6 +45,15 @@ final class RoundEnd {
     private RoundEnd() {
     }
 
+    /** @return the signal a message carries, or null for anything else (a listener must not throw: it would stop) */
+    private static Signal signal(Object message) {
+        try {
+            return message instanceof byte[] bytes && Wire.unpack(bytes) instanceof Signal s ? s : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /**
      * A device's side, for one job. Thread-safety: {@link #keepsTraining} from the training thread; the close arrives
      * on an Ignite messaging thread.
@@ -64,8 +73,8 @@ final class RoundEnd {
             this.coordinator = coordinator;
             this.boxSeconds = boxSeconds;
             this.listener = (node, message) -> {
-                if (message instanceof byte[] bytes && Wire.unpack(bytes) instanceof Signal s
-                        && s.round() == round && s.jobId().equals(jobId)) {
+                Signal s = signal(message);
+                if (s != null && s.round() == round && s.jobId().equals(jobId)) {
                     closed = true;
                 }
                 return !closed;
@@ -116,7 +125,8 @@ final class RoundEnd {
         private final Ignite ignite;
         private final Map<Long, Round> open = new ConcurrentHashMap<>();
         private final IgniteBiPredicate<UUID, Object> listener = (node, message) -> {
-            if (message instanceof byte[] bytes && Wire.unpack(bytes) instanceof Signal s) {
+            Signal s = signal(message);
+            if (s != null) {
                 Round round = open.get(s.round());
                 if (round != null && round.jobId.equals(s.jobId())) {
                     round.ready(s.device());
