@@ -10,6 +10,7 @@ import org.edgetrain.compute.DeviceFleet;
 import org.edgetrain.compute.cli.FleetQueries;
 import org.edgetrain.compute.cli.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
@@ -50,10 +51,15 @@ class SeparateJvmFleetTest {
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 
-            // Three of four devices crash at once: with one backup, partitions held only by them are gone.
-            fleet.kill("rpi4-1");
-            fleet.kill("rpi4-2");
-            fleet.kill("pc-2");
+            // Three of four devices crash at once: with one backup, partitions held only by them are gone. The one
+            // left is the model's primary: the shared state has three copies on the most capable devices (by their
+            // calibration, which is noisy here), and this test is about the data, not about losing the model too.
+            String keeper = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
+            for (String device : List.of("pc-1", "pc-2", "rpi4-1", "rpi4-2")) {
+                if (!device.equals(keeper)) {
+                    fleet.kill(device);
+                }
+            }
             SelfHealingTest.awaitEvent(ignite, "PARTITIONS_LOST");
             long pausedAt = Reconnects.read(ignite, JobSubmitter::current).version();
             List<List<?>> lost = Reconnects.read(ignite, i -> GridSchema.sql(i, "SELECT DETAIL FROM EVENTS WHERE KIND = 'PARTITIONS_LOST'"));
