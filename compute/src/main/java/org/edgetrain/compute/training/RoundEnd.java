@@ -91,7 +91,7 @@ final class RoundEnd {
         /**
          * Called when the box is full: the first call reports it to the coordinator.
          *
-         * @param batchSeconds how long the device's smallest batch takes
+         * @param batchSeconds how long the device's smallest batch takes at its mean pace in this round
          * @param elapsedSeconds training time so far
          * @return true to train another small batch, false to return the result now
          */

@@ -153,7 +153,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
                     if (fits >= smallest) {
                         size = Math.min(size, fits);
-                    } else if (end.keepsTraining(slowestPerSample * smallest, elapsed)) {
+                    } else if (end.keepsTraining(elapsed / trained * smallest, elapsed)) {
+                        // Judged at the box's mean pace: one slow batch (a GC pause, a busy host) must not make a fast
+                        // device idle for the rest of the round (seen in CI: a device stopped 0.5 s early and idled).
+                        // Past the box only the round's close can be late, and by one small batch at most.
                         size = Math.min(size, smallest); // the box is full, the round is not: small steps until it is
                     } else {
                         break; // the box is full: stopping now is what makes devices finish together
