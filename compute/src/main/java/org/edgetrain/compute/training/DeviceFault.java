@@ -19,7 +19,9 @@ public enum DeviceFault {
     SLOW,
     /**
      * Stall for {@link #STALL_MILLIS} after the next training step, once, as a device whose CPU another process took
-     * for a while; then behave.
+     * for a while; then behave. The stall keeps a core busy rather than sleeping: devices of one test JVM share the
+     * host's cores, and a sleeping device would hand its core to the others (which then trained twice as fast and ran
+     * out of slices during the stall, in a test that measures how long they train on).
      */
     STALL;
 
@@ -44,7 +46,10 @@ public enum DeviceFault {
         if (this == SLOW) {
             pause(3 * busyNanos / 1_000_000);
         } else if (this == STALL && ignite.cluster().nodeLocalMap().remove(KEY, STALL)) {
-            pause(STALL_MILLIS);
+            long end = System.nanoTime() + STALL_MILLIS * 1_000_000;
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait(); // busy on purpose: another process holds this device's CPU
+            }
         }
     }
 

@@ -83,6 +83,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
 
     @Override
     public byte[] call() {
+        long received = System.nanoTime();
         job = Wire.unpack(jobBytes);
         work = Wire.unpack(workBytes);
         float[] model = Wire.unpack(modelBytes);
@@ -118,12 +119,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     samples.size(), device));
         }
         try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
-            return train(model, device, records, ids, planned, end);
+            return train(model, device, records, ids, planned, end, received);
         }
     }
 
     private byte[] train(float[] model, String device, List<byte[]> records, List<Long> ids,
-                         List<PartitionAdvance> planned, RoundEnd.Device end) {
+                         List<PartitionAdvance> planned, RoundEnd.Device end, long received) {
         return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
@@ -133,13 +134,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             int epoch = work.isEmpty() ? modelEpoch : work.get(0).epoch();
             Augmentation augmentation = new Augmentation(job.seed(), true);
             int trained = 0;
+            int batches = 0;
             double slowestPerSample = 0; // seconds per sample of this box's slowest batch so far
             while (trained < records.size()) {
                 long batchStart = System.nanoTime();
                 int size = Math.min(job.batch(), records.size() - trained);
-                // Batches in a time box are at least half the job's batch: tiny batches at the job's learning rate
-                // train a worse model (measured: 0.72 against 1.0 test accuracy with batches of 3-15 of 16).
-                int smallest = Math.max(1, job.batch() / 2);
+                int smallest = smallestBatch(job.batch());
                 if (trainSeconds > 0 && trained == 0 && expectedRate > 0) {
                     // A slow device may fit about one batch in its box; a whole first batch would then decide alone
                     // when it finishes. At most half the box, so its own pace can size the rest.
@@ -152,7 +152,9 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     // 14 s boxes in 2 of 4 rounds, and the fleet idled meanwhile).
                     int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
                     if (fits >= smallest) {
-                        size = Math.min(size, fits);
+                        // The batch that would fill the box is split in two when it can be: the device measures its
+                        // pace again halfway, and a slowdown costs it the second half, not the fleet an overrun.
+                        size = Math.min(size, fits <= job.batch() && fits >= 2 * smallest ? fits / 2 : fits);
                     } else if (end.keepsTraining(elapsed / trained * smallest, elapsed)) {
                         // Judged at the box's mean pace: one slow batch (a GC pause, a busy host) must not make a fast
                         // device idle for the rest of the round (seen in CI: a device stopped 0.5 s early and idled).
@@ -172,7 +174,9 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     sampleIds[i] = ids.get(from + i);
                 }
                 long step = System.nanoTime();
-                lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch), learningRate) * size;
+                lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch),
+                        learningRateFor(learningRate, size, job.batch())) * size;
+                batches++;
                 long busy = System.nanoTime() - step;
                 DeviceThrottle.pauseAfter(busy);
                 fault.slowDown(ignite, busy);
@@ -180,11 +184,35 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 slowestPerSample = Math.max(slowestPerSample, (System.nanoTime() - batchStart) / 1e9 / size);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s)", round,
+                    trained, records.size(), batches, String.format("%.2f", seconds), String.format("%.2f", trainSeconds),
+                    String.format("%.2f", (start - received) / 1e9));
             DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
                     residentMegabytes()));
         });
+    }
+
+    /**
+     * Smallest batch a time box may end with: a quarter of the job's batch, and at least 8 images (Batch Normalization
+     * normalizes by the batch's own statistics, which grow noisy below that). Coarser last batches cost the slow
+     * devices their box: at 0.054 core an rpi4's half batch takes 5-7 s of a 10-12 s box, and one that did not fit was
+     * 2-5 s idle while the round waited for another rpi4 (measured on the 11-device paper fleet at 14ba386: rpi4s
+     * trained 6.2-11.4 s of a 12.1 s round).
+     */
+    static int smallestBatch(int jobBatch) {
+        return Math.min(jobBatch, Math.max(8, jobBatch / 4));
+    }
+
+    /**
+     * The learning rate for a batch of {@code size}: the job's rate scaled linearly below the job's batch (the linear
+     * scaling rule of SGD with momentum), so that an image moves the model as far in a small batch as in a full one.
+     * At the job's full rate, small batches overweight their images: batches of 3-15 of 16 ended at 0.72 against
+     * 1.0 test accuracy (measured at 03fc27e, when time boxes allowed them).
+     */
+    static double learningRateFor(double jobRate, int size, int jobBatch) {
+        return jobRate * Math.min(1.0, (double) size / jobBatch);
     }
 
     /**

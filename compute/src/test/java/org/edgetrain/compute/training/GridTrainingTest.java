@@ -228,7 +228,7 @@ class GridTrainingTest {
         }
         // The stalled round: the stalled device's longest. Its time box (3 s) was full when the stall ended, so it
         // returned at once. The other device must have trained on past its own box instead of returning at about 3 s,
-        // until the round closed or its slices (twice what its box needs) ran out.
+        // until the round closed or its slices (three times what its box needs) ran out.
         List<?> stalledRow = rows.stream().filter(r -> r.get(1).equals(stalledName))
                 .max(java.util.Comparator.comparingDouble(r -> ((Number) r.get(2)).doubleValue())).orElseThrow();
         long round = ((Number) stalledRow.get(0)).longValue();

@@ -44,9 +44,9 @@ class RoundPacerTest {
         assertEquals(5.2, shares.get("rpi4-1").trainSeconds(), 1e-9);
         assertEquals(928, shares.get("pc-1").expected());
         assertEquals(130, shares.get("rpi4-1").expected(), "not rounded up to 192 (three batches: 7.7 s, the pc idle for 1.7 s)");
-        assertEquals(1856, shares.get("pc-1").quota(), "slices for 2x the expected: the device may be faster now, or "
+        assertEquals(2784, shares.get("pc-1").quota(), "slices for 3x the expected: the device may be faster now, or "
                 + "train on while the round waits for a slower one");
-        assertEquals(260, shares.get("rpi4-1").quota());
+        assertEquals(390, shares.get("rpi4-1").quota());
     }
 
     @Test
@@ -103,5 +103,15 @@ class RoundPacerTest {
                 empty), TrainingJob.trainedPart(planned, 52), "an empty partition's size is recorded even when not reached");
         assertEquals(planned, TrainingJob.trainedPart(planned, 90));
         assertEquals(List.of(empty), TrainingJob.trainedPart(planned, 0));
+    }
+
+    @Test
+    void aTimeBoxEndsWithBatchesDownToAQuarterAtALearningRateScaledToTheirSize() {
+        assertEquals(16, TrainingJob.smallestBatch(64));
+        assertEquals(8, TrainingJob.smallestBatch(16), "at least 8 images: Batch Normalization needs them");
+        assertEquals(4, TrainingJob.smallestBatch(4), "never more than the job's batch");
+        assertEquals(0.05, TrainingJob.learningRateFor(0.2, 16, 64), 1e-12);
+        assertEquals(0.2, TrainingJob.learningRateFor(0.2, 64, 64), 1e-12);
+        assertEquals(0.2, TrainingJob.learningRateFor(0.2, 80, 64), 1e-12, "never above the job's rate");
     }
 }
