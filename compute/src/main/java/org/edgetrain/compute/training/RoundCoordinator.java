@@ -682,12 +682,6 @@ public final class RoundCoordinator implements Service {
         long samples = committed ? outcome.acceptedSamples() : 0;
         double loss = outcome.accepted().stream().mapToDouble(DeviceResult::lossSum).sum()
                 / Math.max(1, outcome.acceptedSamples());
-        GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
-                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES)"
-                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                next.round(), job.id(), next.epoch(), next.version(), committed, outcome.accepted().size(),
-                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, endedAt,
-                lostSamples);
         // One statement for all of the round's device rows: each statement is a round trip to every device.
         List<Object> args = new ArrayList<>();
         Map<String, String> classes = deviceClasses();
@@ -714,6 +708,14 @@ public final class RoundCoordinator implements Service {
                     + String.join(", ", java.util.Collections.nCopies(args.size() / 13, "(?,?,?,?,?,?,?,?,?,?,?,?,?)")),
                     args.toArray());
         }
+        // The round's row last: a reader that sees it (bench, status) finds the round's device rows complete. Written
+        // first, a benchmark that stopped the job on seeing it exported the last round with one device row of eleven.
+        GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
+                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES)"
+                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                next.round(), job.id(), next.epoch(), next.version(), committed, outcome.accepted().size(),
+                outcome.rejected().size(), samples, loss, seconds, samples / Math.max(1e-9, seconds), learningRate, endedAt,
+                lostSamples);
         for (Failure failure : outcome.rejected()) {
             event("RESULT_REJECTED", failure.device(), "round " + next.round() + ": " + failure.reason());
         }

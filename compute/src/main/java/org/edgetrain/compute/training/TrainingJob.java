@@ -152,9 +152,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     // 14 s boxes in 2 of 4 rounds, and the fleet idled meanwhile).
                     int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
                     if (fits >= smallest) {
-                        // The batch that would fill the box is split in two when it can be: the device measures its
-                        // pace again halfway, and a slowdown costs it the second half, not the fleet an overrun.
-                        size = Math.min(size, fits <= job.batch() && fits >= 2 * smallest ? fits / 2 : fits);
+                        // At most half of what still fits: the device measures its pace again before the box's end,
+                        // so a batch slower than the ones before overruns by part of a half, not by a whole batch
+                        // (measured on the 11-device paper fleet at d6b25b3, when only the batch that would fill the
+                        // box was split: after a fast first batch, rpi4s sized a 64-image second one at that pace and
+                        // ran up to 2.3 s past their box, and the round waited for them).
+                        size = Math.min(size, fits >= 2 * smallest ? fits / 2 : fits);
                     } else if (end.keepsTraining(elapsed / trained * smallest, elapsed)) {
                         // Judged at the box's mean pace: one slow batch (a GC pause, a busy host) must not make a fast
                         // device idle for the rest of the round (seen in CI: a device stopped 0.5 s early and idled).
