@@ -45,6 +45,9 @@ public final class GridSchema {
             "CREATE TABLE IF NOT EXISTS QUARANTINE (DEVICE VARCHAR PRIMARY KEY, RECENT_FAILURES INT, LAST_FAILURE TIMESTAMP,"
                     + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_quarantine\"");
 
+    /** How long {@link #ensureTables} waits for a table another node is creating. */
+    private static final long DDL_WAIT_MILLIS = 30_000;
+
     private GridSchema() {
     }
 
@@ -107,18 +110,52 @@ public final class GridSchema {
         ensureTables(ignite);
     }
 
-    /** Creates the metrics tables that do not exist yet (not the data caches, whose backups are the job's choice). */
+    /**
+     * Creates the metrics tables that do not exist yet (not the data caches, whose backups are the job's choice).
+     * Several nodes may do so at once (a device's flap detector on a join, a tool's data load, the status page).
+     */
     public static void ensureTables(Ignite ignite) {
         ignite.addCacheConfiguration(onStrongestDevices(METRICS_TEMPLATE).setAtomicityMode(CacheAtomicityMode.ATOMIC));
         IgniteCache<?, ?> sql = sqlCache(ignite);
+        long deadline = System.currentTimeMillis() + DDL_WAIT_MILLIS;
         for (String ddl : DDL) {
-            try {
-                sql.query(new SqlFieldsQuery(ddl)).getAll();
-            } catch (javax.cache.CacheException e) {
-                // Two nodes may create the same table at once; IF NOT EXISTS does not cover that race.
-                if (e.getMessage() == null || !e.getMessage().contains("already exists")) {
-                    throw e;
+            String table = ddl.replaceFirst("^(CREATE|ALTER) TABLE (IF NOT EXISTS )?(\\w+).*$", "$3");
+            while (true) {
+                try {
+                    sql.query(new SqlFieldsQuery(ddl)).getAll();
+                    break;
+                } catch (RuntimeException e) {
+                    // Another node creating the same table at once fails this node's statement in several ways, none
+                    // of which IF NOT EXISTS covers: "already exists" before the table is usable here, "Table doesn't
+                    // exist" on the next statement (a data load in CI), "Getting affinity for too old topology
+                    // version" (MetricsTablesTest). What matters is the table: wait until it is usable here, then run
+                    // the statement again, which is then a no-op or, for the ALTER, finds its table.
+                    if (System.currentTimeMillis() > deadline) {
+                        throw e;
+                    }
+                    awaitTable(sql, table, deadline, e);
                 }
+            }
+        }
+    }
+
+    /** Waits until {@code table} can be queried on this node; at the deadline, throws {@code cause}. */
+    private static void awaitTable(IgniteCache<?, ?> sql, String table, long deadline, RuntimeException cause) {
+        while (true) {
+            try {
+                sql.query(new SqlFieldsQuery("SELECT 1 FROM " + table + " WHERE 1 = 0")).getAll();
+                return;
+            } catch (RuntimeException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    cause.addSuppressed(e);
+                    throw cause;
+                }
+            }
+            try {
+                Thread.sleep(50); // polling for the other node's CREATE, with a deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw cause;
             }
         }
     }
