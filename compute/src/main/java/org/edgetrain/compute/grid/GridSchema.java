@@ -25,25 +25,34 @@ public final class GridSchema {
     /** The cache template of the metrics tables, registered by {@link #ensureTables}. */
     public static final String METRICS_TEMPLATE = "edgetrain_metrics";
 
-    private static final List<String> DDL = List.of(
-            "CREATE TABLE IF NOT EXISTS ROUNDS (ROUND_NO BIGINT PRIMARY KEY, JOB VARCHAR, EPOCH INT, MODEL_VERSION BIGINT,"
+    /** One statement of the metrics schema and the table it creates or changes. */
+    private record Ddl(String table, String statement) {
+    }
+
+    private static final List<Ddl> DDL = List.of(
+            new Ddl("ROUNDS",
+                    "CREATE TABLE IF NOT EXISTS ROUNDS (ROUND_NO BIGINT PRIMARY KEY, JOB VARCHAR, EPOCH INT, MODEL_VERSION BIGINT,"
                     + " COMMITTED BOOLEAN, DEVICES INT, FAILED INT, SAMPLES BIGINT, TRAIN_LOSS DOUBLE, SECONDS DOUBLE,"
                     + " IMAGES_PER_SECOND DOUBLE, LEARNING_RATE DOUBLE, ENDED_AT TIMESTAMP, LOST_SAMPLES BIGINT)"
-                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_rounds\"",
-            "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_rounds\""),
+            new Ddl("DEVICE_ROUNDS",
+                    "CREATE TABLE IF NOT EXISTS DEVICE_ROUNDS (ROUND_NO BIGINT, DEVICE VARCHAR, DEVICE_CLASS VARCHAR, PARTITIONS INT,"
                     + " SAMPLES BIGINT, SECONDS DOUBLE, IMAGES_PER_SECOND DOUBLE, TRAIN_LOSS DOUBLE, STATUS VARCHAR,"
                     + " HEAP_USED_MB DOUBLE, OFFHEAP_USED_MB DOUBLE, CPU_LOAD DOUBLE, RESIDENT_MB DOUBLE,"
                     + " PRIMARY KEY (ROUND_NO, DEVICE))"
-                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_device_rounds\"",
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_device_rounds\""),
             // Tables of fleets created before the column existed (kept on disk by persistent fleets) gain it here.
-            "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS RESIDENT_MB DOUBLE",
-            "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
+            new Ddl("DEVICE_ROUNDS", "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS RESIDENT_MB DOUBLE"),
+            new Ddl("EVALS",
+                    "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"
-                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_evals\"",
-            "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
-                    + " DETAIL VARCHAR) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_events\"",
-            "CREATE TABLE IF NOT EXISTS QUARANTINE (DEVICE VARCHAR PRIMARY KEY, RECENT_FAILURES INT, LAST_FAILURE TIMESTAMP,"
-                    + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_quarantine\"");
+                    + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_evals\""),
+            new Ddl("EVENTS",
+                    "CREATE TABLE IF NOT EXISTS EVENTS (ID VARCHAR PRIMARY KEY, AT TIMESTAMP, KIND VARCHAR, DEVICE VARCHAR,"
+                    + " DETAIL VARCHAR) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_events\""),
+            new Ddl("QUARANTINE",
+                    "CREATE TABLE IF NOT EXISTS QUARANTINE (DEVICE VARCHAR PRIMARY KEY, RECENT_FAILURES INT, LAST_FAILURE TIMESTAMP,"
+                    + " QUARANTINES INT, UNTIL TIMESTAMP) WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_quarantine\""));
 
     /** How long {@link #ensureTables} waits for a table another node is creating. */
     private static final long DDL_WAIT_MILLIS = 30_000;
@@ -118,11 +127,10 @@ public final class GridSchema {
         ignite.addCacheConfiguration(onStrongestDevices(METRICS_TEMPLATE).setAtomicityMode(CacheAtomicityMode.ATOMIC));
         IgniteCache<?, ?> sql = sqlCache(ignite);
         long deadline = System.currentTimeMillis() + DDL_WAIT_MILLIS;
-        for (String ddl : DDL) {
-            String table = ddl.replaceFirst("^(CREATE|ALTER) TABLE (IF NOT EXISTS )?(\\w+).*$", "$3");
+        for (Ddl ddl : DDL) {
             while (true) {
                 try {
-                    sql.query(new SqlFieldsQuery(ddl)).getAll();
+                    sql.query(new SqlFieldsQuery(ddl.statement())).getAll();
                     break;
                 } catch (RuntimeException e) {
                     // Another node creating the same table at once fails this node's statement in several ways, none
@@ -133,7 +141,7 @@ public final class GridSchema {
                     if (System.currentTimeMillis() > deadline) {
                         throw e;
                     }
-                    awaitTable(sql, table, deadline, e);
+                    awaitTable(sql, ddl.table(), deadline, e);
                 }
             }
         }

@@ -136,10 +136,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             int trained = 0;
             int batches = 0;
             double slowestPerSample = 0; // seconds per sample of this box's slowest batch so far
+            int smallest = smallestBatch(job.batch());
             while (trained < records.size()) {
                 long batchStart = System.nanoTime();
                 int size = Math.min(job.batch(), records.size() - trained);
-                int smallest = smallestBatch(job.batch());
                 if (trainSeconds > 0 && trained == 0 && expectedRate > 0) {
                     // A slow device may fit about one batch in its box; a whole first batch would then decide alone
                     // when it finishes. At most half the box, so its own pace can size the rest.
