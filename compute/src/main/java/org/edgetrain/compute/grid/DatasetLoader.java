@@ -9,7 +9,8 @@ import org.edgetrain.model.cifar.CifarSplit;
 /**
  * Loads a verified CIFAR-10 data set into the {@code train} and {@code test} caches with data streamers. Idempotent:
  * keys are sample indices and existing entries are not overwritten, so loading twice leaves one copy. The data set
- * is verified completely before the first record is sent, so a bad archive loads nothing.
+ * is verified completely before the first record is sent, so a bad archive loads nothing. Training pauses while a
+ * load runs ({@link DatasetLoadMarker}).
  */
 public final class DatasetLoader {
     private DatasetLoader() {
@@ -30,12 +31,15 @@ public final class DatasetLoader {
      */
     public static long[] load(Ignite ignite, CifarDataset data, int backups, boolean weighted, LongConsumer progress) {
         GridSchema.ensure(ignite, backups, weighted);
-        // Partitions whose every copy died are marked lost; reloading is the operator's way to bring them back.
-        if (!ignite.cache(GridNames.TRAIN).lostPartitions().isEmpty() || !ignite.cache(GridNames.TEST).lostPartitions().isEmpty()) {
-            ignite.resetLostPartitions(java.util.List.of(GridNames.TRAIN, GridNames.TEST));
+        try (DatasetLoadMarker loading = DatasetLoadMarker.begin(ignite)) {
+            // Partitions whose every copy died are marked lost; reloading is the operator's way to bring them back.
+            // They come back empty and fill while the records stream in: training waits for the marker to go.
+            if (!ignite.cache(GridNames.TRAIN).lostPartitions().isEmpty() || !ignite.cache(GridNames.TEST).lostPartitions().isEmpty()) {
+                ignite.resetLostPartitions(java.util.List.of(GridNames.TRAIN, GridNames.TEST));
+            }
+            stream(ignite, GridNames.TRAIN, data.train(), 0, progress);
+            stream(ignite, GridNames.TEST, data.test(), data.train().size(), progress);
         }
-        stream(ignite, GridNames.TRAIN, data.train(), 0, progress);
-        stream(ignite, GridNames.TEST, data.test(), data.train().size(), progress);
         return new long[] {ignite.cache(GridNames.TRAIN).size(), ignite.cache(GridNames.TEST).size()};
     }
 

@@ -17,6 +17,7 @@ import org.apache.ignite.services.Service;
 import org.apache.ignite.transactions.Transaction;
 import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
+import org.edgetrain.compute.grid.DatasetLoadMarker;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.health.Quarantine;
@@ -59,6 +60,7 @@ public final class RoundCoordinator implements Service {
     private transient long countedSamples;
     private transient Strategy strategy;
     private transient java.util.Set<Integer> reportedLost;
+    private transient boolean reportedLoading;
     private transient java.util.Set<String> quarantinedLastRound;
     private transient java.util.Set<String> rejectedLastRound;
     /** The last round's metrics rows (committed or not), not written yet (see {@link #recordPending}). */
@@ -138,7 +140,7 @@ public final class RoundCoordinator implements Service {
                     recordPending();
                     return;
                 }
-                if (pausedForLostPartitions()) {
+                if (pausedForData()) {
                     recordPending();
                     pause(1000); // waiting for an operator; re-checked every second
                     continue;
@@ -180,8 +182,11 @@ public final class RoundCoordinator implements Service {
         pause(1000);
     }
 
-    /** @return true while a partition has lost every copy (training waits for an operator to reload the data) */
-    private boolean pausedForLostPartitions() {
+    /**
+     * @return true while a partition has lost every copy (training waits for an operator to reload the data) or a
+     *     data set load runs (a partition it fills must not be counted half-full)
+     */
+    private boolean pausedForData() {
         java.util.Set<Integer> lost = lostPartitions();
         if (!lost.isEmpty()) {
             if (!lost.equals(reportedLost)) {
@@ -192,6 +197,16 @@ public final class RoundCoordinator implements Service {
             }
             return true;
         }
+        java.util.Optional<ClusterNode> loader = DatasetLoadMarker.loader(ignite);
+        if (loader.isPresent()) {
+            if (!reportedLoading) {
+                LOG.info("training paused while {} loads the data set", loader.get().consistentId());
+                event("DATASET_LOADING", null, "training paused while " + loader.get().consistentId() + " loads the data set");
+                reportedLoading = true;
+            }
+            return true;
+        }
+        reportedLoading = false;
         if (!reportedLost.isEmpty()) {
             event("PARTITIONS_RESTORED", null, "training resumes: partitions " + reportedLost + " are back");
             reportedLost = java.util.Set.of();
@@ -313,7 +328,7 @@ public final class RoundCoordinator implements Service {
         Map<Integer, PartitionProgress> progress = commits ? advanced(r.progress(), advances) : r.progress();
         boolean trainedNothing = arrived.stream().allMatch(a -> a.result().samples() == 0);
         Dispatched following = trainedNothing || progress.values().stream().allMatch(PartitionProgress::done)
-                || pausedForLostPartitions() ? null : dispatch(job, next, progress, aggregated);
+                || pausedForData() ? null : dispatch(job, next, progress, aggregated);
         long committing = System.nanoTime();
         try {
             commit(state, next, commits ? advances : List.of());

@@ -65,8 +65,22 @@ class SeparateJvmFleetTest {
             List<List<?>> lost = Reconnects.read(ignite, i -> GridSchema.sql(i, "SELECT DETAIL FROM EVENTS WHERE KIND = 'PARTITIONS_LOST'"));
             assertTrue(String.valueOf(lost.get(0).get(0)).contains("training paused: partitions ["), lost.toString());
 
-            // The operator reloads the data set (idempotent); training resumes on the devices left.
-            DatasetLoader.load(ignite, data, 1, n -> { });
+            // The operator reloads the data set (idempotent); training resumes on the devices left, once the load has
+            // ended: the load is held between its two splits until the coordinator has reported that it waits for it
+            // (CI, before the wait: a device counted a half-filled partition and the job never finished its epoch).
+            java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<long[]> reload = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> DatasetLoader.load(ignite, data, 1, streamed -> {
+                        if (streamed == data.train().size()) {
+                            awaitQuietly(waiting);
+                        }
+                    }));
+            try {
+                SelfHealingTest.awaitEvent(ignite, "DATASET_LOADING"); // recorded only when it holds a round back
+            } finally {
+                waiting.countDown();
+            }
+            assertEquals(220, reload.get(60, java.util.concurrent.TimeUnit.SECONDS)[0] + reload.get()[1]);
             ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
 
             assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
@@ -275,6 +289,17 @@ class SeparateJvmFleetTest {
                 assertEquals(((Number) rounds.get(i - 1).get(0)).longValue() + 1, ((Number) rounds.get(i).get(0)).longValue(),
                         "committed model versions must follow each other: " + rounds);
             }
+        }
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the coordinator never reported that it waits for the load");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
