@@ -58,7 +58,7 @@ final class RoundEnd {
      * A device's side, for one job. Thread-safety: {@link #keepsTraining} from the training thread; the close arrives
      * on an Ignite messaging thread.
      */
-    static final class Device implements AutoCloseable {
+    static final class Device implements TimeBox.Extension, AutoCloseable {
         private final Ignite ignite;
         private final Signal boxFull;
         private final UUID coordinator;
@@ -88,6 +88,11 @@ final class RoundEnd {
             return end;
         }
 
+        @Override
+        public boolean closed() {
+            return closed;
+        }
+
         /**
          * Called when the box is full: the first call reports it to the coordinator.
          *
@@ -95,7 +100,8 @@ final class RoundEnd {
          * @param elapsedSeconds training time so far
          * @return true to train another small batch, false to return the result now
          */
-        boolean keepsTraining(double batchSeconds, double elapsedSeconds) {
+        @Override
+        public boolean keepsTraining(double batchSeconds, double elapsedSeconds) {
             if (batchSeconds > SHORT_BATCH * boxSeconds) {
                 return false;
             }

@@ -135,37 +135,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             Augmentation augmentation = new Augmentation(job.seed(), true);
             int trained = 0;
             int batches = 0;
-            double slowestPerSample = 0; // seconds per sample of this box's slowest batch so far
-            int smallest = smallestBatch(job.batch());
+            TimeBox box = new TimeBox(trainSeconds, job.batch(), expectedRate, end);
             while (trained < records.size()) {
                 long batchStart = System.nanoTime();
-                int size = Math.min(job.batch(), records.size() - trained);
-                if (trainSeconds > 0 && trained == 0 && expectedRate > 0) {
-                    // A slow device may fit about one batch in its box; a whole first batch would then decide alone
-                    // when it finishes. At most half the box, so its own pace can size the rest.
-                    size = Math.min(size, Math.max(smallest, (int) (expectedRate * trainSeconds / 2)));
-                } else if (trainSeconds > 0 && trained > 0) {
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    // Paced by the slowest batch so far, not the mean: a batch that ends past the box holds up every
-                    // device of the round, one left out costs only this device a batch (measured: rpi4s at 0.054
-                    // core, whose batches vary as Ignite's threads take their share of the quota, ran 4-5 s past
-                    // 14 s boxes in 2 of 4 rounds, and the fleet idled meanwhile).
-                    int fits = (int) ((trainSeconds - elapsed) / slowestPerSample);
-                    if (fits >= smallest) {
-                        // At most half of what still fits: the device measures its pace again before the box's end,
-                        // so a batch slower than the ones before overruns by part of a half, not by a whole batch
-                        // (measured on the 11-device paper fleet at d6b25b3, when only the batch that would fill the
-                        // box was split: after a fast first batch, rpi4s sized a 64-image second one at that pace and
-                        // ran up to 2.3 s past their box, and the round waited for them).
-                        size = Math.min(size, fits >= 2 * smallest ? fits / 2 : fits);
-                    } else if (end.keepsTraining(elapsed / trained * smallest, elapsed)) {
-                        // Judged at the box's mean pace: one slow batch (a GC pause, a busy host) must not make a fast
-                        // device idle for the rest of the round (seen in CI: a device stopped 0.5 s early and idled).
-                        // Past the box only the round's close can be late, and by one small batch at most.
-                        size = Math.min(size, smallest); // the box is full, the round is not: small steps until it is
-                    } else {
-                        break; // the box is full: stopping now is what makes devices finish together
-                    }
+                int size = box.next(records.size() - trained, (batchStart - start) / 1e9);
+                if (size == 0) {
+                    break; // the box is full: stopping now is what makes devices finish together
                 }
                 int from = trained;
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
@@ -184,7 +159,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 DeviceThrottle.pauseAfter(busy);
                 fault.slowDown(ignite, busy);
                 trained += size;
-                slowestPerSample = Math.max(slowestPerSample, (System.nanoTime() - batchStart) / 1e9 / size);
+                box.trained(size, (System.nanoTime() - batchStart) / 1e9);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s)", round,
@@ -195,17 +170,6 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
                     residentMegabytes()));
         });
-    }
-
-    /**
-     * Smallest batch a time box may end with: a quarter of the job's batch, and at least 8 images (Batch Normalization
-     * normalizes by the batch's own statistics, which grow noisy below that). Coarser last batches cost the slow
-     * devices their box: at 0.054 core an rpi4's half batch takes 5-7 s of a 10-12 s box, and one that did not fit was
-     * 2-5 s idle while the round waited for another rpi4 (measured on the 11-device paper fleet at 14ba386: rpi4s
-     * trained 6.2-11.4 s of a 12.1 s round).
-     */
-    static int smallestBatch(int jobBatch) {
-        return Math.min(jobBatch, Math.max(8, jobBatch / 4));
     }
 
     /**

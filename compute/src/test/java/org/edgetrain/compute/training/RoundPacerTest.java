@@ -107,9 +107,9 @@ class RoundPacerTest {
 
     @Test
     void aTimeBoxEndsWithBatchesDownToAQuarterAtALearningRateScaledToTheirSize() {
-        assertEquals(16, TrainingJob.smallestBatch(64));
-        assertEquals(8, TrainingJob.smallestBatch(16), "at least 8 images: Batch Normalization needs them");
-        assertEquals(4, TrainingJob.smallestBatch(4), "never more than the job's batch");
+        assertEquals(16, TimeBox.smallestBatch(64));
+        assertEquals(8, TimeBox.smallestBatch(16), "at least 8 images a step");
+        assertEquals(4, TimeBox.smallestBatch(4), "never more than the job's batch");
         assertEquals(0.05, TrainingJob.learningRateFor(0.2, 16, 64), 1e-12);
         assertEquals(0.2, TrainingJob.learningRateFor(0.2, 64, 64), 1e-12);
         assertEquals(0.2, TrainingJob.learningRateFor(0.2, 80, 64), 1e-12, "never above the job's rate");
