@@ -141,7 +141,12 @@ public final class DatasetCommand {
         try (ProgressBar bar = ProgressBarFactory.items("load", total, "img")) {
             counts = org.edgetrain.compute.grid.DatasetLoader.load(client, data, backups, bar::stepTo);
         }
-        System.out.printf("fleet holds %,d training and %,d test images (%d backup(s) each)%n", counts[0], counts[1], backups);
+        int held = org.edgetrain.compute.grid.GridSchema.dataBackups(client);
+        System.out.printf("fleet holds %,d training and %,d test images (%d backup(s) each)%n", counts[0], counts[1], held);
+        if (held != backups) {
+            System.err.printf("warning: --backups %d was not applied: the fleet's data caches were created with %d "
+                    + "backup(s) by an earlier load, and a cache's backups cannot change while it exists%n", backups, held);
+        }
     }
 
     /** {@code edgetrain dataset fetch}. */

@@ -26,7 +26,7 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Ignite client = fleet.connect()) {
-            org.edgetrain.compute.grid.GridSchema.ensure(client, 1);
+            org.edgetrain.compute.grid.GridSchema.ensureShared(client);
             ModelState state = JobSubmitter.current(client);
             Status status = new Status(FleetQueries.devices(client), state == null ? null : state.jobId(),
                     state != null && !state.finished(), state == null ? 0 : state.round(), state == null ? 0 : state.epoch(),

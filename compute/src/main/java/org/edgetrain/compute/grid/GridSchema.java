@@ -107,16 +107,38 @@ public final class GridSchema {
     }
 
     /**
-     * Creates every cache and table that does not exist yet.
+     * Creates every cache and table that does not exist yet. Only a data load should: the data caches' backups and
+     * placement are fixed when they are created.
      *
      * @param weighted placement of new data caches: capability-weighted or equal (existing caches keep theirs)
      */
     public static void ensure(Ignite ignite, int backups, boolean weighted) {
         ignite.getOrCreateCache(dataCache(GridNames.TRAIN, backups, weighted));
         ignite.getOrCreateCache(dataCache(GridNames.TEST, backups, weighted));
+        ensureShared(ignite);
+    }
+
+    /**
+     * Creates the shared state (model, progress) and the metrics tables, whose settings are fixed, but not the data
+     * caches: what readers (status, job submission) call. Why: the status page created the data caches with one
+     * backup before a first `dataset load --backups 2`, and the load then kept the one backup.
+     */
+    public static void ensureShared(Ignite ignite) {
         ignite.getOrCreateCache(sharedState(GridNames.MODEL));
         ignite.getOrCreateCache(sharedState(GridNames.PROGRESS));
         ensureTables(ignite);
+    }
+
+    /** @return the backups of the data caches, or -1 when no data set was ever loaded */
+    public static int dataBackups(Ignite ignite) {
+        IgniteCache<?, ?> train = ignite.cache(GridNames.TRAIN);
+        return train == null ? -1 : train.getConfiguration(CacheConfiguration.class).getBackups();
+    }
+
+    /** @return the training records the fleet holds (0 when no data set was ever loaded) */
+    public static long trainSize(Ignite ignite) {
+        IgniteCache<?, ?> train = ignite.cache(GridNames.TRAIN);
+        return train == null ? 0 : train.size();
     }
 
     /**

@@ -23,8 +23,8 @@ public final class JobSubmitter {
      * @throws IllegalStateException when another job is still running, or the data set is not loaded
      */
     public static void submit(Ignite ignite, JobSpec job) {
-        GridSchema.ensure(ignite, 1);
-        if (ignite.cache(GridNames.TRAIN).size() == 0) {
+        GridSchema.ensureShared(ignite);
+        if (GridSchema.trainSize(ignite) == 0) {
             throw new IllegalStateException("the fleet holds no training data: run edgetrain dataset load --cifar PATH first");
         }
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);

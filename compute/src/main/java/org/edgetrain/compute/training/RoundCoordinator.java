@@ -538,7 +538,7 @@ public final class RoundCoordinator implements Service {
     }
 
     private static long deadlineMillis(JobSpec job) {
-        return (long) Math.max(30_000, job.roundSeconds() * 4_000);
+        return (long) (RoundPacer.deadlineSeconds(job.roundSeconds()) * 1000);
     }
 
     /** @return partitions of the train or test cache that lost every copy */

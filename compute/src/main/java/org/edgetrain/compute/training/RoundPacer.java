@@ -39,6 +39,22 @@ final class RoundPacer {
     record Share(int quota, double trainSeconds, int expected) {
     }
 
+    /**
+     * Longest round the pacer plans, as a share of the round's deadline. Why: a round grows until its slowest device
+     * fits a batch, and a late device's pace is halved; in the 11-device paper fleet's warm-up (a87a82c), rpi4s whose
+     * first batch took 25-33 s (JIT compilation at 0.054 core) and were then late got boxes of 63-68 s, past the 40 s
+     * deadline, so every device was late and two rounds committed nothing, and halving again made it worse.
+     */
+    static final double LONGEST_ROUND = 0.5;
+
+    /** Shortest box, as a share of the round's length, for a device whose fixed cost per round would leave none. */
+    static final double MIN_BOX = 0.25;
+
+    /** @return seconds after which a round stops waiting for a device's result, for a job's round target */
+    static double deadlineSeconds(double roundSeconds) {
+        return Math.max(30, 4 * roundSeconds);
+    }
+
     /** A measurement this far from the estimate (as a ratio) replaces it instead of being averaged in. */
     static final double JUMP_RATIO = 1.25;
 
@@ -80,7 +96,8 @@ final class RoundPacer {
         double meanRate = capabilities.keySet().stream().filter(rate::containsKey).mapToDouble(rate::get).average().orElse(0);
         double meanOverhead = capabilities.keySet().stream().filter(overhead::containsKey).mapToDouble(overhead::get)
                 .average().orElse(0);
-        // One common round length: the target, or longer if some device cannot fit one batch into it.
+        // One common round length: the target, or longer if some device cannot fit one batch into it, but never so
+        // long that the deadline would cut it.
         double length = roundSeconds;
         for (String device : capabilities.keySet()) {
             if (rate.containsKey(device)) {
@@ -89,6 +106,7 @@ final class RoundPacer {
                 length = Math.max(length, o + batch / r);
             }
         }
+        length = Math.min(length, Math.max(roundSeconds, LONGEST_ROUND * deadlineSeconds(roundSeconds)));
         Map<String, Share> shares = new LinkedHashMap<>();
         for (Map.Entry<String, Double> device : capabilities.entrySet()) {
             String name = device.getKey();
@@ -98,7 +116,8 @@ final class RoundPacer {
                 int quota = (int) Math.ceil(4 * (adaptive ? device.getValue() / strongest : 1)) * batch;
                 shares.put(name, new Share(quota, adaptive ? roundSeconds : 0, quota));
             } else if (adaptive) {
-                double box = length - overhead.getOrDefault(name, 0.0);
+                // A device whose fixed cost fills the round still trains a little (its box sizes its batches).
+                double box = Math.max(MIN_BOX * length, length - overhead.getOrDefault(name, 0.0));
                 int expected = Math.max(batch, (int) Math.round(rate.get(name) * box));
                 shares.put(name, new Share((int) Math.ceil(expected * SLACK), box, expected));
             } else {

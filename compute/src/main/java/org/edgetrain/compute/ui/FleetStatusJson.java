@@ -21,13 +21,13 @@ public final class FleetStatusJson {
 
     /** @return the status of the fleet {@code ignite} belongs to, as JSON */
     public static String of(Ignite ignite) {
-        GridSchema.ensure(ignite, 1);
+        GridSchema.ensureShared(ignite);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("devices", FleetQueries.devices(ignite));
         ModelState state = JobSubmitter.current(ignite);
         JobSpec job = Wire.unpack(ignite.<String, byte[]>cache(GridNames.MODEL).get(ModelState.JOB_KEY));
         if (state != null && job != null) {
-            long trainSize = ignite.cache(GridNames.TRAIN).size();
+            long trainSize = GridSchema.trainSize(ignite);
             long epochSamples = job.limitTrain() > 0 ? Math.min(job.limitTrain(), trainSize) : trainSize;
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("id", state.jobId());

@@ -28,7 +28,8 @@ class RoundPacerTest {
         pacer.penalize("rpi4-1", 256, 40); // late: 256 images not done in 40 s
         assertEquals(3.2, pacer.rate("rpi4-1"), 1e-9);
         RoundPacer.Share next = pacer.shares(fleet(), true, 64, 6).get("rpi4-1");
-        assertEquals(20, next.trainSeconds(), 1e-9, "the round grows to fit one batch at the bounded pace");
+        assertEquals(15, next.trainSeconds(), 1e-9, "the round grows to fit one batch at the bounded pace (20 s), up "
+                + "to half the deadline (30 s)");
         assertEquals(64, next.expected(), "one batch, in a box it paces itself by");
         pacer.penalize("rpi4-1", 64, 40);
         assertEquals(1.6, pacer.rate("rpi4-1"), 1e-9, "measured or bounded: halved");
@@ -57,6 +58,22 @@ class RoundPacerTest {
         Map<String, RoundPacer.Share> shares = pacer.shares(fleet(), true, 64, 2);
         assertEquals(64, shares.get("rpi4-1").expected());
         assertEquals(8.5, shares.get("pc-1").trainSeconds(), 1e-9, "the pc fills the longer round");
+    }
+
+    @Test
+    void noRoundIsPlannedLongerThanHalfItsDeadline() {
+        // The warm-up of the 11-device paper fleet: an rpi4's first batch took 30 s (JIT at 0.054 core), and it was
+        // late three times after that.
+        RoundPacer pacer = new RoundPacer();
+        pacer.observed("pc-1", 160, 0.2);
+        pacer.observed("rpi4-1", 2, 30);
+        for (int late = 0; late < 3; late++) {
+            pacer.penalize("rpi4-1", 64, 40);
+        }
+        Map<String, RoundPacer.Share> shares = pacer.shares(fleet(), true, 64, 10);
+        assertEquals(40, RoundPacer.deadlineSeconds(10), 1e-9);
+        assertEquals(19.8, shares.get("pc-1").trainSeconds(), 1e-9, "a round of 20 s, not the 286 s one batch needs");
+        assertEquals(5, shares.get("rpi4-1").trainSeconds(), 1e-9, "a quarter of the round: its fixed cost fills it");
     }
 
     @Test

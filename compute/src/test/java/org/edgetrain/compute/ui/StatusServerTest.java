@@ -1,6 +1,7 @@
 package org.edgetrain.compute.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.cli.Json;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.training.JobSpec;
@@ -42,9 +44,17 @@ class StatusServerTest {
                         NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
             }
             Ignite ignite = nodes.get(0);
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 1, n -> { });
-            JobSubmitter.submit(ignite, new JobSpec("ui-job", NetworkSpec.of("resnet8", 1), 1, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 1, 1, true));
+            JobSpec job = new JobSpec("ui-job", NetworkSpec.of("resnet8", 1), 1, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 1, 1, true);
+            // Before any data set: the status reads and a job is refused, and neither creates the data caches, whose
+            // backups only a load chooses (the status page used to create them with one).
+            assertTrue(Json.mapper().readTree(FleetStatusJson.of(ignite)).get("job").isNull());
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> JobSubmitter.submit(ignite, job));
+            assertTrue(refused.getMessage().contains("dataset load"), refused.getMessage());
+            assertEquals(-1, GridSchema.dataBackups(ignite));
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 2, n -> { });
+            assertEquals(2, GridSchema.dataBackups(ignite));
+            JobSubmitter.submit(ignite, job);
             long deadline = System.currentTimeMillis() + 120_000;
             while (!JobSubmitter.current(ignite).finished()) {
                 assertTrue(System.currentTimeMillis() < deadline, "job did not finish");
