@@ -81,8 +81,20 @@ class TimeBoxTest {
 
     @Test
     void withoutABoxEverySliceTrainsInFullAtTheJobsBatch() {
-        Close close = new Close(12, 0);
+        Close close = new Close(12, Double.POSITIVE_INFINITY);
         assertEquals(List.of(64, 64, 22), run(new TimeBox(0, 64, 6.7, close), close, 150, 0.15));
+    }
+
+    @Test
+    void aRoundClosedAtItsDeadlineStopsADeviceStillInItsBoxOrItsSlices() {
+        // Closed at 40 s, the deadline: results after it do not count.
+        Close close = new Close(68, 40);
+        List<Integer> boxed = run(new TimeBox(68, 64, 2, close), close, 1_000, 0.5);
+        assertEquals(List.of(64, 36), boxed, "the batch under way at the close (32-50 s) is its last");
+
+        Close untimed = new Close(0, 40);
+        List<Integer> whole = run(new TimeBox(0, 64, 2, untimed), untimed, 1_000, 0.5);
+        assertTrue(untimed.now >= 40 && untimed.now < 40 + 64 * 0.5, "stopped at " + untimed.now + " s: " + whole);
     }
 
     @Test
