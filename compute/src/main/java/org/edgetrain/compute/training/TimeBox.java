@@ -55,10 +55,10 @@ final class TimeBox {
     int next(int left, double elapsedSeconds) {
         int size = Math.min(jobBatch, left);
         if (trained > 0 && extension.closed()) {
-            // Closed while this device still trains its box or its whole slices: the round's deadline passed, so
-            // this result will come too late to count, and the next round needs the device (in the 11-device paper
-            // fleet's warm-up at a87a82c, rpi4s trained on 68 s boxes past a 40 s deadline and their next job waited
-            // 25-29 s behind them).
+            // The round is over. Past the box that is the usual close; within the box or the whole slices it means the
+            // deadline passed, so this result comes too late to count and the next round needs the device (in the
+            // 11-device paper fleet's warm-up at a87a82c, rpi4s trained on 68 s boxes past a 40 s deadline and their
+            // next job waited 25-29 s behind them).
             return 0;
         }
         if (seconds <= 0) {
@@ -88,7 +88,7 @@ final class TimeBox {
             // round's close can be late, and by one small batch at most.
             return Math.min(size, smallest); // the box is full, the round is not: small steps until it is
         }
-        if (fits >= FILLING_BATCH_MIN && !extension.closed()) {
+        if (fits >= FILLING_BATCH_MIN) {
             return Math.min(size, fits); // a device with long batches fills its box to the end
         }
         return 0; // the box is full: stopping now is what makes devices finish together

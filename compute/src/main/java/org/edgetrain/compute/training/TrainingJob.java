@@ -30,12 +30,12 @@ import org.edgetrain.rebalancing.DeviceThrottle;
  * commit lands only if the model it trained from was committed. A partition this node no longer owns (it moved mid-round) is skipped, so its
  * progress is not advanced and nothing is skipped in the epoch.
  *
- * <p>With a time box the device paces itself: it trains batches while the next one, at the pace it measures in this
- * very round, fits in the box, and sizes its last batch to what is left. The slices are then an upper bound, and the
- * partitions advance by what was trained. A coordinator's prediction of a device's speed is a round old; the device
- * knows its speed now, so devices finish together even when their speed swings from round to round (a throttled
- * device's does, by 30 % and more). A device with short batches trains on past its box until the round closes
- * ({@link RoundEnd}) rather than idle while the round waits for a slower device.
+ * <p>With a time box the device paces itself by the pace it measures in this very round ({@link TimeBox} sizes its
+ * batches). The slices are then an upper bound, and the partitions advance by what was trained. A coordinator's
+ * prediction of a device's speed is a round old; the device knows its speed now, so devices finish together even when
+ * their speed swings from round to round (a throttled device's does, by 30 % and more). A device with short batches
+ * trains on past its box until the round closes ({@link RoundEnd}) rather than idle while the round waits for a
+ * slower device.
  */
 final class TrainingJob implements IgniteCallable<byte[]> {
     private static final Logger LOG = LogManager.getLogger(TrainingJob.class);
