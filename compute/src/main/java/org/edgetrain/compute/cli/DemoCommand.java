@@ -13,6 +13,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.model.cifar.CifarDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,7 +82,9 @@ public final class DemoCommand implements Callable<Integer> {
                 train.roundSeconds = roundSeconds;
                 train.limitTrain = limitTrain;
                 train.training = training;
-                TrainCommand.Result result = TrainCommand.run(client, train.job(), true, false);
+                JobSpec job = train.job();
+                long trainSize = TrainCommand.submit(client, job);
+                TrainCommand.Result result = TrainCommand.follow(FleetReader.of(client), job, trainSize, true);
                 System.out.println();
                 FleetQueries.printDevices(result.devices());
                 System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",

@@ -2,11 +2,15 @@ package org.edgetrain.compute.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.client.SslMode;
+import org.apache.ignite.configuration.ClientConfiguration;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.grid.ThinFleetReader;
 import picocli.CommandLine.Option;
 
 /** How a command reaches the fleet: a node configuration file and optional overrides. */
@@ -85,11 +89,65 @@ public final class FleetOptions {
         }
     }
 
-    /** @return the JDBC thin URL of the fleet's first device (credentials and key material are never in it) */
-    public String jdbcUrl() {
+    /**
+     * @return every address where a device may serve thin clients and JDBC: each host of the discovery list with the
+     *     devices' client-connector port range ({@code host:10800..10849} by default)
+     */
+    public List<String> clientEndpoints() {
         NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
-        String host = settings.discoveryAddresses().split(",")[0].split(":")[0];
-        return "jdbc:ignite:thin://" + host + ":" + settings.clientConnectorPort();
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String address : settings.discoveryAddresses().split(",")) {
+            String host = address.trim().split(":")[0];
+            if (!host.isEmpty()) {
+                out.add(host + ":" + settings.clientConnectorPort() + ".."
+                        + (settings.clientConnectorPort() + NodeConfigurations.CLIENT_PORT_RANGE - 1));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * @return the JDBC thin URL of the fleet: every device endpoint, which the driver tries in turn, so any live device
+     *     answers (credentials and key material are never in it)
+     */
+    public String jdbcUrl() {
+        return "jdbc:ignite:thin://" + String.join(",", clientEndpoints());
+    }
+
+    /**
+     * Connects to the fleet over Ignite's thin-client protocol, as read-only tools do: no node joins the topology, so
+     * the devices see no exchange. TLS and login as the node configuration asks, as for {@link #jdbc}.
+     *
+     * @param credentials user and the environment variable holding the password; null when not logging in
+     * @throws EdgetrainCommand.UserError when no device answers at any endpoint
+     */
+    public ThinFleetReader reader(SqlCredentials credentials) {
+        NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
+        List<String> endpoints = clientEndpoints();
+        ClientConfiguration configuration = new ClientConfiguration()
+                .setAddresses(endpoints.toArray(String[]::new))
+                .setTimeout(30_000)
+                .setPartitionAwarenessEnabled(false); // one connection is enough for a reader
+        if (settings.tls() != null) {
+            String password = new String(settings.tls().password());
+            configuration.setSslMode(SslMode.REQUIRED)
+                    .setSslClientCertificateKeyStorePath(settings.tls().keyStore().toString())
+                    .setSslClientCertificateKeyStoreType("PKCS12")
+                    .setSslClientCertificateKeyStorePassword(password)
+                    .setSslTrustCertificateKeyStorePath(settings.tls().trustStore().toString())
+                    .setSslTrustCertificateKeyStoreType("PKCS12")
+                    .setSslTrustCertificateKeyStorePassword(password);
+        }
+        if (credentials != null) {
+            configuration.setUserName(credentials.user()).setUserPassword(credentials.password());
+        }
+        try {
+            return ThinFleetReader.connect(configuration);
+        } catch (RuntimeException e) {
+            throw new EdgetrainCommand.UserError("no device answered at " + String.join(", ", endpoints) + " ("
+                    + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device), "
+                    + "or pass the fleet's --config");
+        }
     }
 
     /**

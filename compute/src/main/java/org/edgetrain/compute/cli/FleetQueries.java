@@ -4,10 +4,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
+import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
-import org.edgetrain.compute.grid.GridSchema;
 
 /** Read-only views of the fleet and its metrics tables, shared by status, train and demo. */
 public final class FleetQueries {
@@ -31,16 +30,16 @@ public final class FleetQueries {
     }
 
     /** @return every device of the fleet with its share and measured throughput */
-    public static List<DeviceStatus> devices(Ignite ignite) {
+    public static List<DeviceStatus> devices(FleetReader fleet) {
         Map<String, double[]> stats = new HashMap<>();
-        for (List<?> row : GridSchema.sql(ignite, "SELECT DEVICE, COUNT(*), SUM(SAMPLES), AVG(IMAGES_PER_SECOND) "
+        for (List<?> row : rows(fleet, "SELECT DEVICE, COUNT(*), SUM(SAMPLES), AVG(IMAGES_PER_SECOND) "
                 + "FROM DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' GROUP BY DEVICE")) {
             stats.put((String) row.get(0), new double[] {((Number) row.get(1)).doubleValue(),
                     ((Number) row.get(2)).doubleValue(), ((Number) row.get(3)).doubleValue()});
         }
         Map<String, List<?>> last = new HashMap<>();
         Map<String, Long> lastRound = new HashMap<>();
-        for (List<?> row : GridSchema.sql(ignite, "SELECT DEVICE, ROUND_NO, IMAGES_PER_SECOND, HEAP_USED_MB, "
+        for (List<?> row : rows(fleet, "SELECT DEVICE, ROUND_NO, IMAGES_PER_SECOND, HEAP_USED_MB, "
                 + "OFFHEAP_USED_MB, CPU_LOAD, RESIDENT_MB FROM DEVICE_ROUNDS WHERE SAMPLES > 0")) {
             String device = (String) row.get(0);
             long round = ((Number) row.get(1)).longValue();
@@ -49,14 +48,15 @@ public final class FleetQueries {
                 last.put(device, row);
             }
         }
-        Map<String, String> quarantined = quarantined(ignite);
+        Map<String, String> quarantined = quarantined(fleet);
+        Map<java.util.UUID, Long> partitions = fleet.primaryPartitions(GridNames.TRAIN);
         List<DeviceStatus> out = new ArrayList<>();
-        for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+        for (ClusterNode node : fleet.devices()) {
             String name = String.valueOf(node.consistentId());
             double[] s = stats.getOrDefault(name, new double[3]);
             List<?> l = last.get(name);
             out.add(new DeviceStatus(name, String.valueOf((Object) node.attribute(GridNames.ATTR_CLASS)),
-                    ignite.cache(GridNames.TRAIN) == null ? 0 : ignite.affinity(GridNames.TRAIN).primaryPartitions(node).length,
+                    partitions.getOrDefault(node.id(), 0L).intValue(),
                     l == null ? 0 : value(l, 2), (long) s[0], (long) s[1], s[2],
                     org.edgetrain.rebalancing.DeviceAttributes.capability(node),
                     l == null ? 0 : value(l, 3), l == null ? 0 : value(l, 4), l == null ? -1 : value(l, 5),
@@ -67,30 +67,33 @@ public final class FleetQueries {
     }
 
     /** @return devices in quarantine now, with the time of day their quarantine ends */
-    private static Map<String, String> quarantined(Ignite ignite) {
+    private static Map<String, String> quarantined(FleetReader fleet) {
         Map<String, String> out = new HashMap<>();
-        List<List<?>> rows;
-        try {
-            rows = GridSchema.sql(ignite, "SELECT DEVICE, UNTIL FROM QUARANTINE WHERE UNTIL > ?",
-                    new java.sql.Timestamp(System.currentTimeMillis()));
-        } catch (javax.cache.CacheException e) {
-            return out; // a fleet created before quarantines existed has no such table: nobody is quarantined
-        }
-        for (List<?> row : rows) {
+        for (List<?> row : rows(fleet, "SELECT DEVICE, UNTIL FROM QUARANTINE WHERE UNTIL > ?",
+                new java.sql.Timestamp(System.currentTimeMillis()))) {
             out.put((String) row.get(0), row.get(1).toString().substring(11, 19)); // HH:mm:ss
         }
         return out;
     }
 
     /** @return the test accuracy of each completed epoch of {@code job} */
-    public static List<EpochAccuracy> evaluations(Ignite ignite, String job) {
+    public static List<EpochAccuracy> evaluations(FleetReader fleet, String job) {
         List<EpochAccuracy> out = new ArrayList<>();
-        for (List<?> row : GridSchema.sql(ignite, "SELECT EPOCH, TEST_ACCURACY, TEST_LOSS, ROUND_NO FROM EVALS WHERE JOB = ? "
+        for (List<?> row : rows(fleet, "SELECT EPOCH, TEST_ACCURACY, TEST_LOSS, ROUND_NO FROM EVALS WHERE JOB = ? "
                 + "ORDER BY EPOCH", job)) {
             out.add(new EpochAccuracy(((Number) row.get(0)).intValue(), ((Number) row.get(1)).doubleValue(),
                     ((Number) row.get(2)).doubleValue(), ((Number) row.get(3)).longValue()));
         }
         return out;
+    }
+
+    /** @return the rows of {@code query}; none when its table does not exist yet (a fleet that never trained) */
+    public static List<List<?>> rows(FleetReader fleet, String query, Object... args) {
+        try {
+            return fleet.sql(query, args);
+        } catch (FleetReader.MissingTableException e) {
+            return List.of();
+        }
     }
 
     private static double value(List<?> row, int column) {

@@ -7,7 +7,6 @@ import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.health.FlapDetector;
-import org.edgetrain.compute.training.CoordinatorWatchdog;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
 import org.edgetrain.rebalancing.Calibration;
@@ -87,10 +86,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
         Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
-        CoordinatorWatchdog watchdog = CoordinatorWatchdog.start(ignite);
         FlapDetector flaps = FlapDetector.start(ignite);
         if (uiPort != null) {
-            StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(ignite));
+            StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(org.edgetrain.compute.grid.FleetReader.of(ignite)));
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -105,7 +103,6 @@ public final class NodeCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);
-            watchdog.close();
             flaps.close();
             Ignition.stop(ignite.name(), false);
             stopped.countDown();

@@ -2,14 +2,16 @@ package org.edgetrain.compute.cli;
 
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.ignite.Ignite;
-import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.training.ModelState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code edgetrain status}: devices, the job, its round and epoch, and the last accuracy. */
+/**
+ * {@code edgetrain status}: devices, the job, its round and epoch, and the last accuracy. A thin client: it joins no
+ * topology, so polling it costs the devices no exchange.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the fleet and the training job.")
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
@@ -18,6 +20,9 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    SqlCredentials credentials;
+
     /** The JSON of {@code status}. */
     record Status(List<FleetQueries.DeviceStatus> devices, String job, boolean running, long round, int epoch,
                   long modelVersion, long samplesCommitted, Double lastAccuracy) {
@@ -25,10 +30,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Ignite client = fleet.connect()) {
-            org.edgetrain.compute.grid.GridSchema.ensureShared(client);
-            ModelState state = JobSubmitter.current(client);
-            Status status = new Status(FleetQueries.devices(client), state == null ? null : state.jobId(),
+        try (ThinFleetReader reader = fleet.reader(credentials.orNull())) {
+            ModelState state = reader.model(ModelState.KEY);
+            Status status = new Status(FleetQueries.devices(reader), state == null ? null : state.jobId(),
                     state != null && !state.finished(), state == null ? 0 : state.round(), state == null ? 0 : state.epoch(),
                     state == null ? 0 : state.version(), state == null ? 0 : state.samplesCommitted(),
                     state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());

@@ -6,9 +6,10 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
+import java.util.concurrent.TimeUnit;
+import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
-import org.edgetrain.compute.grid.GridSchema;
-import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code edgetrain train}: submits a job to the running fleet as a client, then follows it with a progress bar.
- * Ctrl-C detaches: only this client leaves; the coordinator runs on the devices and training continues.
+ * {@code edgetrain train}: submits a job to the running fleet as a client node, then follows it over the thin-client
+ * protocol with a progress bar. Ctrl-C detaches: the coordinator runs on the devices and training continues.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train on the running fleet.")
 public final class TrainCommand implements Callable<Integer> {
@@ -52,6 +53,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    SqlCredentials credentials;
+
     /** The JSON of {@code train} and {@code demo}. */
     public record Result(String job, String model, int epochs, double testAccuracy, double imagesPerSecond, long rounds,
                          long committedRounds, long samples, double seconds, List<FleetQueries.DeviceStatus> devices,
@@ -60,20 +64,32 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        JobSpec job = job();
+        // A client node joins only to submit (or stop): job submission creates the shared caches and builds the initial
+        // model. Following the job is reading, over the thin-client protocol, which costs the devices no exchange.
+        long trainSize;
         try (Ignite client = fleet.connect()) {
             if (stop) {
                 JobSubmitter.stop(client);
                 System.out.println("job stopped; committed rounds are kept");
                 return 0;
             }
-            Thread detachNotice = new Thread(() -> System.err.println(
-                    "\ndetached: training continues on the fleet (edgetrain status shows it; edgetrain train --stop stops it)"));
-            Runtime.getRuntime().addShutdownHook(detachNotice);
-            Result result = run(client, job(), !waitQuietly, detach);
-            Runtime.getRuntime().removeShutdownHook(detachNotice);
-            if (result != null && json != null) {
-                Json.write(result, json);
-            }
+            trainSize = submit(client, job);
+        }
+        if (detach) {
+            System.out.println("detached; follow with edgetrain status");
+            return 0;
+        }
+        Thread detachNotice = new Thread(() -> System.err.println(
+                "\ndetached: training continues on the fleet (edgetrain status shows it; edgetrain train --stop stops it)"));
+        Runtime.getRuntime().addShutdownHook(detachNotice);
+        Result result;
+        try (ThinFleetReader reader = fleet.reader(credentials.orNull())) {
+            result = follow(reader, job, trainSize, !waitQuietly);
+        }
+        Runtime.getRuntime().removeShutdownHook(detachNotice);
+        if (json != null) {
+            Json.write(result, json);
         }
         return 0;
     }
@@ -85,11 +101,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Submits {@code job} and follows it.
+     * Submits {@code job} to the fleet {@code client} belongs to.
      *
-     * @return the result when followed to the end, null when detached
+     * @return the training images the job covers per epoch
      */
-    static Result run(Ignite client, JobSpec job, boolean progressBar, boolean detach) throws InterruptedException {
+    static long submit(Ignite client, JobSpec job) {
         try {
             JobSubmitter.submit(client, job);
         } catch (IllegalStateException e) {
@@ -98,18 +114,23 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("submitted %s: %s, %d epoch(s), batch %d per device, rounds of ~%.0f s, %d devices%n",
                 job.id(), job.network().model(), job.epochs(), job.batch(), job.roundSeconds(),
                 client.cluster().forServers().nodes().size());
-        if (detach) {
-            System.out.println("detached; follow with edgetrain status");
-            return null;
-        }
-        long trainSize = job.limitTrain() > 0 ? Math.min(job.limitTrain(), client.cache(GridNames.TRAIN).size())
-                : client.cache(GridNames.TRAIN).size();
+        long trainSize = client.cache(GridNames.TRAIN).size();
+        return job.limitTrain() > 0 ? Math.min(job.limitTrain(), trainSize) : trainSize;
+    }
+
+    /**
+     * Follows {@code job} to its end.
+     *
+     * @param trainSize training images per epoch, for the progress bar
+     * @return the job's result
+     */
+    static Result follow(FleetReader fleet, JobSpec job, long trainSize, boolean progressBar) throws InterruptedException {
         long total = trainSize * job.epochs();
         long start = System.nanoTime();
         ModelState state;
         try (ProgressBar bar = progressBar ? ProgressBarFactory.items("train", total, "img") : null) {
             while (true) {
-                state = Reconnects.read(client, JobSubmitter::current);
+                state = current(fleet);
                 if (bar != null && state != null) {
                     bar.stepTo(Math.min(total, state.samplesCommitted()));
                     bar.setExtraMessage(String.format(" epoch %d round %d v%d acc %s", Math.min(state.epoch(), job.epochs()),
@@ -123,19 +144,38 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        List<List<?>> rounds = GridSchema.sql(client, "SELECT COUNT(*), SUM(CASE WHEN COMMITTED THEN 1 ELSE 0 END), "
+        List<List<?>> rounds = fleet.sql("SELECT COUNT(*), SUM(CASE WHEN COMMITTED THEN 1 ELSE 0 END), "
                 + "SUM(SECONDS) FROM ROUNDS WHERE JOB = ?", job.id());
         long roundCount = ((Number) rounds.get(0).get(0)).longValue();
         long committed = rounds.get(0).get(1) == null ? 0 : ((Number) rounds.get(0).get(1)).longValue();
         double trainingSeconds = rounds.get(0).get(2) == null ? seconds : ((Number) rounds.get(0).get(2)).doubleValue();
-        List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(client, job.id());
+        List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(fleet, job.id());
         Result result = new Result(job.id(), job.network().model(), job.epochs(), state.lastAccuracy(),
                 state.samplesCommitted() / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
-                seconds, FleetQueries.devices(client), history);
+                seconds, FleetQueries.devices(fleet), history);
         history.forEach(h -> System.out.printf("epoch %d: test accuracy %.2f %% (loss %.4f) after round %d%n",
                 h.epoch(), 100 * h.testAccuracy(), h.testLoss(), h.roundNo()));
         System.out.printf("job %s finished: test accuracy %.2f %%, %.1f images/s over %d rounds (%d committed)%n",
                 job.id(), 100 * result.testAccuracy(), result.imagesPerSecond(), roundCount, committed);
         return result;
+    }
+
+    /**
+     * @return the committed state, read again while the device answering the reader fails over (a device that dies
+     *     takes its connection with it; the reader then tries the others), for up to two minutes
+     */
+    private static ModelState current(FleetReader fleet) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (true) {
+            try {
+                return fleet.model(ModelState.KEY);
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("lost the fleet while following the job: no device answered for two "
+                            + "minutes; training may go on: edgetrain status shows it", e);
+                }
+                Thread.sleep(1000); // the next device's answer, with a deadline
+            }
+        }
     }
 }

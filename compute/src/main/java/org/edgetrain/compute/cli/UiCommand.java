@@ -2,7 +2,7 @@ package org.edgetrain.compute.cli;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.ignite.Ignite;
+import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
 import picocli.CommandLine.Command;
@@ -21,10 +21,13 @@ public final class UiCommand implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    SqlCredentials credentials;
+
     @Override
     public Integer call() throws Exception {
-        try (Ignite client = fleet.connect();
-             StatusServer server = new StatusServer(host, port, () -> FleetStatusJson.of(client))) {
+        try (ThinFleetReader reader = fleet.reader(credentials.orNull());
+             StatusServer server = new StatusServer(host, port, () -> FleetStatusJson.of(reader))) {
             System.out.println("status page on http://" + host + ":" + server.port() + "/ (JSON at /api/status); Ctrl-C stops");
             new CountDownLatch(1).await();
         }

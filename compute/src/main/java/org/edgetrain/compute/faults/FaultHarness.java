@@ -17,6 +17,7 @@ import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.compute.training.CoordinatorElection;
 import org.edgetrain.compute.training.RoundCoordinator;
 import org.edgetrain.compute.training.RoundPhases;
 
@@ -141,7 +142,7 @@ public final class FaultHarness {
                 noticedAs = EventType.EVT_NODE_JOINED;
             }
             case CRASH_COORDINATOR_HOST -> {
-                device = RoundCoordinator.host(client).orElseThrow(() -> new IllegalStateException("no coordinator"));
+                device = CoordinatorElection.host(client).orElseThrow(() -> new IllegalStateException("no coordinator"));
                 fleet.kill(device);
                 noticedAs = EventType.EVT_NODE_FAILED;
             }
@@ -179,7 +180,7 @@ public final class FaultHarness {
 
     /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */
     private String victim(Injection injection) {
-        String coordinator = RoundCoordinator.host(client).orElse("");
+        String coordinator = CoordinatorElection.host(client).orElse("");
         List<LocalFleet.Device> candidates = fleet.devices().stream().filter(LocalFleet.Device::alive)
                 .filter(d -> !d.name().equals(coordinator))
                 .filter(d -> injection.deviceClass() == null || d.deviceClass().equals(injection.deviceClass())).toList();

@@ -20,6 +20,9 @@ import org.edgetrain.rebalancing.DeviceAttributes;
  * ({@link NodeSettings#failureDetectionMillis()}).
  */
 public final class NodeConfigurations {
+    /** Ports a device tries for its client connector (JDBC, thin clients), from the configured one up. */
+    public static final int CLIENT_PORT_RANGE = 50;
+
     private NodeConfigurations() {
     }
 
@@ -98,10 +101,12 @@ public final class NodeConfigurations {
                         GridNames.ATTR_CAPABILITY, settings.capability(),
                         DeviceAttributes.HOST, host(),
                         GridNames.ATTR_PERSISTENT, Boolean.toString(settings.persistent())));
-        cfg.setClientConnectorConfiguration(new ClientConnectorConfiguration()
+        // Only devices serve JDBC and thin clients: a tool's client node that bound a port of the range would take the
+        // address a reader expects a device at (and serve nothing useful from there).
+        cfg.setClientConnectorConfiguration(settings.client() ? null : new ClientConnectorConfiguration()
                 .setHost(settings.localAddress())
                 .setPort(settings.clientConnectorPort())
-                .setPortRange(50)
+                .setPortRange(CLIENT_PORT_RANGE)
                 .setThreadPoolSize(2));
         if (settings.tls() != null) {
             SslContextFactory ssl = new SslContextFactory();
@@ -113,7 +118,13 @@ public final class NodeConfigurations {
             ssl.setTrustStoreFilePath(settings.tls().trustStore().toString());
             ssl.setTrustStorePassword(password);
             cfg.setSslContextFactory(ssl); // discovery and communication: mutual TLS against the fleet CA
-            cfg.getClientConnectorConfiguration().setSslEnabled(true).setUseIgniteSslContextFactory(true);
+            if (cfg.getClientConnectorConfiguration() != null) {
+                cfg.getClientConnectorConfiguration().setSslEnabled(true).setUseIgniteSslContextFactory(true);
+            }
+        }
+        if (!settings.client()) {
+            // Every device takes part in placing the training job's coordinator (beside the model's primary copy).
+            cfg.setLifecycleBeans(new org.edgetrain.compute.training.CoordinatorElection());
         }
         if (settings.workDirectory() != null) {
             cfg.setWorkDirectory(settings.workDirectory().toAbsolutePath().toString());

@@ -2,6 +2,9 @@ package org.edgetrain.compute.training;
 
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.transactions.Transaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
@@ -9,11 +12,10 @@ import org.edgetrain.model.engine.Dl4jEngine;
 
 /**
  * Starts a training job on a running fleet: writes the job and the initial model (built here from the job's seed,
- * so every run with the same seed starts from the same weights), resets partition progress, and deploys the
- * coordinator as a singleton on the primary holder of the model: the most capable device, where the coordinator's
- * own work (aggregation, the commit) takes least of a device's time and the commit's first write is local. Ignite
- * moves it with the model when that device leaves or a stronger one joins. Used by {@code edgetrain train} and the
- * tests.
+ * so every run with the same seed starts from the same weights), resets partition progress, and wakes the devices:
+ * the one holding the model's primary copy (the most capable device, where the coordinator's own work takes least of
+ * a device's time and the commit's first write is local) starts the coordinator ({@link CoordinatorElection}). Used
+ * by {@code edgetrain train} and the tests.
  */
 public final class JobSubmitter {
     private JobSubmitter() {
@@ -40,24 +42,28 @@ public final class JobSubmitter {
         ignite.cache(GridNames.PROGRESS).clear();
         model.put(ModelState.JOB_KEY, Wire.pack(job));
         model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial)));
-        deployCoordinator(ignite);
+        CoordinatorElection.wake(ignite);
     }
 
-    /** (Re)starts the coordinator singleton; it resumes from the committed state in the model cache. */
-    static void deployCoordinator(Ignite ignite) {
-        ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
-        ignite.services().deployKeyAffinitySingleton(RoundCoordinator.SERVICE_NAME, new RoundCoordinator(),
-                GridNames.MODEL, ModelState.KEY);
-    }
-
-    /** Stops the running job's coordinator; committed state stays. */
+    /**
+     * Ends the running job; its committed state stays. The job is marked ended under the model's lock, so a commit
+     * under way lands before it or fails after it; its coordinator then stops.
+     */
     public static void stop(Ignite ignite) {
-        ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
-        ModelState current = model == null ? null : Wire.unpack(model.get(ModelState.KEY));
-        if (current != null && !current.finished()) {
-            model.put(ModelState.KEY, Wire.pack(current.stopped()));
+        if (model == null) {
+            return;
         }
+        try (Transaction tx = ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC,
+                TransactionIsolation.REPEATABLE_READ)) {
+            ModelState current = Wire.unpack(model.get(ModelState.KEY));
+            if (current == null || current.finished()) {
+                return;
+            }
+            model.put(ModelState.KEY, Wire.pack(current.stopped()));
+            tx.commit();
+        }
+        CoordinatorElection.wake(ignite);
     }
 
     /** @return the current model state, or null when no job was ever submitted */

@@ -12,8 +12,6 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteFuture;
-import org.apache.ignite.resources.IgniteInstanceResource;
-import org.apache.ignite.services.Service;
 import org.apache.ignite.transactions.Transaction;
 import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
@@ -34,54 +32,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a training job's rounds. Deployed as an Ignite singleton beside the model's primary copy: there is no fixed
- * master; if its node dies, Ignite starts it on another device and it resumes from the last committed round,
- * because everything it needs (job, model, partition progress) is in caches with backups. Its own fields are rebuildable (throughput
- * estimates start again from the devices' declared capability).
+ * Runs a training job's rounds. It runs beside the model's primary copy, where {@link CoordinatorElection} starts
+ * it: there is no fixed master; if its device dies, the device that becomes the model's primary starts another, and
+ * it resumes from the last committed round, because everything it needs (job, model, partition progress) is in
+ * caches with backups. Its own fields are rebuildable (throughput estimates start again from the devices' declared
+ * capability).
  *
  * <p>A round: plan per-device shares from measured pace ({@link RoundPacer}), send each device one {@link TrainingJob} for the
  * partitions it owns, close the round once every device's time box is full ({@link RoundEnd}), wait for the results up
  * to a deadline, aggregate with the {@link Strategy}, and commit the new model and the
  * accepted devices' partition progress in one transaction. The next round is sent out before that commit, with the
  * new model in its jobs, so devices do not wait on it. At an epoch's end, evaluate on the test set.
+ *
+ * <p>Thread-safety: {@link #run} on one thread; {@link #cancel} from any thread.
  */
-public final class RoundCoordinator implements Service {
-    /** Name of the cluster-singleton service. */
-    public static final String SERVICE_NAME = "edgetrain-coordinator";
-    private static final long serialVersionUID = 1L;
+public final class RoundCoordinator {
     private static final Logger LOG = LoggerFactory.getLogger(RoundCoordinator.class);
     private static volatile CommitListener commitListener = (state, advances) -> { };
 
-    @IgniteInstanceResource
-    private transient Ignite ignite;
-    private transient volatile boolean cancelled;
-    private transient RoundPacer pacer;
-    private transient int countedEpoch;
-    private transient long countedSamples;
-    private transient Strategy strategy;
-    private transient java.util.Set<Integer> reportedLost;
-    private transient boolean reportedLoading;
-    private transient java.util.Set<String> quarantinedLastRound;
-    private transient java.util.Set<String> rejectedLastRound;
+    private final Ignite ignite;
+    private volatile boolean cancelled;
+    private RoundPacer pacer;
+    private int countedEpoch;
+    private long countedSamples;
+    private Strategy strategy;
+    private java.util.Set<Integer> reportedLost;
+    private boolean reportedLoading;
+    private java.util.Set<String> quarantinedLastRound;
+    private java.util.Set<String> rejectedLastRound;
     /** The last round's metrics rows (committed or not), not written yet (see {@link #recordPending}). */
-    private transient Runnable unrecorded;
+    private Runnable unrecorded;
     /** How long writing the previous round's metrics took (logged with the next round). */
-    private transient long recordedMillis;
-    private transient RoundEnd.Coordinator roundEnds;
+    private long recordedMillis;
+    private RoundEnd.Coordinator roundEnds;
 
-    /** @return the device that runs the coordinator now, if one does */
-    public static java.util.Optional<String> host(Ignite ignite) {
-        for (org.apache.ignite.services.ServiceDescriptor service : ignite.services().serviceDescriptors()) {
-            if (service.name().equals(SERVICE_NAME)) {
-                for (Map.Entry<java.util.UUID, Integer> host : service.topologySnapshot().entrySet()) {
-                    ClusterNode node = ignite.cluster().node(host.getKey());
-                    if (host.getValue() > 0 && node != null) {
-                        return java.util.Optional.of(String.valueOf(node.consistentId()));
-                    }
-                }
-            }
-        }
-        return java.util.Optional.empty();
+    RoundCoordinator(Ignite ignite) {
+        this.ignite = ignite;
     }
 
     /** Registers the commit injection point (process-wide; for tests and fault injection). */
@@ -89,13 +75,13 @@ public final class RoundCoordinator implements Service {
         commitListener = listener == null ? (state, advances) -> { } : listener;
     }
 
-    @Override
-    public void cancel() {
+    /** Stops the rounds: no commit after this call; the thread running {@link #run} returns soon after. */
+    void cancel() {
         cancelled = true;
     }
 
-    @Override
-    public void execute() {
+    /** Runs the stored job's rounds until it is finished or this coordinator is cancelled. */
+    void run() {
         pacer = new RoundPacer();
         reportedLost = java.util.Set.of();
         quarantinedLastRound = java.util.Set.of();
@@ -322,7 +308,7 @@ public final class RoundCoordinator implements Service {
         }
         boolean commits = outcome.commits() && divergence == null;
         if (cancelled) {
-            return null; // a replaced coordinator (new job, watchdog) must not commit over its successor
+            return null; // a replaced coordinator (a new job, the model's primary moved) must not commit over its successor
         }
         long aggregated = System.nanoTime();
         Map<Integer, PartitionProgress> progress = commits ? advanced(r.progress(), advances) : r.progress();

@@ -4,14 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.ignite.Ignite;
 import org.edgetrain.compute.cli.FleetQueries;
 import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
-import org.edgetrain.compute.grid.GridSchema;
-import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.compute.training.JobSpec;
-import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
 
 /** The JSON behind the status page: devices, the job, the accuracy curve and recent events. */
@@ -19,15 +16,14 @@ public final class FleetStatusJson {
     private FleetStatusJson() {
     }
 
-    /** @return the status of the fleet {@code ignite} belongs to, as JSON */
-    public static String of(Ignite ignite) {
-        GridSchema.ensureShared(ignite);
+    /** @return the status of the fleet {@code fleet} reads, as JSON */
+    public static String of(FleetReader fleet) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("devices", FleetQueries.devices(ignite));
-        ModelState state = JobSubmitter.current(ignite);
-        JobSpec job = Wire.unpack(ignite.<String, byte[]>cache(GridNames.MODEL).get(ModelState.JOB_KEY));
+        out.put("devices", FleetQueries.devices(fleet));
+        ModelState state = fleet.model(ModelState.KEY);
+        JobSpec job = fleet.model(ModelState.JOB_KEY);
         if (state != null && job != null) {
-            long trainSize = GridSchema.trainSize(ignite);
+            long trainSize = fleet.size(GridNames.TRAIN);
             long epochSamples = job.limitTrain() > 0 ? Math.min(job.limitTrain(), trainSize) : trainSize;
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("id", state.jobId());
@@ -41,13 +37,13 @@ public final class FleetStatusJson {
             j.put("totalSamples", epochSamples * job.epochs());
             j.put("lastAccuracy", Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());
             out.put("job", j);
-            out.put("accuracy", FleetQueries.evaluations(ignite, state.jobId()));
+            out.put("accuracy", FleetQueries.evaluations(fleet, state.jobId()));
         } else {
             out.put("job", null);
             out.put("accuracy", List.of());
         }
         List<Map<String, Object>> events = new ArrayList<>();
-        for (List<?> row : GridSchema.sql(ignite, "SELECT AT, KIND, DEVICE, DETAIL FROM EVENTS ORDER BY AT DESC LIMIT 20")) {
+        for (List<?> row : FleetQueries.rows(fleet, "SELECT AT, KIND, DEVICE, DETAIL FROM EVENTS ORDER BY AT DESC LIMIT 20")) {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("at", String.valueOf(row.get(0)));
             e.put("kind", row.get(1));

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.CachePeekMode;
-import org.apache.ignite.services.ServiceDescriptor;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Reconnects;
@@ -49,13 +47,13 @@ class CoordinatorPlacementTest {
             assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, GridNames.PROGRESS));
             assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, "sql_device_rounds"));
             assertEquals(0, weak2.cache(GridNames.MODEL).localSize(CachePeekMode.ALL), "the weakest device holds no model");
-            assertEquals(id(pc), coordinatorNode(weak1));
+            assertEquals("pc", coordinatorDevice(weak1));
 
             cluster.stop(pc);
             long deadline = System.currentTimeMillis() + 120_000;
-            while (!id(nano).equals(coordinatorNode(weak1))) {
+            while (!"nano".equals(coordinatorDevice(weak1))) {
                 assertTrue(System.currentTimeMillis() < deadline, "the coordinator did not move to the next strongest");
-                Thread.sleep(100); // polling the service's placement with a deadline
+                Thread.sleep(100); // polling the coordinator's placement with a deadline
             }
             ModelState last = GridTrainingTest.awaitFinished(weak1, 300_000);
 
@@ -69,21 +67,8 @@ class CoordinatorPlacementTest {
                 .map(n -> String.valueOf(n.consistentId())).toList();
     }
 
-    private static UUID id(Ignite ignite) {
-        return ignite.cluster().localNode().id();
-    }
-
-    /** @return the node running the coordinator, or null while it is being (re)deployed */
-    private static UUID coordinatorNode(Ignite ignite) {
-        return Reconnects.read(ignite, i -> {
-            for (ServiceDescriptor service : i.services().serviceDescriptors()) {
-                if (service.name().equals(RoundCoordinator.SERVICE_NAME)) {
-                    return service.topologySnapshot().entrySet().stream().filter(e -> e.getValue() > 0)
-                            .map(java.util.Map.Entry::getKey).filter(n -> i.cluster().node(n) != null)
-                            .findFirst().orElse(null);
-                }
-            }
-            return null;
-        });
+    /** @return the device running the coordinator, or null while none does (it moves) */
+    private static String coordinatorDevice(Ignite ignite) {
+        return Reconnects.read(ignite, i -> CoordinatorElection.host(i).orElse(null));
     }
 }

@@ -36,7 +36,7 @@ class SeparateJvmFleetTest {
 
     @Test
     void aCrashOfTheCoordinatorsDeviceLosesNoCommittedRound() throws Exception {
-        runWithCrash(48750, ignite -> RoundCoordinator.host(ignite).orElseThrow(), true);
+        runWithCrash(48750, ignite -> CoordinatorElection.host(ignite).orElseThrow(), true);
     }
 
     @Test
@@ -90,26 +90,6 @@ class SeparateJvmFleetTest {
     }
 
     @Test
-    void aJobLeftWithoutACoordinatorIsResumedByTheWatchdog() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 48650, "pc", "pc")) {
-            Ignite ignite = devices.client();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
-            JobSpec job = new JobSpec("orphan", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 19, 1, true);
-            JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 1);
-
-            // What Ignite sometimes leaves behind when several devices fail at once (apache/ignite#12315): an
-            // unfinished job and no coordinator anywhere.
-            ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
-            SelfHealingTest.awaitEvent(ignite, "COORDINATOR_REDEPLOYED");
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
-
-            assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
-        }
-    }
-
-    @Test
     void aWholeFleetRestartWithPersistenceResumesFromTheLastCommittedRound() throws Exception {
         try (DeviceFleet devices = DeviceFleet.start(dir, 48600, true, "pc", "pc")) {
             Ignite ignite = devices.client();
@@ -120,8 +100,7 @@ class SeparateJvmFleetTest {
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 2);
 
-            // Power cut between two rounds: the coordinator stops, then every device goes down at once.
-            ignite.services().cancel(RoundCoordinator.SERVICE_NAME);
+            // Power cut: every device goes down at once, wherever the round stands.
             ModelState before = JobSubmitter.current(ignite);
             devices.stopAll();
             assertTrue(devices.fleet().devices().isEmpty());
@@ -131,12 +110,16 @@ class SeparateJvmFleetTest {
             FleetActivation.ensureActive(ignite, 120_000); // Ignite itself activates once both devices are back
             assertEquals(org.apache.ignite.cluster.ClusterState.ACTIVE, ignite.cluster().state());
             ModelState after = JobSubmitter.current(ignite);
-            assertEquals(before.version(), after.version(), "the restart must find the last committed model");
-            assertEquals(before.samplesCommitted(), after.samplesCommitted());
-            org.junit.jupiter.api.Assertions.assertArrayEquals(before.state(), after.state());
+            // The round in flight at the cut may have committed after `before` was read: at most one version more.
+            assertTrue(after.version() - before.version() <= 1 && after.version() >= before.version(),
+                    "the restart must find the last committed model: v" + before.version() + " before, v" + after.version());
+            if (after.version() == before.version()) {
+                assertEquals(before.samplesCommitted(), after.samplesCommitted());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before.state(), after.state());
+            }
             assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on restart");
 
-            SelfHealingTest.awaitEvent(ignite, "COORDINATOR_REDEPLOYED"); // no coordinator survives a restart
+            SelfHealingTest.awaitEvent(ignite, "COORDINATOR_REDEPLOYED"); // resumed by the model's new primary
             ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
             assertEquals(300, last.samplesCommitted(), "three epochs of 100 samples across the restart, none repeated");
             assertTrue(last.version() > before.version());
@@ -163,7 +146,7 @@ class SeparateJvmFleetTest {
             }
             SelfHealingTest.awaitEvent(ignite, "QUARANTINED");
             long quarantinedAfter = Reconnects.read(ignite, JobSubmitter::current).round();
-            FleetQueries.DeviceStatus flapper = FleetQueries.devices(ignite).stream()
+            FleetQueries.DeviceStatus flapper = FleetQueries.devices(org.edgetrain.compute.grid.FleetReader.of(ignite)).stream()
                     .filter(d -> d.name().equals("rpi4-1")).findFirst().orElseThrow();
             assertTrue(flapper.health().startsWith("quarantined until "), flapper.health());
 
@@ -283,6 +266,9 @@ class SeparateJvmFleetTest {
             if (coordinatorMoves) {
                 List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_STARTED'");
                 assertEquals(2, starts.size(), "the coordinator must restart once, elsewhere: " + starts);
+                List<List<?>> takeovers = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_REDEPLOYED'");
+                assertEquals(1, takeovers.size(), takeovers.toString());
+                assertTrue(String.valueOf(takeovers.get(0).get(0)).contains("device " + killed + " is gone"), takeovers.toString());
             }
             List<List<?>> rounds = GridSchema.sql(ignite, "SELECT MODEL_VERSION FROM ROUNDS WHERE COMMITTED ORDER BY ROUND_NO");
             for (int i = 1; i < rounds.size(); i++) {

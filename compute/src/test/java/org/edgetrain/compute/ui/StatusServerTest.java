@@ -13,11 +13,13 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.ClientConfiguration;
 import org.edgetrain.compute.cli.Json;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.model.cifar.CifarReader;
@@ -37,6 +39,7 @@ class StatusServerTest {
     @Test
     void servesThePageAndTheFleetsStatus() throws Exception {
         List<Ignite> nodes = new java.util.ArrayList<>();
+        ThinFleetReader reader = null;
         try {
             for (String name : List.of("ui-a", "ui-b")) {
                 nodes.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
@@ -44,11 +47,16 @@ class StatusServerTest {
                         NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
             }
             Ignite ignite = nodes.get(0);
+            // The page reads as the ui command does: over the thin-client protocol, from any device's port.
+            reader = ThinFleetReader.connect(new ClientConfiguration().setAddresses("127.0.0.1:49220..49269"));
             JobSpec job = new JobSpec("ui-job", NetworkSpec.of("resnet8", 1), 1, 16, 0.5,
                     new LearningRateSchedule("constant", 0.05, 1, 0), 0, 1, 1, true);
             // Before any data set: the status reads and a job is refused, and neither creates the data caches, whose
             // backups only a load chooses (the status page used to create them with one).
-            assertTrue(Json.mapper().readTree(FleetStatusJson.of(ignite)).get("job").isNull());
+            JsonNode empty = Json.mapper().readTree(FleetStatusJson.of(reader));
+            assertTrue(empty.get("job").isNull());
+            assertEquals(2, empty.get("devices").size());
+            assertEquals(0, empty.get("events").size());
             IllegalStateException refused = assertThrows(IllegalStateException.class, () -> JobSubmitter.submit(ignite, job));
             assertTrue(refused.getMessage().contains("dataset load"), refused.getMessage());
             assertEquals(-1, GridSchema.dataBackups(ignite));
@@ -60,7 +68,8 @@ class StatusServerTest {
                 assertTrue(System.currentTimeMillis() < deadline, "job did not finish");
                 Thread.sleep(200); // polling the committed state with a deadline
             }
-            try (StatusServer server = new StatusServer("127.0.0.1", 0, () -> FleetStatusJson.of(ignite))) {
+            ThinFleetReader page0 = reader;
+            try (StatusServer server = new StatusServer("127.0.0.1", 0, () -> FleetStatusJson.of(page0))) {
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + server.port();
 
@@ -73,12 +82,22 @@ class StatusServerTest {
                 assertTrue(page.body().contains("/api/status"));
                 JsonNode json = Json.mapper().readTree(status.body());
                 assertEquals(2, json.get("devices").size());
+                int partitions = 0;
+                for (JsonNode device : json.get("devices")) {
+                    assertTrue(device.get("partitions").asInt() > 0, status.body());
+                    assertTrue(device.get("rounds").asLong() > 0, status.body());
+                    partitions += device.get("partitions").asInt();
+                }
+                assertEquals(org.edgetrain.compute.grid.GridNames.DATA_PARTITIONS, partitions, "primaries of the train cache");
                 assertEquals("ui-job", json.get("job").get("id").asText());
                 assertEquals(50, json.get("job").get("samplesCommitted").asLong());
                 assertEquals(1, json.get("accuracy").size());
                 assertTrue(json.get("events").size() >= 2, status.body());
             }
         } finally {
+            if (reader != null) {
+                reader.close();
+            }
             if (!nodes.isEmpty()) {
                 nodes.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // stopping all of them
             }

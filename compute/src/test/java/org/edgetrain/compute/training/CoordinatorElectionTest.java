@@ -1,0 +1,88 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Where the coordinator runs, and that it comes back when it dies; real in-process Ignite nodes. */
+@Timeout(600)
+class CoordinatorElectionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCoordinatorThatDiesIsStartedAgainAndTheJobLosesNoSample() throws Exception {
+        AtomicBoolean failed = new AtomicBoolean();
+        RoundCoordinator.setCommitListener((state, advances) -> {
+            if (state.version() == 1 && failed.compareAndSet(false, true)) {
+                throw new AssertionError("injected: the coordinator's thread dies after committing v1");
+            }
+        });
+        try (MiniCluster cluster = MiniCluster.start(2, 49650)) {
+            Ignite ignite = cluster.nodes().get(0);
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
+            JobSpec job = new JobSpec("orphan", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 19, 1, true);
+            JobSubmitter.submit(ignite, job);
+
+            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+            assertTrue(failed.get(), "the failure was never injected");
+            assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
+            List<List<?>> restarts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_REDEPLOYED'");
+            assertEquals(1, restarts.size(), restarts.toString());
+            assertTrue(String.valueOf(restarts.get(0).get(0)).contains("failed; started again from model v1"),
+                    restarts.toString());
+            String primary = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
+            List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_STARTED'");
+            assertEquals(2, starts.size(), starts.toString());
+            starts.forEach(row -> assertEquals("on " + primary, row.get(0), "a coordinator ran beside a backup: " + starts));
+        } finally {
+            RoundCoordinator.setCommitListener(null);
+        }
+    }
+
+    @Test
+    void aStoppedJobCommitsNothingMore() throws Exception {
+        try (MiniCluster cluster = MiniCluster.start(2, 49750)) {
+            Ignite ignite = cluster.nodes().get(0);
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 200, 20, 13)), 1, n -> { });
+            JobSpec job = new JobSpec("stopped", NetworkSpec.of("resnet8", 3), 5, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 5, 0), 0, 23, 1, true);
+            JobSubmitter.submit(ignite, job);
+            SelfHealingTest.awaitVersion(ignite, 1);
+
+            JobSubmitter.stop(ignite);
+            ModelState stopped = JobSubmitter.current(ignite);
+            assertTrue(stopped.finished());
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (CoordinatorElection.host(ignite).isPresent() || coordinatorThreads() > 0) {
+                assertTrue(System.currentTimeMillis() < deadline, "the coordinator did not stop");
+                Thread.sleep(100); // polling the coordinator's thread with a deadline
+            }
+
+            ModelState after = JobSubmitter.current(ignite);
+            assertEquals(stopped.version(), after.version(), "a commit landed after the stop");
+            assertEquals(stopped.round(), after.round());
+        }
+    }
+
+    private static long coordinatorThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("edgetrain-coordinator-") && t.isAlive()).count();
+    }
+}
