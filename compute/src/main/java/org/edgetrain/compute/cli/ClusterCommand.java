@@ -6,6 +6,7 @@ import org.apache.ignite.Ignite;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.rebalancing.DeviceProfile;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -62,12 +63,41 @@ public final class ClusterCommand {
      */
     static LocalFleet up(Where where, java.util.List<String> classes, long timeoutSeconds) {
         LocalFleet fleet = where.open();
+        requireKnownClasses(classes);
         int expected = (int) fleet.devices().stream().filter(LocalFleet.Device::alive).count() + classes.size();
-        for (String deviceClass : classes) {
-            LocalFleet.Device device = fleet.add(deviceClass.trim());
-            System.out.println("started " + device.name() + " (pid " + device.pid() + ", limit " + device.limit()
-                    + ", log " + device.log() + ")");
+        java.util.List<LocalFleet.Device> started = new java.util.ArrayList<>();
+        try {
+            for (String deviceClass : classes) {
+                LocalFleet.Device device = fleet.add(deviceClass.trim());
+                started.add(device);
+                System.out.println("started " + device.name() + " (pid " + device.pid() + ", limit " + device.limit()
+                        + ", log " + device.log() + ")");
+            }
+            awaitJoined(where, fleet, expected, timeoutSeconds);
+        } catch (RuntimeException e) {
+            // A command that fails midway stops what it started: no orphan device for a later status to find.
+            for (LocalFleet.Device device : started) {
+                fleet.kill(device.name());
+            }
+            throw e;
         }
+        return fleet;
+    }
+
+    /**
+     * @throws EdgetrainCommand.UserError naming the first unknown class and the known ones, before anything starts
+     */
+    static void requireKnownClasses(java.util.List<String> classes) {
+        for (String deviceClass : classes) {
+            try {
+                DeviceProfile.of(deviceClass.trim());
+            } catch (IllegalArgumentException e) {
+                throw new EdgetrainCommand.UserError(e.getMessage());
+            }
+        }
+    }
+
+    private static void awaitJoined(Where where, LocalFleet fleet, int expected, long timeoutSeconds) {
         try (Ignite client = where.fleet.connectAsIs(timeoutSeconds)) {
             where.fleet.awaitDevices(client, expected, timeoutSeconds, fleet);
             // A new persistent fleet is activated with every device it was started with as its baseline.
@@ -80,7 +110,6 @@ public final class ClusterCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return fleet;
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Start device processes and wait until they joined.")

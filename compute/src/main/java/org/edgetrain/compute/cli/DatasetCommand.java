@@ -94,13 +94,13 @@ public final class DatasetCommand {
                 report = report(new CifarReader().read(cifar), anySize);
             } catch (CifarFormatException e) {
                 if (json) {
-                    System.out.println(Json.write(Map.of("source", cifar.toString(), "ok", false, "error", e.getMessage())));
+                    DataOutput.stream().println(Json.write(Map.of("source", cifar.toString(), "ok", false, "error", e.getMessage())));
                     return 2;
                 }
                 throw new EdgetrainCommand.UserError(e.getMessage());
             }
             if (json) {
-                System.out.println(Json.write(report));
+                DataOutput.stream().println(Json.write(report));
             } else {
                 System.out.printf("CIFAR-10 at %s: %s%n", report.source(), report.ok() ? "OK" : "PROBLEMS");
                 System.out.printf("  train: %,d images%n  test:  %,d images%n", report.train(), report.test());

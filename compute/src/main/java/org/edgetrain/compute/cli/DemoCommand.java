@@ -62,6 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ClusterCommand.requireKnownClasses(devices); // before the data set is read and any device starts
         CifarDataset data = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
         Path run = dir != null ? dir : Path.of("runs", "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         ClusterCommand.Where where = new ClusterCommand.Where();

@@ -17,6 +17,16 @@ public final class EdgetrainCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Set by {@code --verbose}: Ignite's warnings and errors also go to stderr (they always go to the tools' log). */
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "also print Ignite's warnings and errors on stderr (they always go to logs/edgetrain-tools.log)")
+    void verbose(boolean verbose) {
+        if (verbose) {
+            System.setProperty("edgetrain.verbose.level", "warn");
+            ((org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false)).reconfigure();
+        }
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand (edgetrain help lists them)");
@@ -34,6 +44,10 @@ public final class EdgetrainCommand implements Runnable {
      */
     public static CommandLine commandLine(Object root) {
         CommandLine commandLine = new CommandLine(root);
+        commandLine.setExecutionStrategy(parsed -> {
+            DataOutput.claimIfAsked(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             Throwable cause = e;
             while (cause.getCause() != null && (cause.getMessage() == null || cause instanceof java.util.concurrent.ExecutionException)) {

@@ -23,8 +23,12 @@ public final class Json {
         }
     }
 
-    /** Writes {@code value} as JSON to {@code file}, creating parent folders. */
+    /** Writes {@code value} as JSON to {@code file} (creating parent folders), or to standard output for {@code -}. */
     public static void write(Object value, Path file) {
+        if (DataOutput.isStdout(file)) {
+            DataOutput.stream().println(write(value));
+            return;
+        }
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {

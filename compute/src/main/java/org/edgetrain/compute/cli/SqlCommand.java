@@ -50,6 +50,6 @@ public final class SqlCommand implements Callable<Integer> {
 
     /** Prints a result set as an aligned table or CSV. */
     static void print(ResultSet rows, boolean csv) throws SQLException {
-        System.out.print(CsvTables.format(rows, csv));
+        (csv ? DataOutput.stream() : System.out).print(CsvTables.format(rows, csv));
     }
 }

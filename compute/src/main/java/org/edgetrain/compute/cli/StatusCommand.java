@@ -37,7 +37,7 @@ public final class StatusCommand implements Callable<Integer> {
                     state == null ? 0 : state.version(), state == null ? 0 : state.samplesCommitted(),
                     state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());
             if (json) {
-                System.out.println(Json.write(status));
+                DataOutput.stream().println(Json.write(status));
                 return 0;
             }
             FleetQueries.printDevices(status.devices());

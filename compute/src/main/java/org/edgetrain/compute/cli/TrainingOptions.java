@@ -1,12 +1,19 @@
 package org.edgetrain.compute.cli;
 
 import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.net.ResNet;
 import org.edgetrain.model.schedule.LearningRateSchedule;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
 
-/** Training options shared by {@code train-local}, {@code train}, {@code demo} and the benchmarks. */
+/**
+ * Training options shared by {@code train-local}, {@code train}, {@code demo} and the benchmarks. Names are checked
+ * while the command line is parsed, so a wrong one is a usage error (exit 2) before anything starts.
+ */
 public final class TrainingOptions {
-    @Option(names = "--model", defaultValue = "resnet20", description = "resnet8, resnet20, resnet32, resnet56 (any resnet6n+2); default: ${DEFAULT-VALUE}")
+    @Option(names = "--model", defaultValue = "resnet20", converter = ModelName.class,
+            description = "resnet8, resnet20, resnet32, resnet56 (any resnet6n+2); default: ${DEFAULT-VALUE}")
     String model;
 
     @Option(names = "--batch", defaultValue = "64", description = "images per step; default: ${DEFAULT-VALUE}")
@@ -15,7 +22,7 @@ public final class TrainingOptions {
     @Option(names = "--lr", defaultValue = "0.1", description = "peak learning rate; default: ${DEFAULT-VALUE}")
     double learningRate;
 
-    @Option(names = "--schedule", defaultValue = "cosine", description = "step (He et al.), cosine or constant; default: ${DEFAULT-VALUE}")
+    @Option(names = "--schedule", defaultValue = "cosine", converter = ScheduleName.class, description = "step (He et al.), cosine or constant; default: ${DEFAULT-VALUE}")
     String schedule;
 
     @Option(names = "--warmup", defaultValue = "0.2", description = "linear warm-up, in epochs (capped at a quarter of training); default: ${DEFAULT-VALUE}")
@@ -32,6 +39,32 @@ public final class TrainingOptions {
 
     @Option(names = "--seed", defaultValue = "1", description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
     long seed;
+
+    /** Accepts the names {@link ResNet#depth} accepts. */
+    static final class ModelName implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                ResNet.depth(value);
+                return value;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Accepts the schedules {@link LearningRateSchedule} knows. */
+    static final class ScheduleName implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                new LearningRateSchedule(value, 0.1, 1, 0);
+                return value;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     /** @return the network to build */
     public NetworkSpec networkSpec() {

@@ -1,0 +1,97 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.ClientConfiguration;
+import org.apache.ignite.events.DiscoveryEvent;
+import org.apache.ignite.events.EventType;
+import org.edgetrain.compute.DeviceFleet;
+import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.grid.ThinFleetReader;
+import org.edgetrain.compute.ui.FleetStatusJson;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Watching a job must not break the fleet (issue: a device halted when {@code status} was polled while training).
+ * Devices are separate JVMs, as {@code edgetrain cluster up} starts them: a device that halts ends its process, which
+ * an in-process test could not survive to see.
+ */
+@Timeout(600)
+class WatchedFleetTest {
+    private static final int PORT = 49300;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void clientsJoiningAndLeavingWhileAJobTrainsCostNoDevice() throws Exception {
+        try (DeviceFleet devices = DeviceFleet.start(dir, PORT, "pc", "pc", "rpi4")) {
+            Ignite ignite = devices.client();
+            AtomicInteger devicesLost = new AtomicInteger();
+            ignite.events().localListen(event -> {
+                if (!((DiscoveryEvent) event).eventNode().isClient()) {
+                    devicesLost.incrementAndGet();
+                }
+                return true;
+            }, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 60, 20, 21)), 1, n -> { });
+            JobSpec job = new JobSpec("watched", NetworkSpec.of("resnet8", 3), 2, 16, 1.0,
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 29, 1, true);
+            JobSubmitter.submit(ignite, job);
+
+            // What a user watching the job runs in a loop: tools that join as client nodes (the old status, train
+            // --wait, dataset load) and thin-client readers (status, ui, train's following now). The first join comes
+            // right after the submission, when the coordinator starts: the moment the halts happened.
+            NodeSettings tool = NodeSettings.fromFile(DeviceFleet.config(dir, PORT), "watcher", "client", 0);
+            ClientConfiguration thin = new ClientConfiguration().setAddresses("127.0.0.1:" + (PORT + 20) + ".."
+                    + (PORT + 20 + NodeConfigurations.CLIENT_PORT_RANGE - 1));
+            int joins = 0;
+            long deadline = System.currentTimeMillis() + 300_000;
+            while (!JobSubmitter.current(ignite).finished()) {
+                assertTrue(System.currentTimeMillis() < deadline, "job did not finish: " + JobSubmitter.current(ignite));
+                try (Ignite client = Ignition.start(NodeConfigurations.build(tool.asClient("watcher-" + joins)))) {
+                    assertTrue(JobSubmitter.current(client) != null);
+                }
+                joins++;
+                try (ThinFleetReader reader = ThinFleetReader.connect(thin)) {
+                    assertTrue(FleetStatusJson.of(reader).contains("\"watched\""));
+                }
+            }
+            ModelState last = JobSubmitter.current(ignite);
+            System.out.println("watched the job with " + joins + " client joins and as many thin-client reads");
+
+            assertTrue(joins >= 3, "the clients joined only " + joins + " times while the job trained");
+            assertEquals(0, devicesLost.get(), "devices left the fleet while clients came and went");
+            assertEquals(3, ignite.cluster().forServers().nodes().size());
+            assertEquals(600, last.samplesCommitted(), "2 epochs of 300 samples, none lost or repeated");
+            assertTrue(ignite.services().serviceDescriptors().isEmpty(), "edgetrain deploys no Ignite service");
+            for (LocalFleet.Device device : devices.fleet().devices()) {
+                Path out = Path.of(device.log());
+                for (Path log : List.of(out, out.resolveSibling(device.name() + ".log"))) {
+                    if (Files.exists(log)) {
+                        String text = Files.readString(log);
+                        assertFalse(text.contains("Critical system error"), device.name() + " had a critical failure: " + log);
+                        assertFalse(text.contains("JVM will be halted"), device.name() + " halted: " + log);
+                    }
+                }
+            }
+        }
+    }
+}
