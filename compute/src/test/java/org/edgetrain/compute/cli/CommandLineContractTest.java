@@ -1,0 +1,128 @@
+package org.edgetrain.compute.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.DeviceFleet;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The command line as scripts meet it: each command runs in its own JVM, launched as {@code bin/edgetrain} launches
+ * it, and its standard output is parsed exactly as printed. Machine-readable output parses; bad input exits 2 and
+ * starts nothing.
+ */
+@Timeout(300)
+class CommandLineContractTest {
+    private static final int PORT = 49400;
+
+    @TempDir
+    Path dir;
+
+    /** What one run of the tool printed. */
+    private record Run(int exit, String out, String err) {
+    }
+
+    @Test
+    void machineReadableOutputParsesAsPrinted() throws Exception {
+        Path cifar = SyntheticCifar.write(dir, 10, 10, 5);
+        Path config = DeviceFleet.config(dir, PORT);
+        List<Ignite> devices = new ArrayList<>();
+        try {
+            for (String name : List.of("cli-a", "cli-b")) {
+                devices.add(Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, name, "pc", 1))));
+            }
+            DatasetLoader.load(devices.get(0), new CifarReader().read(cifar), 1, n -> { });
+
+            Run status = edgetrain("status", "--json", "--config", config.toString());
+            assertEquals(0, status.exit(), status.err());
+            JsonNode json = Json.mapper().readTree(status.out());
+            assertEquals(2, json.get("devices").size(), status.out());
+            assertTrue(json.get("job").isNull());
+
+            // The first device leaves: sql still finds the fleet at another endpoint of the range.
+            devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+            Ignition.stop(devices.remove(0).name(), true);
+            Run sql = edgetrain("sql", "SELECT CACHE_NAME FROM SYS.CACHES WHERE CACHE_NAME = 'train'", "--csv",
+                    "--config", config.toString());
+            assertEquals(0, sql.exit(), sql.err());
+            assertEquals(List.of("CACHE_NAME", "train"), sql.out().lines().toList());
+
+            Run verify = edgetrain("dataset", "verify", "--json", "--any-size", "--cifar", cifar.toString());
+            assertEquals(0, verify.exit(), verify.err());
+            assertTrue(Json.mapper().readTree(verify.out()).get("ok").asBoolean(), verify.out());
+
+            Run local = edgetrain("train-local", "--cifar", cifar.toString(), "--model", "resnet8", "--epochs", "1",
+                    "--limit-train", "32", "--limit-test", "20", "--batch", "16", "--threads", "1", "--json", "-");
+            assertEquals(0, local.exit(), local.err());
+            assertEquals("resnet8", Json.mapper().readTree(local.out()).get("model").asText(), local.out());
+            assertTrue(local.err().contains("train-local: resnet8"), "its progress goes to stderr: " + local.err());
+        } finally {
+            if (!devices.isEmpty()) {
+                devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+            }
+            devices.forEach(d -> Ignition.stop(d.name(), true));
+        }
+    }
+
+    @Test
+    void badInputExitsTwoAndStartsNothing() throws Exception {
+        Path fleetDir = dir.resolve("fleet");
+        Run demo = edgetrain("demo", "--devices", "pc,foo", "--dir", fleetDir.toString(), "--config",
+                DeviceFleet.config(dir, PORT + 50).toString());
+        assertEquals(2, demo.exit(), demo.err());
+        assertTrue(demo.err().contains("unknown device class 'foo'"), demo.err());
+        assertFalse(Files.exists(fleetDir), "demo started something before it checked its arguments");
+
+        Run model = edgetrain("train-local", "--cifar", dir.toString(), "--model", "resnet7");
+        assertEquals(2, model.exit(), model.err());
+        assertTrue(model.err().contains("unknown model 'resnet7'"), model.err());
+
+        Run schedule = edgetrain("train", "--schedule", "linear", "--config", DeviceFleet.config(dir, PORT + 50).toString());
+        assertEquals(2, schedule.exit(), schedule.err());
+
+        Run noFleet = edgetrain("status", "--config", DeviceFleet.config(dir, PORT + 50).toString());
+        assertEquals(2, noFleet.exit(), noFleet.err());
+        assertTrue(noFleet.err().contains("start devices first"), noFleet.err());
+        assertEquals("", noFleet.out());
+    }
+
+    /** Runs {@code edgetrain args} in a JVM of its own, as bin/edgetrain does. */
+    private Run edgetrain(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(LocalFleet.jvmFlags());
+        command.addAll(List.of("-Xmx1g", "-Djava.net.preferIPv4Stack=true", "-DIGNITE_QUIET=false", "-DIGNITE_NO_ASCII=true",
+                "-DIGNITE_UPDATE_NOTIFIER=false", "-Dedgetrain.home=" + FleetOptions.home(),
+                "-Dedgetrain.tool.log=" + dir.resolve("tools.log"),
+                "-Dlog4j2.configurationFile=" + FleetOptions.home().resolve("ignite-config/log4j2.xml"),
+                "-DIGNITE_MARSHALLER_WHITELIST=" + FleetOptions.home().resolve("ignite-config/marshaller-allowlist.txt"),
+                "-cp", System.getProperty("java.class.path"), EdgetrainCommand.class.getName()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(240, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("edgetrain " + String.join(" ", args) + " did not end: " + Files.readString(err));
+        }
+        return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err));
+    }
+}
