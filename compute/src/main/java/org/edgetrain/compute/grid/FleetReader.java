@@ -53,8 +53,23 @@ public interface FleetReader {
             super(message, cause);
         }
 
+        /**
+         * @return the rows {@code query} returns
+         * @throws MissingTableException in place of Ignite's error when a table it names does not exist yet
+         */
+        static List<List<?>> translated(java.util.function.Supplier<List<List<?>>> query) {
+            try {
+                return query.get();
+            } catch (RuntimeException e) {
+                if (describes(e)) {
+                    throw new MissingTableException(e.getMessage(), e);
+                }
+                throw e;
+            }
+        }
+
         /** @return true when {@code e} says that a table does not exist (Ignite's SQL parser wording) */
-        static boolean describes(Throwable e) {
+        private static boolean describes(Throwable e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 String message = String.valueOf(t.getMessage());
                 if (message.contains("Table \"") && message.contains("not found")
@@ -71,14 +86,7 @@ public interface FleetReader {
         return new FleetReader() {
             @Override
             public List<List<?>> sql(String query, Object... args) {
-                try {
-                    return GridSchema.sql(ignite, query, args);
-                } catch (RuntimeException e) {
-                    if (MissingTableException.describes(e)) {
-                        throw new MissingTableException(e.getMessage(), e);
-                    }
-                    throw e;
-                }
+                return MissingTableException.translated(() -> GridSchema.sql(ignite, query, args));
             }
 
             @Override

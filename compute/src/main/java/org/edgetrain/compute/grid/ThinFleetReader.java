@@ -34,14 +34,8 @@ public final class ThinFleetReader implements FleetReader, AutoCloseable {
 
     @Override
     public List<List<?>> sql(String query, Object... args) {
-        try {
-            return client.query(new SqlFieldsQuery(query).setArgs(args).setSchema(GridNames.SCHEMA)).getAll();
-        } catch (RuntimeException e) {
-            if (MissingTableException.describes(e)) {
-                throw new MissingTableException(e.getMessage(), e);
-            }
-            throw e;
-        }
+        return MissingTableException.translated(
+                () -> client.query(new SqlFieldsQuery(query).setArgs(args).setSchema(GridNames.SCHEMA)).getAll());
     }
 
     @Override
