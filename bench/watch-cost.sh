@@ -42,11 +42,11 @@ run() { # run CHECKOUT NAME POLL(0|1)
   for log in "$dir"/fleet/*.log; do
     devices=$((devices + 1))
     read -r n ms < <(tail -n +"$((offset[$log] + 1))" "$log" | grep "Exchange timings" \
-      | sed -n 's/.*stage="Total time" (\([0-9]*\) ms).*/\1/p' | awk '{n++; s+=$1} END {print n+0, s+0}')
+      | sed -n 's/.*stage="Total time" (\([0-9]*\) ms).*/\1/p' | awk '{n++; s+=$1} END {print n+0, s+0}' || true)
     exchanges=$((exchanges + n)); millis=$((millis + ms))
   done
   local halted
-  halted=$(grep -l "JVM will be halted\|Critical system error" "$dir"/fleet/*.log 2>/dev/null | xargs -r -n1 basename | tr '\n' ' ')
+  halted=$( (grep -l "JVM will be halted\|Critical system error" "$dir"/fleet/*.log 2>/dev/null || true) | xargs -r -n1 basename | tr '\n' ' ')
   local rounds
   rounds=$("$et" sql "SELECT SECONDS FROM ROUNDS WHERE SAMPLES > 0" --csv --url "jdbc:ignite:thin://127.0.0.1:10800..10849" 2>/dev/null | tail -n +2 | sort -n \
     | awk '{a[NR]=$1} END {if (NR) printf "%.2f", (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2); else print "-"}')

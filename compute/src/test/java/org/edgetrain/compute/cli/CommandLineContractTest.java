@@ -83,6 +83,36 @@ class CommandLineContractTest {
     }
 
     @Test
+    void statusReadsAFleetWithTlsOverTheThinClient() throws Exception {
+        char[] password = System.getenv("EDGETRAIN_TEST_TLS_PASSWORD").toCharArray();
+        Path fleetDir = dir.resolve("tls");
+        org.edgetrain.compute.security.FleetCertificates certificates =
+                new org.edgetrain.compute.security.FleetCertificates(fleetDir, password);
+        certificates.initAuthority();
+        for (String name : List.of("tls-a", "tls-b", FleetOptions.TOOL_IDENTITY)) {
+            certificates.issue(name);
+        }
+        Path config = fleetDir.resolve("fleet.properties");
+        Files.writeString(config, "discovery.addresses=127.0.0.1:49550..49559\nlocal.address=127.0.0.1\n"
+                + "discovery.port=49550\ncommunication.port=49150\nclient.port=49570\nbackups=1\n"
+                + "tls.keystore={name}.p12\ntls.truststore=truststore.p12\ntls.password.env=EDGETRAIN_TEST_TLS_PASSWORD\n");
+        List<Ignite> devices = new ArrayList<>();
+        try {
+            for (String name : List.of("tls-a", "tls-b")) {
+                devices.add(Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, name, "pc", 1))));
+            }
+            Run status = edgetrain("status", "--json", "--config", config.toString());
+            assertEquals(0, status.exit(), status.err());
+            assertEquals(2, Json.mapper().readTree(status.out()).get("devices").size(), status.out());
+        } finally {
+            if (!devices.isEmpty()) {
+                devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+            }
+            devices.forEach(d -> Ignition.stop(d.name(), true));
+        }
+    }
+
+    @Test
     void badInputExitsTwoAndStartsNothing() throws Exception {
         Path fleetDir = dir.resolve("fleet");
         Run demo = edgetrain("demo", "--devices", "pc,foo", "--dir", fleetDir.toString(), "--config",
