@@ -18,6 +18,7 @@ public final class Main {
         CommandLine commandLine = EdgetrainCommand.commandLine(new EdgetrainCommand());
         commandLine.addSubcommand("bench", EdgetrainCommand.commandLine(new BenchCommand()));
         commandLine.addSubcommand("report", new ReportCommand());
+        commandLine.addSubcommand("evaluate", new EvaluateCommand());
         System.exit(commandLine.execute(args));
     }
 }

@@ -13,7 +13,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.artifacts.ModelArtifacts;
+import org.edgetrain.compute.artifacts.Provenance;
 import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.training.EvaluatedModel;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.model.cifar.CifarDataset;
 import picocli.CommandLine.Command;
@@ -84,18 +87,21 @@ public final class DemoCommand implements Callable<Integer> {
                 train.limitTrain = limitTrain;
                 train.training = training;
                 JobSpec job = train.job();
-                long trainSize = TrainCommand.submit(client, job);
-                TrainCommand.Result result = TrainCommand.follow(FleetReader.of(client), job, trainSize, true);
+                long trainSize = TrainCommand.submit(client, job, null);
+                FleetReader reader = FleetReader.of(client);
+                TrainCommand.Result result = TrainCommand.follow(reader, job, trainSize, true, null);
                 System.out.println();
                 FleetQueries.printDevices(result.devices());
                 System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",
                         100 * result.testAccuracy(), result.imagesPerSecond(), result.rounds());
                 saveTables(fleet.jdbcUrl(), run.resolve("metrics"));
+                saveModel(reader, job, run);
                 Json.write(result, run.resolve("result.json"));
                 if (json != null) {
                     Json.write(result, json);
                 }
-                System.out.println("saved device logs, metrics (CSV) and result.json under " + run);
+                System.out.println("saved device logs, metrics (CSV), result.json and the model (model.zip, model.onnx, "
+                        + "with sidecars) under " + run);
                 client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
             }
         } finally {
@@ -114,6 +120,19 @@ public final class DemoCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** Writes the job's last evaluated model into the run folder: model.zip and model.onnx, each with its sidecar. */
+    private static void saveModel(FleetReader reader, JobSpec job, Path run) {
+        EvaluatedModel evaluated = reader.model(EvaluatedModel.KEY);
+        if (evaluated == null || !evaluated.jobId().equals(job.id())) {
+            throw new IllegalStateException("the job ended without an evaluated model to save");
+        }
+        Provenance provenance = new Provenance(job.id(), evaluated.version(), evaluated.round(), evaluated.epoch(),
+                evaluated.samplesCommitted(), evaluated.testAccuracy());
+        for (Path file : List.of(run.resolve("model.zip"), run.resolve("model.onnx"))) {
+            ModelArtifacts.write(job.network().model(), evaluated.state(), file, ModelArtifacts.Format.of(file), provenance);
+        }
+    }
 
     /** Saves each metrics table as CSV (rounds.csv, device_rounds.csv, ...), read over the JDBC thin driver. */
     public static void saveTables(String jdbcUrl, Path folder) {

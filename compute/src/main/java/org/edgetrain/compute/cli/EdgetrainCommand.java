@@ -7,11 +7,11 @@ import picocli.CommandLine.Command;
  * The {@code edgetrain} command: one tool for datasets, training, devices and the fleet. Subcommands that live
  * in modules above this one (the benchmarks) are added by the launcher's main class.
  */
-@Command(name = "edgetrain", mixinStandardHelpOptions = true, version = "edgetrain 0.1.0",
+@Command(name = "edgetrain", mixinStandardHelpOptions = true, version = "edgetrain " + org.edgetrain.compute.artifacts.ModelCard.EDGETRAIN_VERSION,
         description = "Self-aware distributed deep learning for heterogeneous IoT fleets on Apache Ignite.",
         subcommands = {DatasetCommand.class, TrainLocalCommand.class, NodeCommand.class, ClusterCommand.class,
                 TrainCommand.class, StatusCommand.class, SqlCommand.class, UserCommand.class, DemoCommand.class, TlsCommand.class,
-                UiCommand.class,
+                UiCommand.class, ModelCommand.class, PredictCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EdgetrainCommand implements Runnable {
     @CommandLine.Spec

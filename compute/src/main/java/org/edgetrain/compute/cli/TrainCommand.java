@@ -11,6 +11,7 @@ import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.EvaluatedModel;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
 import picocli.CommandLine.Command;
@@ -47,6 +48,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "stop the running job (committed rounds stay) and exit")
     boolean stop;
 
+    @Option(names = "--checkpoint-dir", description = "while following the job, write epoch-E.zip after each evaluated "
+            + "epoch, last.zip and best.zip (with sidecars) here")
+    Path checkpointDir;
+
+    @Option(names = "--keep", defaultValue = "3", description = "epoch checkpoints to keep (newest); default: ${DEFAULT-VALUE}")
+    int keep;
+
+    @Option(names = "--init-from", description = "start from this exported model (a DL4J model.zip) instead of the seed's "
+            + "random weights; its network must be --model's")
+    Path initFrom;
+
     @Mixin
     TrainingOptions training;
 
@@ -65,6 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         JobSpec job = job();
+        float[] initial = initialState(job);
+        Checkpoints checkpoints = checkpointDir == null ? null
+                : new Checkpoints(checkpointDir, keep, job.network().model(), job.id());
         // A client node joins only to submit (or stop): job submission creates the shared caches and builds the initial
         // model. Following the job is reading, over the thin-client protocol, which costs the devices no exchange.
         long trainSize;
@@ -74,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
                 System.out.println("job stopped; committed rounds are kept");
                 return 0;
             }
-            trainSize = submit(client, job);
+            trainSize = submit(client, job, initial);
         }
         if (detach) {
             System.out.println("detached; follow with edgetrain status");
@@ -85,13 +100,31 @@ public final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(detachNotice);
         Result result;
         try (ThinFleetReader reader = fleet.reader(credentials.orNull())) {
-            result = follow(reader, job, trainSize, !waitQuietly);
+            result = follow(reader, job, trainSize, !waitQuietly, checkpoints);
         }
         Runtime.getRuntime().removeShutdownHook(detachNotice);
         if (json != null) {
             Json.write(result, json);
         }
         return 0;
+    }
+
+    /** @return the state of the {@code --init-from} file, or null to start from the seed */
+    float[] initialState(JobSpec job) {
+        if (initFrom == null) {
+            return null;
+        }
+        org.edgetrain.model.export.Dl4jModelFile.Loaded loaded;
+        try {
+            loaded = org.edgetrain.compute.artifacts.ModelArtifacts.read(initFrom);
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+        if (!loaded.model().equals(job.network().model())) {
+            throw new EdgetrainCommand.UserError(initFrom + " holds a " + loaded.model() + ", and this job trains a "
+                    + job.network().model() + ": pass --model " + loaded.model() + ", or a file of a " + job.network().model());
+        }
+        return loaded.state();
     }
 
     JobSpec job() {
@@ -101,13 +134,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Submits {@code job} to the fleet {@code client} belongs to.
+     * Submits {@code job} to the fleet {@code client} belongs to, starting from {@code initial} (null: the seed's weights).
      *
      * @return the training images the job covers per epoch
      */
-    static long submit(Ignite client, JobSpec job) {
+    static long submit(Ignite client, JobSpec job, float[] initial) {
         try {
-            JobSubmitter.submit(client, job);
+            JobSubmitter.submit(client, job, initial);
         } catch (IllegalStateException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
@@ -122,9 +155,11 @@ public final class TrainCommand implements Callable<Integer> {
      * Follows {@code job} to its end.
      *
      * @param trainSize training images per epoch, for the progress bar
+     * @param checkpoints where each evaluated epoch's model goes, or null
      * @return the job's result
      */
-    static Result follow(FleetReader fleet, JobSpec job, long trainSize, boolean progressBar) throws InterruptedException {
+    static Result follow(FleetReader fleet, JobSpec job, long trainSize, boolean progressBar, Checkpoints checkpoints)
+            throws InterruptedException {
         long total = trainSize * job.epochs();
         long start = System.nanoTime();
         ModelState state;
@@ -136,6 +171,9 @@ public final class TrainCommand implements Callable<Integer> {
                     bar.setExtraMessage(String.format(" epoch %d round %d v%d acc %s", Math.min(state.epoch(), job.epochs()),
                             state.round(), state.version(), Double.isNaN(state.lastAccuracy()) ? "-"
                                     : String.format("%.1f%%", 100 * state.lastAccuracy())));
+                }
+                if (checkpoints != null && state != null && state.epoch() - 1 > checkpoints.lastEpoch()) {
+                    checkpoints.write(fleet.model(EvaluatedModel.KEY)); // an epoch ended: its evaluated model
                 }
                 if (state != null && (state.finished() || !job.id().equals(state.jobId()))) {
                     break;

@@ -13,6 +13,8 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.edgetrain.model.train.EpochResult;
 import org.edgetrain.model.train.LocalTrainer;
 import org.edgetrain.model.train.TrainingListener;
+import org.edgetrain.compute.artifacts.ModelArtifacts;
+import org.edgetrain.compute.artifacts.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,6 +37,10 @@ public final class TrainLocalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
+
+    @Option(names = "--save", description = "write the trained model here at the end (a DL4J zip, or ONNX for a .onnx "
+            + "file) with its sidecar FILE.json")
+    Path save;
 
     @Mixin
     TrainingOptions training;
@@ -63,6 +69,12 @@ public final class TrainLocalCommand implements Callable<Integer> {
                     train.size(), test.size(), history.get(history.size() - 1).testAccuracy(),
                     (double) train.size() * epochs / seconds, history);
             System.out.printf("test accuracy %.2f %%, %.1f images/s%n", 100 * result.testAccuracy(), result.imagesPerSecond());
+            if (save != null) {
+                EpochResult last = history.get(history.size() - 1);
+                ModelArtifacts.write(spec.model(), engine.state(), save, ModelArtifacts.Format.of(save), new Provenance(
+                        "train-local", null, null, epochs, (long) train.size() * epochs, last.testAccuracy()));
+                System.out.println("saved the model to " + save + " (sidecar " + ModelArtifacts.sidecar(save).getFileName() + ")");
+            }
             if (json != null) {
                 Json.write(result, json);
             }

@@ -37,9 +37,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>this device is primary for {@link ModelState#KEY} and the stored job is unfinished: a coordinator runs here
  *       (started if none runs; started again, {@link #RESTART_BACKOFF_MILLIS} after the last start, if it died);</li>
- *   <li>otherwise no coordinator runs here: one still running (the job ended or was stopped, or the model's primary
- *       moved to a stronger device) is cancelled.</li>
+ *   <li>this device is not the primary: no coordinator runs here (one still running, because the model's primary
+ *       moved to a stronger device, is cancelled).</li>
  * </ul>
+ * A coordinator ends by itself when its job ends, is stopped or is replaced by a new one; the state is read only
+ * while none runs, so a device that coordinates does not decode the model every second.
  * While the affinity changes, two devices may each see themselves primary for a moment. That is safe: a coordinator
  * commits only over the model version it planned from ({@code RoundCoordinator#commit}), so at most one of them
  * commits any version, and the other's round is abandoned. Everything a coordinator needs is in the caches, so a new
@@ -160,25 +162,27 @@ public final class CoordinatorElection implements LifecycleBean {
     private void check() {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
         ClusterNode self = ignite.cluster().localNode();
-        boolean primary = model != null && ignite.affinity(GridNames.MODEL).isPrimary(self, ModelState.KEY);
-        ModelState state = primary ? Wire.unpack(model.get(ModelState.KEY)) : null;
-        String wanted = state != null && !state.finished() ? state.jobId() : null;
-        if (running != null && !running.jobId().equals(wanted)) {
-            if (running.thread().isAlive()) {
-                LOG.info("coordinator of job {} stops on {}: {}", running.jobId(), self.consistentId(),
-                        primary ? "the job ended" : "the model's primary copy moved to another device");
+        if (model == null || !ignite.affinity(GridNames.MODEL).isPrimary(self, ModelState.KEY)) {
+            if (running != null && running.thread().isAlive()) {
+                LOG.info("coordinator of job {} stops on {}: the model's primary copy moved to another device",
+                        running.jobId(), self.consistentId());
                 running.cancel();
             }
             running = null;
-        }
-        if (wanted == null) {
             return;
         }
-        if (running == null) {
+        if (running != null && running.thread().isAlive()) {
+            return; // it ends by itself when its job ends, is stopped or is replaced by a new job
+        }
+        ModelState state = Wire.unpack(model.get(ModelState.KEY));
+        if (state == null || state.finished()) {
+            running = null;
+            return;
+        }
+        if (running == null || !running.jobId().equals(state.jobId())) {
             running = launch(model, state, false);
-        } else if (!running.thread().isAlive()
-                && System.currentTimeMillis() - running.startedAt() >= RESTART_BACKOFF_MILLIS) {
-            running = launch(model, state, true); // it died while the job is unfinished
+        } else if (System.currentTimeMillis() - running.startedAt() >= RESTART_BACKOFF_MILLIS) {
+            running = launch(model, state, true); // it died while its job is unfinished
         }
     }
 

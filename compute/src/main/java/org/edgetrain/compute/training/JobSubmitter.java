@@ -25,6 +25,17 @@ public final class JobSubmitter {
      * @throws IllegalStateException when another job is still running, or the data set is not loaded
      */
     public static void submit(Ignite ignite, JobSpec job) {
+        submit(ignite, job, null);
+    }
+
+    /**
+     * Submits {@code job} starting from {@code initial} (a state of the job's network, e.g. read from an exported model
+     * file), or from the job's seed when null.
+     *
+     * @throws IllegalStateException when another job is still running, or the data set is not loaded
+     * @throws IllegalArgumentException when {@code initial} is not a state of the job's network
+     */
+    public static void submit(Ignite ignite, JobSpec job, float[] initial) {
         GridSchema.ensureShared(ignite);
         if (GridSchema.trainSize(ignite) == 0) {
             throw new IllegalStateException("the fleet holds no training data: run edgetrain dataset load --cifar PATH first");
@@ -35,11 +46,16 @@ public final class JobSubmitter {
             throw new IllegalStateException("job " + current.jobId() + " is still running (epoch " + current.epoch()
                     + ", round " + current.round() + "): wait for it, or stop it with edgetrain train --stop");
         }
-        float[] initial;
         try (Dl4jEngine engine = new Dl4jEngine(job.network(), false)) {
-            initial = engine.state();
+            if (initial == null) {
+                initial = engine.state();
+            } else if (initial.length != engine.stateSize()) {
+                throw new IllegalArgumentException("the initial model has " + initial.length + " values, "
+                        + job.network().model() + " has " + engine.stateSize());
+            }
         }
         ignite.cache(GridNames.PROGRESS).clear();
+        model.remove(EvaluatedModel.KEY);
         model.put(ModelState.JOB_KEY, Wire.pack(job));
         model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial)));
         CoordinatorElection.wake(ignite);

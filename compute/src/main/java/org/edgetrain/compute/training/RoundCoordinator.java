@@ -122,7 +122,8 @@ public final class RoundCoordinator {
         while (!cancelled && !Thread.currentThread().isInterrupted()) {
             if (inFlight == null) {
                 ModelState state = Wire.unpack(model.get(ModelState.KEY));
-                if (state == null || job == null || state.finished()) {
+                if (state == null || job == null || state.finished() || !state.jobId().equals(job.id())) {
+                    // ended, stopped, or replaced by a new job (which gets a coordinator of its own)
                     recordPending();
                     return;
                 }
@@ -592,6 +593,8 @@ public final class RoundCoordinator {
                 TransactionIsolation.REPEATABLE_READ)) {
             requireUnchanged(model, state);
             model.put(ModelState.KEY, Wire.pack(next));
+            model.put(EvaluatedModel.KEY, Wire.pack(new EvaluatedModel(job.id(), state.epoch(), state.version(),
+                    state.round(), state.samplesCommitted(), evaluation.accuracy(), evaluation.meanLoss(), state.state())));
             tx.commit();
         }
         event(finished ? "JOB_FINISHED" : "EPOCH_FINISHED", null, String.format("epoch %d: test accuracy %.4f",

@@ -113,6 +113,61 @@ class CommandLineContractTest {
     }
 
     @Test
+    void predictLabelsImagesAndRefusesWhatIsNotAModelOrAnImage() throws Exception {
+        org.edgetrain.model.cifar.CifarSplit test = new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 7)).test();
+        Path model = dir.resolve("model.zip");
+        float[] expected;
+        List<String> images = new ArrayList<>();
+        try (org.edgetrain.model.engine.Dl4jEngine engine = new org.edgetrain.model.engine.Dl4jEngine(
+                org.edgetrain.model.net.NetworkSpec.of("resnet8", 4), false)) {
+            org.edgetrain.compute.artifacts.ModelArtifacts.write("resnet8", engine.state(), model,
+                    org.edgetrain.compute.artifacts.ModelArtifacts.Format.DL4J,
+                    new org.edgetrain.compute.artifacts.Provenance("test", null, null, null, null, null));
+            int[] indices = {0, 1, 2};
+            expected = engine.probabilities(org.edgetrain.model.cifar.Batch.of(test.records(), indices, new long[3],
+                    org.edgetrain.model.cifar.Augmentation.none(), 0));
+            for (int i : indices) {
+                Path png = dir.resolve("image-" + i + ".png");
+                javax.imageio.ImageIO.write(org.edgetrain.model.cifar.ImageInput.image(test.record(i)), "png", png.toFile());
+                images.add(png.toString());
+            }
+        }
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--top", "2", "--json"));
+        args.addAll(images);
+        Run predict = edgetrain(args.toArray(String[]::new));
+        assertEquals(0, predict.exit(), predict.err());
+        JsonNode predictions = Json.mapper().readTree(predict.out());
+        assertEquals(3, predictions.size(), predict.out());
+        for (int i = 0; i < 3; i++) {
+            JsonNode top = predictions.get(i).get("top");
+            assertEquals(images.get(i), predictions.get(i).get("image").asText());
+            assertEquals(2, top.size());
+            int best = org.edgetrain.model.train.TestReport.argMax(expected, i * 10, 10);
+            // A 32x32 image goes in unscaled: the network sees exactly what the test pipeline gives it.
+            assertEquals(org.edgetrain.model.cifar.CifarFormat.LABEL_NAMES.get(best), top.get(0).get("class").asText());
+            assertEquals(expected[i * 10 + best], top.get(0).get("probability").asDouble(), 1e-6);
+            assertTrue(top.get(0).get("probability").asDouble() >= top.get(1).get("probability").asDouble());
+        }
+
+        Path corrupt = dir.resolve("corrupt.zip");
+        Files.write(corrupt, java.util.Arrays.copyOf(Files.readAllBytes(model), 1000));
+        Path notAnImage = dir.resolve("notes.png");
+        Files.writeString(notAnImage, "not an image");
+        for (String[] bad : List.of(new String[] {"--model", dir.resolve("missing.zip").toString(), images.get(0)},
+                new String[] {"--model", corrupt.toString(), images.get(0)},
+                new String[] {"--model", model.toString(), notAnImage.toString()},
+                new String[] {"--model", model.toString(), dir.resolve("missing.png").toString()})) {
+            List<String> call = new ArrayList<>(List.of("predict"));
+            call.addAll(List.of(bad));
+            Run refused = edgetrain(call.toArray(String[]::new));
+            assertEquals(2, refused.exit(), String.join(" ", bad) + ": " + refused.err());
+            String named = bad[bad.length - 1].endsWith(".png") && !bad[1].contains("missing") && !bad[1].contains("corrupt")
+                    ? bad[bad.length - 1] : bad[1];
+            assertTrue(refused.err().contains(named), refused.err());
+        }
+    }
+
+    @Test
     void badInputExitsTwoAndStartsNothing() throws Exception {
         Path fleetDir = dir.resolve("fleet");
         Run demo = edgetrain("demo", "--devices", "pc,foo", "--dir", fleetDir.toString(), "--config",

@@ -14,6 +14,16 @@ public final class Normalization {
     private Normalization() {
     }
 
+    /** @return the channel means (R, G, B) every image is normalized with */
+    public static float[] mean() {
+        return MEAN.clone();
+    }
+
+    /** @return the channel standard deviations (R, G, B) every image is normalized with */
+    public static float[] std() {
+        return STD.clone();
+    }
+
     /**
      * Measures the per-channel mean and standard deviation of a split (pixel / 255).
      *

@@ -59,8 +59,8 @@ public final class Dl4jEngine implements TrainingEngine {
         return helpers;
     }
 
-    /** The underlying graph; for tests in this package. */
-    ComputationGraph graph() {
+    /** @return the underlying DL4J graph, to export it; not to be used while the engine trains */
+    public ComputationGraph graph() {
         return graph;
     }
 
@@ -148,7 +148,12 @@ public final class Dl4jEngine implements TrainingEngine {
         return new Evaluation(correct, batch.size(), loss);
     }
 
-    /** @return the softmax outputs for a batch in inference mode; for tests */
+    @Override
+    public float[] probabilities(Batch batch) {
+        return output(batch).reshape(-1).toFloatVector();
+    }
+
+    /** @return the softmax outputs for a batch in inference mode */
     INDArray output(Batch batch) {
         return graph.outputSingle(false, features(batch));
     }

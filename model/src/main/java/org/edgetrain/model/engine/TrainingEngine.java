@@ -58,6 +58,12 @@ public interface TrainingEngine extends AutoCloseable {
     /** @return counts on a batch, in inference mode (BatchNorm running statistics) */
     Evaluation evaluate(Batch batch);
 
+    /**
+     * @return the class probabilities (softmax) of each image of a batch, in inference mode: {@code size * 10} values,
+     *     image by image
+     */
+    float[] probabilities(Batch batch);
+
     /** Frees native memory. */
     @Override
     void close();

@@ -1,0 +1,142 @@
+package org.edgetrain.compute.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.artifacts.ModelArtifacts;
+import org.edgetrain.compute.artifacts.ModelCard;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.engine.Dl4jEngine;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.edgetrain.model.train.TestReport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The model's life outside the fleet, on real in-process devices: checkpoints while a job is followed, export of a
+ * held version, the file tested on its own, and a new job started from it.
+ */
+@Timeout(600)
+class ModelLifeTest {
+    private static final int PORT = 49800;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void checkpointsExportAndANewJobFromTheFile() throws Exception {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 60, 200, 31));
+        List<Ignite> devices = new ArrayList<>();
+        try {
+            for (String name : List.of("life-a", "life-b")) {
+                devices.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
+                        "127.0.0.1:" + PORT + ".." + (PORT + 9), "127.0.0.1", PORT, PORT - 400, PORT + 20, null, 1, null,
+                        false, false, NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
+            }
+            Ignite ignite = devices.get(0);
+            DatasetLoader.load(ignite, data, 1, n -> { });
+            JobSpec job = new JobSpec("life", NetworkSpec.of("resnet8", 5), 2, 16, 1.0,
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 5, 1, true);
+
+            // Followed with checkpoints, as train --checkpoint-dir DIR --keep 1 does.
+            Path checkpoints = dir.resolve("checkpoints");
+            JobSubmitter.submit(ignite, job);
+            TrainCommand.follow(FleetReader.of(ignite), job, 300, false, new Checkpoints(checkpoints, 1, "resnet8", "life"));
+
+            List<List<?>> evals = GridSchema.sql(ignite, "SELECT EPOCH, TEST_ACCURACY, MODEL_VERSION FROM EVALS "
+                    + "WHERE JOB = 'life' ORDER BY EPOCH");
+            assertEquals(2, evals.size());
+            assertFalse(Files.exists(checkpoints.resolve("epoch-1.zip")), "--keep 1 keeps the newest epoch only");
+            for (String name : List.of("epoch-2.zip", "last.zip", "best.zip")) {
+                assertTrue(Files.exists(checkpoints.resolve(name)), name);
+                assertTrue(Files.exists(checkpoints.resolve(name + ".json")), name + ".json");
+            }
+            double best = Math.max(((Number) evals.get(0).get(1)).doubleValue(), ((Number) evals.get(1).get(1)).doubleValue());
+            ModelCard bestCard = ModelArtifacts.card(checkpoints.resolve("best.zip"));
+            assertEquals(best, bestCard.testAccuracy(), 1e-9);
+            ModelCard lastCard = ModelArtifacts.card(checkpoints.resolve("last.zip"));
+            assertEquals(2, lastCard.epoch());
+            assertEquals(((Number) evals.get(1).get(2)).longValue(), lastCard.modelVersion());
+            assertEquals(ModelArtifacts.sha256(checkpoints.resolve("last.zip")), lastCard.sha256());
+            try (var files = Files.list(checkpoints)) {
+                assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".partial")), "a temporary file was left");
+            }
+
+            // The file on its own gives the test accuracy the fleet measured for that version.
+            TestReport report;
+            try (Dl4jEngine engine = ModelFiles.open(checkpoints.resolve("last.zip"))) {
+                report = TestReport.of(engine, data.test(), 64);
+            }
+            System.out.printf("fleet: %.4f, file on its own: %.4f%n", lastCard.testAccuracy(), report.accuracy());
+            assertEquals(lastCard.testAccuracy(), report.accuracy(), 0.001);
+
+            // Export of the committed version, with its sidecar.
+            FleetModels.Held held = FleetModels.select(FleetReader.of(ignite), null);
+            Path exported = dir.resolve("model.zip");
+            ModelCard card = ModelArtifacts.write(held.model(), held.state(), exported, ModelArtifacts.Format.DL4J,
+                    held.provenance());
+            assertEquals("resnet8", card.architecture());
+            assertEquals(List.of(3, 32, 32), card.inputShape());
+            assertEquals(3, card.mean().size());
+            assertEquals(3, card.std().size());
+            assertEquals("airplane", card.classes().get(0));
+            ModelState committed = JobSubmitter.current(ignite);
+            assertEquals(committed.version(), card.modelVersion());
+            assertEquals(committed.samplesCommitted(), card.imagesTrained());
+            assertNotNull(card.testAccuracy(), "the committed version is the evaluated one after the job's end");
+            EdgetrainCommand.UserError notHeld = assertThrows(EdgetrainCommand.UserError.class,
+                    () -> FleetModels.select(FleetReader.of(ignite), 12345L));
+            assertTrue(notHeld.getMessage().contains("it holds v" + committed.version()), notHeld.getMessage());
+
+            // A new job from the file starts where the file is: its model v0 is the file's state, bit for bit, and with a
+            // learning rate too small to move the weights its first evaluation is no worse than the file's accuracy
+            // (BatchNorm's running statistics still follow the data, which can only help a network that learned it).
+            TrainCommand train = new TrainCommand();
+            new CommandLine(train).parseArgs("--model", "resnet8", "--init-from", exported.toString());
+            JobSpec resumed = new JobSpec("resumed", NetworkSpec.of("resnet8", 6), 1, 16, 1.0,
+                    new LearningRateSchedule("constant", 1e-9, 1, 0), 0, 6, 1, true);
+            float[] initial = train.initialState(resumed);
+            assertTrue(java.util.Arrays.equals(held.state(), initial), "the file must give back the exported state");
+            JobSubmitter.submit(ignite, resumed, initial);
+            TrainCommand.follow(FleetReader.of(ignite), resumed, 300, false, null);
+            double first = ((Number) GridSchema.sql(ignite, "SELECT TEST_ACCURACY FROM EVALS WHERE JOB = 'resumed' "
+                    + "AND EPOCH = 1").get(0).get(0)).doubleValue();
+            System.out.printf("exported %.4f, first evaluation of the job started from it %.4f%n", card.testAccuracy(), first);
+            assertTrue(first >= card.testAccuracy() - 0.01, "started from the file, yet evaluated at " + first);
+
+            TrainCommand mismatch = new TrainCommand();
+            new CommandLine(mismatch).parseArgs("--model", "resnet20", "--init-from", exported.toString());
+            EdgetrainCommand.UserError refused = assertThrows(EdgetrainCommand.UserError.class,
+                    () -> mismatch.initialState(mismatch.job()));
+            assertTrue(refused.getMessage().contains("holds a resnet8") && refused.getMessage().contains("--model resnet8"),
+                    refused.getMessage());
+        } finally {
+            if (!devices.isEmpty()) {
+                devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
+            }
+            devices.forEach(d -> Ignition.stop(d.name(), true));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.edgetrain.model.export;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** Writes files so that a reader never sees half of one: a crash mid-write leaves the old file, or none. */
+public final class ArtifactFiles {
+    private ArtifactFiles() {
+    }
+
+    /** What writes a file's content. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes {@code content} to a temporary file beside {@code file}, then renames it to {@code file} in one step
+     * (creating the parent folders first).
+     */
+    public static void writeAtomically(Path file, Content content) throws IOException {
+        Path target = file.toAbsolutePath();
+        Files.createDirectories(target.getParent());
+        Path temporary = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".partial");
+        try {
+            try (OutputStream out = Files.newOutputStream(temporary)) {
+                content.writeTo(out);
+            }
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+}
