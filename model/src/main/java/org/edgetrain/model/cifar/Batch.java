@@ -32,4 +32,15 @@ public record Batch(float[] features, int[] labels) {
         }
         return new Batch(features, labels);
     }
+
+    /** @return records {@code from} to {@code from + size - 1} of {@code split} as they are (for evaluation) */
+    public static Batch plain(CifarSplit split, int from, int size) {
+        int[] indices = new int[size];
+        long[] ids = new long[size];
+        for (int i = 0; i < size; i++) {
+            indices[i] = from + i;
+            ids[i] = from + i;
+        }
+        return of(split.records(), indices, ids, Augmentation.none(), 0);
+    }
 }

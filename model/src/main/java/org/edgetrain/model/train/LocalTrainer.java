@@ -78,14 +78,7 @@ public final class LocalTrainer {
     public static Evaluation evaluate(TrainingEngine engine, CifarSplit split, int batchSize) {
         Evaluation total = Evaluation.EMPTY;
         for (int from = 0; from < split.size(); from += batchSize) {
-            int size = Math.min(batchSize, split.size() - from);
-            int[] indices = new int[size];
-            long[] ids = new long[size];
-            for (int i = 0; i < size; i++) {
-                indices[i] = from + i;
-                ids[i] = from + i;
-            }
-            total = total.plus(engine.evaluate(Batch.of(split.records(), indices, ids, Augmentation.none(), 0)));
+            total = total.plus(engine.evaluate(Batch.plain(split, from, Math.min(batchSize, split.size() - from))));
         }
         return total;
     }

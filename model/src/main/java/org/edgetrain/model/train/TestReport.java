@@ -1,6 +1,5 @@
 package org.edgetrain.model.train;
 
-import org.edgetrain.model.cifar.Augmentation;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.cifar.CifarSplit;
@@ -20,13 +19,7 @@ public record TestReport(long[][] confusion, double lossSum) {
         double loss = 0;
         for (int from = 0; from < split.size(); from += batchSize) {
             int size = Math.min(batchSize, split.size() - from);
-            int[] indices = new int[size];
-            long[] ids = new long[size];
-            for (int i = 0; i < size; i++) {
-                indices[i] = from + i;
-                ids[i] = from + i;
-            }
-            Batch batch = Batch.of(split.records(), indices, ids, Augmentation.none(), 0);
+            Batch batch = Batch.plain(split, from, size);
             float[] probabilities = engine.probabilities(batch);
             for (int i = 0; i < size; i++) {
                 int label = batch.labels()[i];
