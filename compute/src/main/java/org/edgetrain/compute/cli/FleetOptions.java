@@ -90,18 +90,27 @@ public final class FleetOptions {
     }
 
     /**
-     * @return every address where a device may serve thin clients and JDBC: each host of the discovery list with the
-     *     devices' client-connector port range ({@code host:10800..10849} by default)
+     * @return every address where a device may serve thin clients and JDBC. A host of the discovery list with a port
+     *     range ({@code 127.0.0.1:47500..47519}) may run as many devices as the range has ports, each taking the next
+     *     client-connector port: {@code 127.0.0.1:10800..10819}. A host with one port or none runs one device, on the
+     *     configured client port: a tool then never waits on ports nobody listens on behind a host that is down.
      */
     public List<String> clientEndpoints() {
         NodeSettings settings = settings(TOOL_IDENTITY, "client", 0);
+        int port = settings.clientConnectorPort();
         java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
         for (String address : settings.discoveryAddresses().split(",")) {
-            String host = address.trim().split(":")[0];
-            if (!host.isEmpty()) {
-                out.add(host + ":" + settings.clientConnectorPort() + ".."
-                        + (settings.clientConnectorPort() + NodeConfigurations.CLIENT_PORT_RANGE - 1));
+            String[] hostAndPorts = address.trim().split(":", 2);
+            if (hostAndPorts[0].isEmpty()) {
+                continue;
             }
+            int devices = 1;
+            if (hostAndPorts.length == 2 && hostAndPorts[1].contains("..")) {
+                String[] range = hostAndPorts[1].split("\\.\\.");
+                devices = Math.max(1, Integer.parseInt(range[1].trim()) - Integer.parseInt(range[0].trim()) + 1);
+            }
+            int last = port + Math.min(devices, NodeConfigurations.CLIENT_PORT_RANGE) - 1;
+            out.add(hostAndPorts[0] + ":" + (last == port ? String.valueOf(port) : port + ".." + last));
         }
         return List.copyOf(out);
     }
@@ -178,7 +187,29 @@ public final class FleetOptions {
             properties.setProperty("user", credentials.user());
             properties.setProperty("password", credentials.password());
         }
-        return java.sql.DriverManager.getConnection(url != null ? url : jdbcUrl(), properties);
+        try {
+            return java.sql.DriverManager.getConnection(url != null ? url : jdbcUrl(), properties);
+        } catch (java.sql.SQLException e) {
+            throw answered(e);
+        }
+    }
+
+    /**
+     * @return among the driver's attempts at each endpoint, the answer of a device that was reached and refused the
+     *     connection (a wrong login, say), which tells the user more than the "failed to connect" of the ports nobody
+     *     listens on; else {@code e}
+     */
+    private static java.sql.SQLException answered(java.sql.SQLException e) {
+        for (Throwable attempt : e.getSuppressed()) {
+            boolean unreachable = false;
+            for (Throwable t = attempt; t != null; t = t.getCause()) {
+                unreachable |= t instanceof java.io.IOException;
+            }
+            if (attempt instanceof java.sql.SQLException answer && !unreachable) {
+                return answer;
+            }
+        }
+        return e;
     }
 
     /** @return backups of the data caches, as the node configuration says */

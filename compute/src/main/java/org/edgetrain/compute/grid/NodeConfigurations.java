@@ -20,6 +20,10 @@ import org.edgetrain.rebalancing.DeviceAttributes;
  * ({@link NodeSettings#failureDetectionMillis()}).
  */
 public final class NodeConfigurations {
+    /** Ports a node tries for discovery, from the configured one up. */
+    public static final int DISCOVERY_PORT_RANGE = 20;
+    /** Ports a node tries for communication, from the configured one up. */
+    public static final int COMMUNICATION_PORT_RANGE = 50;
     /** Ports a device tries for its client connector (JDBC, thin clients), from the configured one up. */
     public static final int CLIENT_PORT_RANGE = 50;
 
@@ -47,7 +51,7 @@ public final class NodeConfigurations {
                 .setIpFinder(ipFinder)
                 .setLocalAddress(settings.localAddress())
                 .setLocalPort(settings.discoveryPort())
-                .setLocalPortRange(20);
+                .setLocalPortRange(DISCOVERY_PORT_RANGE);
         if (settings.client()) {
             // A tool with no fleet to join fails with a message instead of waiting forever.
             discovery.setJoinTimeout(Long.getLong(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, 20_000));
@@ -55,7 +59,7 @@ public final class NodeConfigurations {
         TcpCommunicationSpi communication = new TcpCommunicationSpi();
         communication.setLocalAddress(settings.localAddress());
         communication.setLocalPort(settings.communicationPort());
-        communication.setLocalPortRange(50);
+        communication.setLocalPortRange(COMMUNICATION_PORT_RANGE);
 
         DataStorageConfiguration storage = new DataStorageConfiguration().setDefaultDataRegionConfiguration(
                 new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20)

@@ -47,9 +47,27 @@ public record NodeSettings(String name, String deviceClass, double capability, b
             throw new IllegalArgumentException("authentication=true needs persistence=true: Ignite stores its users on "
                     + "disk (see README, Security)");
         }
+        requireDisjoint("discovery.port", discoveryPort, NodeConfigurations.DISCOVERY_PORT_RANGE, "client.port",
+                clientConnectorPort, NodeConfigurations.CLIENT_PORT_RANGE);
+        requireDisjoint("communication.port", communicationPort, NodeConfigurations.COMMUNICATION_PORT_RANGE,
+                "client.port", clientConnectorPort, NodeConfigurations.CLIENT_PORT_RANGE);
         if (persistent && !client && workDirectory == null) {
             throw new IllegalArgumentException("persistence=true needs a work directory per device: set work.dir "
                     + "(\"{name}\" stands for the device name) or pass --work-dir");
+        }
+    }
+
+    /**
+     * Tools try every port of the client range on each device's host (any device will do): a discovery or
+     * communication port among them would take a JDBC or thin-client connection and never answer it.
+     *
+     * @throws IllegalArgumentException naming both keys when the two port ranges overlap
+     */
+    private static void requireDisjoint(String key, int port, int range, String otherKey, int otherPort, int otherRange) {
+        if (port < otherPort + otherRange && otherPort < port + range) {
+            throw new IllegalArgumentException(key + " (" + port + ".." + (port + range - 1) + ") overlaps " + otherKey
+                    + " (" + otherPort + ".." + (otherPort + otherRange - 1) + "): move one of them (e.g. client.port=10800, "
+                    + "discovery.port=47500, communication.port=47100)");
         }
     }
 

@@ -68,7 +68,7 @@ class DatasetCommandTest {
     void loadOfABadArchiveFailsBeforeTouchingTheFleet() throws IOException {
         Path bad = Files.writeString(dir.resolve("cifar-10-binary.tar.gz"), "not an archive");
         Path config = Files.writeString(dir.resolve("fleet.properties"), "discovery.addresses=127.0.0.1:49400\n"
-                + "local.address=127.0.0.1\ndiscovery.port=49400\ncommunication.port=49450\nclient.port=49420\nbackups=1\n");
+                + "local.address=127.0.0.1\ndiscovery.port=49400\ncommunication.port=49480\nclient.port=49420\nbackups=1\n");
 
         Run run = run("dataset", "load", "--cifar", bad.toString(), "--config", config.toString());
 

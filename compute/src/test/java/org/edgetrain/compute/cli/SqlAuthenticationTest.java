@@ -42,48 +42,55 @@ class SqlAuthenticationTest {
         certificates.issue("client"); // the tools' certificate
         Path config = dir.resolve("fleet.properties");
         Files.writeString(config, "discovery.addresses=127.0.0.1:49250..49254\nlocal.address=127.0.0.1\n"
-                + "discovery.port=49250\ncommunication.port=49260\nclient.port=49240\nbackups=0\n"
+                + "discovery.port=49250\ncommunication.port=49330\nclient.port=49270\nbackups=0\n"
                 + "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n"
                 + "tls.keystore=tls/{name}.p12\ntls.truststore=tls/truststore.p12\ntls.password.env=" + TLS + "\n");
         List<DatasetCommandTest.Run> runs = new ArrayList<>();
         try (Ignite device = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, "dev0", "pc", 1)))) {
-            FleetActivation.ensureActive(device, 60_000);
-            GridSchema.ensure(device, 0);
-            GridSchema.recordEvent(device, "TEST_EVENT", "dev0", "written before any login");
-            String cfg = config.toString();
-
-            DatasetCommandTest.Run anonymous = run(runs, "sql", "--config", cfg, "SELECT COUNT(*) FROM EVENTS");
-            assertEquals(2, anonymous.exitCode());
-            assertTrue(anonymous.err().contains("--user NAME"), anonymous.err());
-
-            DatasetCommandTest.Run passwd = run(runs, "user", "passwd", "ignite", "--config", cfg, "--user", "ignite",
-                    "--password-env", INITIAL, "--new-password-env", ADMIN);
-            assertEquals(0, passwd.exitCode(), passwd.err());
-
-            DatasetCommandTest.Run stale = run(runs, "sql", "--config", cfg, "--user", "ignite", "--password-env", INITIAL,
-                    "SELECT 1");
-            assertEquals(2, stale.exitCode(), "the factory password must no longer work");
-
-            DatasetCommandTest.Run add = run(runs, "user", "add", "analyst", "--config", cfg, "--user", "ignite",
-                    "--password-env", ADMIN, "--new-password-env", ANALYST);
-            assertEquals(0, add.exitCode(), add.err());
-            DatasetCommandTest.Run query = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env", ANALYST,
-                    "SELECT KIND, DETAIL FROM EVENTS");
-            assertEquals(0, query.exitCode(), query.err());
-            assertTrue(query.out().contains("TEST_EVENT"), query.out());
-
-            DatasetCommandTest.Run noVariable = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env",
-                    "EDGETRAIN_TEST_UNSET_VARIABLE", "SELECT 1");
-            assertEquals(2, noVariable.exitCode());
-            assertTrue(noVariable.err().contains("set the environment variable EDGETRAIN_TEST_UNSET_VARIABLE"));
-
-            for (DatasetCommandTest.Run run : runs) {
-                for (String variable : List.of(ADMIN, ANALYST, TLS)) {
-                    String secret = System.getenv(variable);
-                    assertFalse(run.out().contains(secret) || run.err().contains(secret), "a password was printed");
-                }
+            try {
+                check(device, config, runs);
+            } finally {
+                FleetActivation.prepareWholeFleetStop(device); // a lone device with no backups could not leave gracefully
             }
-            FleetActivation.prepareWholeFleetStop(device);
+        }
+    }
+
+    private static void check(Ignite device, Path config, List<DatasetCommandTest.Run> runs) throws Exception {
+        FleetActivation.ensureActive(device, 60_000);
+        GridSchema.ensure(device, 0);
+        GridSchema.recordEvent(device, "TEST_EVENT", "dev0", "written before any login");
+        String cfg = config.toString();
+
+        DatasetCommandTest.Run anonymous = run(runs, "sql", "--config", cfg, "SELECT COUNT(*) FROM EVENTS");
+        assertEquals(2, anonymous.exitCode());
+        assertTrue(anonymous.err().contains("--user NAME"), anonymous.err());
+
+        DatasetCommandTest.Run passwd = run(runs, "user", "passwd", "ignite", "--config", cfg, "--user", "ignite",
+                "--password-env", INITIAL, "--new-password-env", ADMIN);
+        assertEquals(0, passwd.exitCode(), passwd.err());
+
+        DatasetCommandTest.Run stale = run(runs, "sql", "--config", cfg, "--user", "ignite", "--password-env", INITIAL,
+                "SELECT 1");
+        assertEquals(2, stale.exitCode(), "the factory password must no longer work");
+
+        DatasetCommandTest.Run add = run(runs, "user", "add", "analyst", "--config", cfg, "--user", "ignite",
+                "--password-env", ADMIN, "--new-password-env", ANALYST);
+        assertEquals(0, add.exitCode(), add.err());
+        DatasetCommandTest.Run query = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env", ANALYST,
+                "SELECT KIND, DETAIL FROM EVENTS");
+        assertEquals(0, query.exitCode(), query.err());
+        assertTrue(query.out().contains("TEST_EVENT"), query.out());
+
+        DatasetCommandTest.Run noVariable = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env",
+                "EDGETRAIN_TEST_UNSET_VARIABLE", "SELECT 1");
+        assertEquals(2, noVariable.exitCode());
+        assertTrue(noVariable.err().contains("set the environment variable EDGETRAIN_TEST_UNSET_VARIABLE"));
+
+        for (DatasetCommandTest.Run run : runs) {
+            for (String variable : List.of(ADMIN, ANALYST, TLS)) {
+                String secret = System.getenv(variable);
+                assertFalse(run.out().contains(secret) || run.err().contains(secret), "a password was printed");
+            }
         }
     }
 
