@@ -93,14 +93,14 @@ public final class EvaluateCommand implements Callable<Integer> {
                 r.testLoss(), r.images());
         StringBuilder header = new StringBuilder(String.format("%-12s %8s %9s   ", "class", "images", "accuracy"));
         for (String name : CifarFormat.LABEL_NAMES) {
-            header.append(String.format("%6.6s", name));
+            header.append(String.format(" %6.6s", name));
         }
         System.out.println(header + "   (rows: true class, columns: predicted)");
         for (int c = 0; c < CifarFormat.CLASSES; c++) {
             StringBuilder row = new StringBuilder(String.format("%-12s %8d %8.2f%%   ", r.perClass().get(c).label(),
                     r.perClass().get(c).images(), 100 * r.perClass().get(c).accuracy()));
             for (long count : r.confusion()[c]) {
-                row.append(String.format("%6d", count));
+                row.append(String.format(" %6d", count));
             }
             System.out.println(row);
         }

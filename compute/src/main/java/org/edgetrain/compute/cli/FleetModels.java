@@ -45,14 +45,15 @@ final class FleetModels {
             return new Held(model, state.goodState(), new Provenance(state.jobId(), state.goodVersion(), null, null, null,
                     null));
         }
-        List<String> held = new ArrayList<>(List.of("v" + state.version() + " (committed)"));
-        if (state.goodVersion() != state.version()) {
-            held.add("v" + state.goodVersion() + " (last known good)");
-        }
+        java.util.Map<Long, List<String>> held = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+        held.computeIfAbsent(state.version(), v -> new ArrayList<>()).add("committed");
+        held.computeIfAbsent(state.goodVersion(), v -> new ArrayList<>()).add("last known good");
         if (evaluated != null) {
-            held.add("v" + evaluated.version() + " (evaluated after epoch " + evaluated.epoch() + ")");
+            held.computeIfAbsent(evaluated.version(), v -> new ArrayList<>()).add("evaluated after epoch " + evaluated.epoch());
         }
+        List<String> versions = new ArrayList<>();
+        held.forEach((v, what) -> versions.add("v" + v + " (" + String.join(", ", what) + ")"));
         throw new EdgetrainCommand.UserError("the fleet does not hold model version " + version + " of job "
-                + state.jobId() + "; it holds " + String.join(", ", held) + ": pass one of those to --version");
+                + state.jobId() + "; it holds " + String.join(", ", versions) + ": pass one of those to --version");
     }
 }
