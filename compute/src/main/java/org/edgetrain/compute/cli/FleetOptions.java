@@ -153,6 +153,13 @@ public final class FleetOptions {
         try {
             return ThinFleetReader.connect(configuration);
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.apache.ignite.client.ClientAuthenticationException) {
+                    throw new EdgetrainCommand.UserError("the fleet refused the login (" + t.getMessage() + "): it has "
+                            + "authentication on; log in with --user NAME and the password in "
+                            + (credentials == null ? "EDGETRAIN_SQL_PASSWORD" : "the variable --password-env names"));
+                }
+            }
             throw new EdgetrainCommand.UserError("no device answered at " + String.join(", ", endpoints) + " ("
                     + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device), "
                     + "or pass the fleet's --config");

@@ -81,6 +81,15 @@ class SqlAuthenticationTest {
         assertEquals(0, query.exitCode(), query.err());
         assertTrue(query.out().contains("TEST_EVENT"), query.out());
 
+        // status reads over the thin-client protocol, which logs in as JDBC does.
+        DatasetCommandTest.Run status = run(runs, "status", "--json", "--config", cfg, "--user", "analyst",
+                "--password-env", ANALYST);
+        assertEquals(0, status.exitCode(), status.err());
+        assertEquals(1, Json.mapper().readTree(status.out()).get("devices").size(), status.out());
+        DatasetCommandTest.Run anonymousStatus = run(runs, "status", "--config", cfg);
+        assertEquals(2, anonymousStatus.exitCode());
+        assertTrue(anonymousStatus.err().contains("--user NAME"), anonymousStatus.err());
+
         DatasetCommandTest.Run noVariable = run(runs, "sql", "--config", cfg, "--user", "analyst", "--password-env",
                 "EDGETRAIN_TEST_UNSET_VARIABLE", "SELECT 1");
         assertEquals(2, noVariable.exitCode());
