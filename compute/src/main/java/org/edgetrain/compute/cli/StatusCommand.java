@@ -25,7 +25,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** The JSON of {@code status}. */
     record Status(List<FleetQueries.DeviceStatus> devices, String job, boolean running, long round, int epoch,
-                  long modelVersion, long samplesCommitted, Double lastAccuracy) {
+                  long modelVersion, long samplesCommitted, Double lastAccuracy, String coordinator) {
     }
 
     @Override
@@ -35,7 +35,8 @@ public final class StatusCommand implements Callable<Integer> {
             Status status = new Status(FleetQueries.devices(reader), state == null ? null : state.jobId(),
                     state != null && !state.finished(), state == null ? 0 : state.round(), state == null ? 0 : state.epoch(),
                     state == null ? 0 : state.version(), state == null ? 0 : state.samplesCommitted(),
-                    state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());
+                    state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy(),
+                    FleetQueries.coordinator(reader));
             if (json) {
                 DataOutput.stream().println(Json.write(status));
                 return 0;
@@ -44,10 +45,11 @@ public final class StatusCommand implements Callable<Integer> {
             if (state == null) {
                 System.out.println("no job submitted yet");
             } else {
-                System.out.printf("job %s %s: epoch %d, round %d, model v%d, %,d samples committed, last accuracy %s%n",
+                System.out.printf("job %s %s: epoch %d, round %d, model v%d, %,d samples committed, last accuracy %s%s%n",
                         state.jobId(), status.running() ? "running" : "ended", state.epoch(), state.round(), state.version(),
                         state.samplesCommitted(), status.lastAccuracy() == null ? "-"
-                                : String.format("%.2f %%", 100 * status.lastAccuracy()));
+                                : String.format("%.2f %%", 100 * status.lastAccuracy()),
+                        status.coordinator() == null ? "" : ", coordinator on " + status.coordinator());
             }
         }
         return 0;

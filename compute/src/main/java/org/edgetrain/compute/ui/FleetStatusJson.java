@@ -36,6 +36,7 @@ public final class FleetStatusJson {
             j.put("samplesCommitted", state.samplesCommitted());
             j.put("totalSamples", epochSamples * job.epochs());
             j.put("lastAccuracy", Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy());
+            j.put("coordinator", FleetQueries.coordinator(fleet));
             out.put("job", j);
             out.put("accuracy", FleetQueries.evaluations(fleet, state.jobId()));
         } else {

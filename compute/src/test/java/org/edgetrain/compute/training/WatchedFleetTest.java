@@ -63,6 +63,7 @@ class WatchedFleetTest {
             ClientConfiguration thin = new ClientConfiguration().setAddresses("127.0.0.1:" + (PORT + 20) + ".."
                     + (PORT + 20 + NodeConfigurations.CLIENT_PORT_RANGE - 1));
             int joins = 0;
+            java.util.Set<String> coordinators = new java.util.TreeSet<>();
             long deadline = System.currentTimeMillis() + 300_000;
             while (!JobSubmitter.current(ignite).finished()) {
                 assertTrue(System.currentTimeMillis() < deadline, "job did not finish: " + JobSubmitter.current(ignite));
@@ -72,6 +73,10 @@ class WatchedFleetTest {
                 joins++;
                 try (ThinFleetReader reader = ThinFleetReader.connect(thin)) {
                     assertTrue(FleetStatusJson.of(reader).contains("\"watched\""));
+                    String coordinator = org.edgetrain.compute.cli.FleetQueries.coordinator(reader);
+                    if (coordinator != null) {
+                        coordinators.add(coordinator);
+                    }
                 }
             }
             ModelState last = JobSubmitter.current(ignite);
@@ -79,6 +84,7 @@ class WatchedFleetTest {
 
             assertTrue(joins >= 3, "the clients joined only " + joins + " times while the job trained");
             assertEquals(0, devicesLost.get(), "devices left the fleet while clients came and went");
+            assertEquals(1, coordinators.size(), "status must name the one device that coordinates: " + coordinators);
             assertEquals(3, ignite.cluster().forServers().nodes().size());
             assertEquals(600, last.samplesCommitted(), "2 epochs of 300 samples, none lost or repeated");
             assertTrue(ignite.services().serviceDescriptors().isEmpty(), "edgetrain deploys no Ignite service");

@@ -90,6 +90,7 @@ class StatusServerTest {
                 }
                 assertEquals(org.edgetrain.compute.grid.GridNames.DATA_PARTITIONS, partitions, "primaries of the train cache");
                 assertEquals("ui-job", json.get("job").get("id").asText());
+                assertTrue(json.get("job").get("coordinator").isNull(), "a finished job has no coordinator");
                 assertEquals(50, json.get("job").get("samplesCommitted").asLong());
                 assertEquals(1, json.get("accuracy").size());
                 assertTrue(json.get("events").size() >= 2, status.body());
