@@ -68,12 +68,7 @@ public final class FleetQueries {
 
     /** @return the device that runs the running job's coordinator, or null when no job runs or none does right now */
     public static String coordinator(FleetReader fleet) {
-        org.edgetrain.compute.training.CoordinatorLease lease = fleet.model(org.edgetrain.compute.training.CoordinatorLease.KEY);
-        org.edgetrain.compute.training.ModelState state = fleet.model(org.edgetrain.compute.training.ModelState.KEY);
-        if (lease == null || state == null || state.finished() || !lease.jobId().equals(state.jobId())) {
-            return null;
-        }
-        return fleet.devices().stream().anyMatch(d -> d.id().equals(lease.nodeId())) ? lease.device() : null;
+        return org.edgetrain.compute.training.CoordinatorElection.host(fleet).orElse(null);
     }
 
     /** @return devices in quarantine now, with the time of day their quarantine ends */

@@ -16,14 +16,21 @@ public final class ModelFiles {
      * @throws EdgetrainCommand.UserError when the file is missing, damaged, an ONNX graph or not an edgetrain ResNet
      */
     public static Dl4jEngine open(Path file) {
-        Dl4jModelFile.Loaded loaded;
-        try {
-            loaded = ModelArtifacts.read(file);
-        } catch (IllegalArgumentException e) {
-            throw new EdgetrainCommand.UserError(e.getMessage());
-        }
+        Dl4jModelFile.Loaded loaded = read(file);
         Dl4jEngine engine = new Dl4jEngine(NetworkSpec.of(loaded.model(), 0), false);
         engine.setState(loaded.state());
         return engine;
+    }
+
+    /**
+     * @return the network in {@code file}
+     * @throws EdgetrainCommand.UserError when the file is missing, damaged, an ONNX graph or not an edgetrain ResNet
+     */
+    public static Dl4jModelFile.Loaded read(Path file) {
+        try {
+            return ModelArtifacts.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
     }
 }

@@ -114,12 +114,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (initFrom == null) {
             return null;
         }
-        org.edgetrain.model.export.Dl4jModelFile.Loaded loaded;
-        try {
-            loaded = org.edgetrain.compute.artifacts.ModelArtifacts.read(initFrom);
-        } catch (IllegalArgumentException e) {
-            throw new EdgetrainCommand.UserError(e.getMessage());
-        }
+        org.edgetrain.model.export.Dl4jModelFile.Loaded loaded = ModelFiles.read(initFrom);
         if (!loaded.model().equals(job.network().model())) {
             throw new EdgetrainCommand.UserError(initFrom + " holds a " + loaded.model() + ", and this job trains a "
                     + job.network().model() + ": pass --model " + loaded.model() + ", or a file of a " + job.network().model());

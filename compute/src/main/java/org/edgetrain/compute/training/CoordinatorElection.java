@@ -92,14 +92,18 @@ public final class CoordinatorElection implements LifecycleBean {
 
     /** @return the device that runs the running job's coordinator now, if one does */
     public static Optional<String> host(Ignite ignite) {
-        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
-        if (model == null) {
-            return Optional.empty();
-        }
-        CoordinatorLease lease = Wire.unpack(model.get(CoordinatorLease.KEY));
-        ModelState state = Wire.unpack(model.get(ModelState.KEY));
+        return host(org.edgetrain.compute.grid.FleetReader.of(ignite));
+    }
+
+    /**
+     * @return the device that runs the running job's coordinator now, if one does: the device its lease names, while
+     *     the job is unfinished and that device is in the fleet
+     */
+    public static Optional<String> host(org.edgetrain.compute.grid.FleetReader fleet) {
+        CoordinatorLease lease = fleet.model(CoordinatorLease.KEY);
+        ModelState state = fleet.model(ModelState.KEY);
         if (lease == null || state == null || state.finished() || !lease.jobId().equals(state.jobId())
-                || ignite.cluster().node(lease.nodeId()) == null) {
+                || fleet.devices().stream().noneMatch(d -> d.id().equals(lease.nodeId()))) {
             return Optional.empty();
         }
         return Optional.of(lease.device());
