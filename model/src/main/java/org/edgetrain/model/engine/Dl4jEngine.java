@@ -75,6 +75,11 @@ public final class Dl4jEngine implements TrainingEngine {
     }
 
     @Override
+    public void useThreads(int threads) {
+        NativeThreads.use(threads);
+    }
+
+    @Override
     public int stateSize() {
         return (int) graph.numParams();
     }

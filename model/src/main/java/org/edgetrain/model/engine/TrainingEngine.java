@@ -21,6 +21,14 @@ public interface TrainingEngine extends AutoCloseable {
     /** @return the spec this engine was built from */
     NetworkSpec spec();
 
+    /**
+     * Sets how many threads this engine's math uses. Native thread pools keep their size per calling thread: call it
+     * on the thread that trains.
+     *
+     * @throws IllegalArgumentException when {@code threads < 1}
+     */
+    void useThreads(int threads);
+
     /** @return length of {@link #state()} */
     int stateSize();
 

@@ -1,5 +1,7 @@
 package org.edgetrain.model.net;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -7,10 +9,13 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -21,6 +26,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -95,7 +101,23 @@ public final class ResNet {
                 .addLayer("output", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                         .nOut(10).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "pool")
                 .setOutputs("output");
-        return graph.build();
+        ComputationGraphConfiguration configuration = graph.build();
+        applyWeightDecayOnce(configuration, spec.weightDecay());
+        return configuration;
+    }
+
+    /**
+     * DeepLearning4J 1.0.0-M2.1 copies the builder's weight decay into each layer twice, so weights decayed at twice
+     * the rate asked for (measured against an independent implementation; see TorchEngineTest). Each weight gets one.
+     */
+    private static void applyWeightDecayOnce(ComputationGraphConfiguration configuration, double weightDecay) {
+        for (GraphVertex vertex : configuration.getVertices().values()) {
+            if (vertex instanceof LayerVertex layerVertex
+                    && layerVertex.getLayerConf().getLayer() instanceof BaseLayer layer
+                    && layer.getRegularization() != null && !layer.getRegularization().isEmpty()) {
+                layer.setRegularization(new ArrayList<>(List.of(new WeightDecay(weightDecay, true))));
+            }
+        }
     }
 
     private static String convBnAct(ComputationGraphConfiguration.GraphBuilder graph, String name, String input,

@@ -1,0 +1,424 @@
+package org.edgetrain.model.engine;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+import org.edgetrain.model.cifar.Batch;
+import org.edgetrain.model.cifar.CifarFormat;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.net.ResNet;
+import org.edgetrain.model.net.StateLayout;
+
+/**
+ * {@link TrainingEngine} on libtorch (PyTorch's C++ core and its oneDNN kernels) through DJL's PyTorch engine: the same
+ * ResNet as {@link ResNet}, the same optimizer as {@link Dl4jEngine} (Nesterov momentum as DeepLearning4J applies it,
+ * weight decay scaled by the learning rate on every trainable tensor), the same flat {@link StateLayout}, so a state
+ * or optimizer state from either engine loads in the other.
+ *
+ * <p>The network is written as functions over its own tensors rather than DJL blocks: the tensors are exactly the
+ * layout's, nothing is renamed or reordered on the way in and out.
+ *
+ * <p>Not thread-safe: one thread uses an engine at a time. Several engines may train at once on different threads
+ * (autograd's mode is per thread). Tensors of one step live in a sub-manager closed at its end, so an engine's native
+ * memory stays flat from step to step.
+ */
+public final class TorchEngine implements TrainingEngine {
+    private static final String DJL_OFFLINE = "ai.djl.offline";
+
+    private final NetworkSpec spec;
+    private final StateLayout layout;
+    private final DataType dataType;
+    private final NDManager root;
+    /** One array per layout tensor, in layout order; BatchNorm running std is held as a running variance. */
+    private final List<NDArray> tensors = new ArrayList<>();
+    private final List<NDArray> trainable = new ArrayList<>();
+    private final List<NDArray> velocity = new ArrayList<>();
+    /** Per trainable tensor: whether weight decay applies (weights only, as in DeepLearning4J). */
+    private final List<Boolean> decayed = new ArrayList<>();
+    /**
+     * The running log10 std values exactly as last set, valid until the next training step: converting to variance
+     * and back may move a value by one float step, and a state round trip must be bit-exact.
+     */
+    private float[] runningStdAsSet;
+
+    /** Builds {@code spec}'s network with {@link StateLayout#initialState(long)} of its seed. */
+    public TorchEngine(NetworkSpec spec) {
+        this(spec, DataType.FLOAT32);
+    }
+
+    /** As {@link #TorchEngine(NetworkSpec)}, computing in {@code dataType}: float64 only for numerical references. */
+    TorchEngine(NetworkSpec spec, DataType dataType) {
+        this.spec = spec;
+        this.layout = StateLayout.of(spec.model());
+        this.dataType = dataType;
+        this.root = pytorch().newBaseManager();
+        for (StateLayout.Tensor t : layout.tensors()) {
+            NDArray array = root.zeros(new Shape(t.shape()), dataType);
+            if (t.kind().trainable()) {
+                array.setRequiresGradient(true);
+                trainable.add(array);
+                decayed.add(t.kind() == StateLayout.Kind.CONV_WEIGHT || t.kind() == StateLayout.Kind.DENSE_WEIGHT);
+                velocity.add(root.zeros(new Shape(t.shape()), dataType));
+            }
+            tensors.add(array);
+        }
+        setState(layout.initialState(spec.seed()));
+    }
+
+    /**
+     * Loads libtorch (once per process; DJL unpacks it from the natives jar on the classpath into its cache
+     * directory, never downloads: offline mode is forced).
+     *
+     * @throws IllegalStateException naming the cause when libtorch cannot load on this machine
+     */
+    static Engine pytorch() {
+        if (System.getProperty(DJL_OFFLINE) == null) {
+            System.setProperty(DJL_OFFLINE, "true");
+        }
+        try {
+            return Engine.getEngine("PyTorch");
+        } catch (RuntimeException | LinkageError e) {
+            throw new IllegalStateException("libtorch does not load on this machine (" + System.getProperty("os.arch")
+                    + "): " + e.getMessage() + ". Use --engine dl4j, or a build of edgetrain for this architecture", e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "torch";
+    }
+
+    @Override
+    public NetworkSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public int stateSize() {
+        return layout.size();
+    }
+
+    @Override
+    public long trainableParameterCount() {
+        return layout.trainableSize();
+    }
+
+    /**
+     * libtorch's intra-op thread count is per calling thread (OpenMP): call on the thread that trains.
+     */
+    @Override
+    public void useThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        JniUtils.setNumThreads(threads);
+    }
+
+    /**
+     * After a training step this also snaps each running variance to the value its log10 std in the returned state
+     * stands for (a change below float resolution), so that an engine given this state computes exactly what this one
+     * does.
+     */
+    @Override
+    public float[] state() {
+        if (runningStdAsSet == null) {
+            setState(rawState());
+        }
+        float[] state = rawState();
+        int std = 0;
+        for (StateLayout.Tensor t : layout.tensors()) {
+            if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
+                System.arraycopy(runningStdAsSet, std, state, t.offset(), t.size());
+                std += t.size();
+            }
+        }
+        return state;
+    }
+
+    /** @return the state with log10 std computed from the running variances */
+    private float[] rawState() {
+        float[] state = new float[layout.size()];
+        for (int i = 0; i < tensors.size(); i++) {
+            StateLayout.Tensor t = layout.tensors().get(i);
+            float[] values = toFloats(tensors.get(i));
+            if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
+                for (int j = 0; j < values.length; j++) {
+                    values[j] = (float) (0.5 * Math.log10(values[j]));
+                }
+            }
+            System.arraycopy(values, 0, state, t.offset(), values.length);
+        }
+        return state;
+    }
+
+    @Override
+    public void setState(float[] state) {
+        if (state.length != layout.size()) {
+            throw new IllegalArgumentException("state has " + state.length + " values, " + spec.model() + " needs "
+                    + layout.size());
+        }
+        List<Float> std = new ArrayList<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            StateLayout.Tensor t = layout.tensors().get(i);
+            float[] values = t.slice(state);
+            if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
+                double[] variance = new double[values.length];
+                for (int j = 0; j < values.length; j++) {
+                    std.add(values[j]);
+                    variance[j] = Math.pow(10, 2.0 * values[j]);
+                }
+                set(tensors.get(i), variance);
+            } else {
+                set(tensors.get(i), values);
+            }
+        }
+        runningStdAsSet = new float[std.size()];
+        for (int j = 0; j < runningStdAsSet.length; j++) {
+            runningStdAsSet[j] = std.get(j);
+        }
+    }
+
+    @Override
+    public float[] optimizerState() {
+        float[] state = new float[layout.trainableSize()];
+        int offset = 0;
+        for (NDArray v : velocity) {
+            float[] values = toFloats(v);
+            System.arraycopy(values, 0, state, offset, values.length);
+            offset += values.length;
+        }
+        return state;
+    }
+
+    @Override
+    public void setOptimizerState(float[] state) {
+        if (state.length != layout.trainableSize()) {
+            throw new IllegalArgumentException("optimizer state has " + state.length + " values, expected "
+                    + layout.trainableSize());
+        }
+        int offset = 0;
+        for (NDArray v : velocity) {
+            int size = (int) v.size();
+            float[] values = new float[size];
+            System.arraycopy(state, offset, values, 0, size);
+            set(v, values);
+            offset += size;
+        }
+    }
+
+    @Override
+    public double train(Batch batch, double learningRate) {
+        double loss;
+        try (NDManager step = root.newSubManager()) {
+            NDArray input = input(step, batch);
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try {
+                NDArray logProbabilities = forward(input, true).logSoftmax(1);
+                NDArray lossArray = logProbabilities.mul(oneHot(step, batch)).sum().neg().div(batch.size());
+                JniUtils.backward((PtNDArray) lossArray, (PtNDArray) step.ones(lossArray.getShape(), dataType), false,
+                        false);
+                loss = toFloats(lossArray)[0];
+            } finally {
+                JniUtils.setGradMode(gradMode);
+            }
+            update(step, learningRate);
+        }
+        runningStdAsSet = null;
+        return loss;
+    }
+
+    /**
+     * @return the gradient of the mean loss of {@code batch} for each trainable value, in optimizer-state order, in
+     *     this engine's precision; the state is not changed (running statistics aside)
+     */
+    double[] lossGradient(Batch batch) {
+        double[] gradient = new double[layout.trainableSize()];
+        try (NDManager step = root.newSubManager()) {
+            boolean gradMode = JniUtils.isGradMode();
+            JniUtils.setGradMode(true);
+            try {
+                NDArray loss = forward(input(step, batch), true).logSoftmax(1).mul(oneHot(step, batch)).sum().neg()
+                        .div(batch.size());
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape(), dataType), false, false);
+            } finally {
+                JniUtils.setGradMode(gradMode);
+            }
+            int offset = 0;
+            for (NDArray w : trainable) {
+                NDArray g = w.getGradient();
+                g.attach(step);
+                double[] values = g.toType(DataType.FLOAT64, false).toDoubleArray();
+                System.arraycopy(values, 0, gradient, offset, values.length);
+                offset += values.length;
+                JniUtils.zeroGrad((PtNDArray) w);
+            }
+        }
+        return gradient;
+    }
+
+    /**
+     * Nesterov momentum as DeepLearning4J's {@code Nesterovs} updater, with its weight decay applied after the
+     * updater and scaled by the learning rate ({@code WeightDecay(wd, applyLR = true)}):
+     * {@code v' = mu v - lr g;  w' = w (1 - lr wd) + mu v' - lr g}, which is DeepLearning4J's
+     * {@code w' = w - lr wd w - mu v + (1 + mu) v'} rearranged.
+     */
+    private void update(NDManager step, double learningRate) {
+        float lr = (float) learningRate;
+        float mu = (float) spec.momentum();
+        float decay = (float) (1 - learningRate * spec.weightDecay());
+        for (int i = 0; i < trainable.size(); i++) {
+            NDArray w = trainable.get(i);
+            NDArray v = velocity.get(i);
+            NDArray g = w.getGradient();
+            g.attach(step);
+            g.muli(lr);
+            v.muli(mu).subi(g);
+            NDArray momentum = v.mul(mu);
+            momentum.attach(step);
+            if (decayed.get(i)) {
+                w.muli(decay);
+            }
+            w.subi(g).addi(momentum);
+            JniUtils.zeroGrad((PtNDArray) w);
+        }
+    }
+
+    @Override
+    public Evaluation evaluate(Batch batch) {
+        float[] probabilities = probabilities(batch);
+        long correct = 0;
+        double loss = 0;
+        for (int i = 0; i < batch.size(); i++) {
+            int best = 0;
+            for (int c = 1; c < CifarFormat.CLASSES; c++) {
+                if (probabilities[i * CifarFormat.CLASSES + c] > probabilities[i * CifarFormat.CLASSES + best]) {
+                    best = c;
+                }
+            }
+            int label = batch.labels()[i];
+            if (best == label) {
+                correct++;
+            }
+            loss -= Math.log(Math.max(1e-12, probabilities[i * CifarFormat.CLASSES + label]));
+        }
+        return new Evaluation(correct, batch.size(), loss);
+    }
+
+    @Override
+    public float[] probabilities(Batch batch) {
+        try (NDManager step = root.newSubManager()) {
+            return toFloats(forward(input(step, batch), false).softmax(1));
+        }
+    }
+
+    /** @return the logits; the ResNet of {@link ResNet}, tensor for tensor in layout order */
+    private NDArray forward(NDArray input, boolean training) {
+        int blocksPerStage = (ResNet.depth(spec.model()) - 2) / 6;
+        int next = 0;
+        NDArray x = Activation.relu(convBn(input, next, 1, training));
+        next += 5;
+        for (int stage = 0; stage < 3; stage++) {
+            for (int block = 0; block < blocksPerStage; block++) {
+                boolean down = stage > 0 && block == 0;
+                NDArray first = Activation.relu(convBn(x, next, down ? 2 : 1, training));
+                next += 5;
+                NDArray second = convBn(first, next, 1, training);
+                next += 5;
+                NDArray shortcut = x;
+                if (down) {
+                    // Option A: every second pixel, then as many zero channels as the stage adds.
+                    NDArray sub = x.get(":, :, ::2, ::2");
+                    shortcut = NDArrays.concat(new NDList(sub, sub.zerosLike()), 1);
+                }
+                x = Activation.relu(second.add(shortcut));
+            }
+        }
+        NDArray pooled = Pool.globalAvgPool2d(x);
+        return Linear.linear(pooled, tensors.get(next), tensors.get(next + 1)).singletonOrThrow();
+    }
+
+    /** A convolution (tensor {@code at}) and its BatchNorm (tensors {@code at + 1 .. at + 4}). */
+    private NDArray convBn(NDArray input, int at, int stride, boolean training) {
+        NDArray conv = Conv2d.conv2d(input, tensors.get(at), null, new Shape(stride, stride), new Shape(1, 1))
+                .singletonOrThrow();
+        // DJL's momentum is the decay of the running statistics (it hands libtorch 1 - momentum, the batch's weight).
+        return BatchNorm.batchNorm(conv, tensors.get(at + 3), tensors.get(at + 4), tensors.get(at + 1),
+                tensors.get(at + 2), 1, (float) StateLayout.BATCH_NORM_DECAY, (float) StateLayout.BATCH_NORM_EPS,
+                training).singletonOrThrow();
+    }
+
+    private NDArray input(NDManager step, Batch batch) {
+        Shape shape = new Shape(batch.size(), CifarFormat.CHANNELS, CifarFormat.SIDE, CifarFormat.SIDE);
+        NDArray input = step.create(batch.features(), shape);
+        return dataType == DataType.FLOAT32 ? input : input.toType(dataType, false);
+    }
+
+    private NDArray oneHot(NDManager step, Batch batch) {
+        float[] values = new float[batch.size() * CifarFormat.CLASSES];
+        for (int i = 0; i < batch.size(); i++) {
+            values[i * CifarFormat.CLASSES + batch.labels()[i]] = 1f;
+        }
+        NDArray oneHot = step.create(values, new Shape(batch.size(), CifarFormat.CLASSES));
+        return dataType == DataType.FLOAT32 ? oneHot : oneHot.toType(dataType, false);
+    }
+
+    private static float[] toFloats(NDArray array) {
+        if (array.getDataType() == DataType.FLOAT32) {
+            return array.toFloatArray();
+        }
+        double[] values = array.toDoubleArray();
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return floats;
+    }
+
+    private void set(NDArray array, float[] values) {
+        if (dataType == DataType.FLOAT32) {
+            array.set(values);
+        } else {
+            double[] doubles = new double[values.length];
+            for (int i = 0; i < values.length; i++) {
+                doubles[i] = values[i];
+            }
+            array.set(doubles);
+        }
+    }
+
+    private void set(NDArray array, double[] values) {
+        if (dataType == DataType.FLOAT32) {
+            float[] floats = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                floats[i] = (float) values[i];
+            }
+            array.set(floats);
+        } else {
+            array.set(values);
+        }
+    }
+
+    /** @return native arrays this engine holds now: constant from step to step (a test checks it) */
+    int managedArrays() {
+        return root.getManagedArrays().size();
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+}
