@@ -7,10 +7,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.cli.TrainingOptions;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
-import org.edgetrain.model.engine.Dl4jEngine;
-import org.edgetrain.model.engine.NativeThreads;
+import org.edgetrain.model.engine.EngineKind;
+import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +35,10 @@ final class EngineBenchmark implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "30", description = "measured time after warm-up; default: ${DEFAULT-VALUE}")
     double seconds;
 
+    @Option(names = "--engine", converter = TrainingOptions.EngineName.class,
+            description = "torch or dl4j; default: the fastest that loads here")
+    EngineKind engine;
+
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
 
@@ -45,7 +50,8 @@ final class EngineBenchmark implements Callable<Integer> {
     @Override
     public Integer call() {
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        Result result = measure(model, batch, threadCount, seconds);
+        EngineKind kind = engine == null ? EngineKind.preferred() : engine;
+        Result result = measure(kind, model, batch, threadCount, seconds);
         System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
                 result.engine(), model, batch, threadCount, result.imagesPerSecond(), result.windowImagesPerSecond().size());
         if (json != null) {
@@ -55,9 +61,9 @@ final class EngineBenchmark implements Callable<Integer> {
     }
 
     /** Measures one engine configuration in this process. */
-    static Result measure(String model, int batch, int threadCount, double seconds) {
-        NativeThreads.use(threadCount);
-        try (Dl4jEngine engine = new Dl4jEngine(NetworkSpec.of(model, 1), false)) {
+    static Result measure(EngineKind kind, String model, int batch, int threadCount, double seconds) {
+        try (TrainingEngine engine = kind.create(NetworkSpec.of(model, 1))) {
+            engine.useThreads(threadCount);
             Batch input = randomBatch(batch, 42);
             for (int i = 0; i < 3; i++) {
                 engine.train(input, 0.01);

@@ -3,6 +3,7 @@ package org.edgetrain.bench;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.cli.Json;
@@ -57,7 +58,8 @@ final class FleetBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
-        EngineBenchmark.Result standalone = EngineBenchmark.measure(model, batch, cores, standaloneSeconds);
+        EngineBenchmark.Result standalone = EngineBenchmark.measure(EngineKind.preferred(), model, batch, cores,
+                standaloneSeconds);
         System.out.printf("standalone %s, %d threads: %.1f images/s%n", model, cores, standalone.imagesPerSecond());
         CifarDataset data = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
         FleetRun.Measurement fleetRate = new FleetRun(devices, model, batch, rounds, roundSeconds, true,

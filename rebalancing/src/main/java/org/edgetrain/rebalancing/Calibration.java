@@ -3,8 +3,8 @@ package org.edgetrain.rebalancing;
 import java.util.SplittableRandom;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
-import org.edgetrain.model.engine.Dl4jEngine;
-import org.edgetrain.model.engine.NativeThreads;
+import org.edgetrain.model.engine.EngineKind;
+import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
 
 /**
@@ -17,12 +17,12 @@ public final class Calibration {
     }
 
     /**
+     * @param kind the engine the device will train with
      * @param seconds measuring time after one warm-up step
      * @param threads native threads, as the device will train
      * @return training images/s
      */
-    public static double measure(double seconds, int threads) {
-        NativeThreads.use(threads);
+    public static double measure(EngineKind kind, double seconds, int threads) {
         SplittableRandom random = new SplittableRandom(7);
         int size = 32;
         float[] features = new float[size * CifarFormat.IMAGE_BYTES];
@@ -34,7 +34,8 @@ public final class Calibration {
             labels[i] = random.nextInt(CifarFormat.CLASSES);
         }
         Batch batch = new Batch(features, labels);
-        try (Dl4jEngine engine = new Dl4jEngine(NetworkSpec.of("resnet8", 1), false)) {
+        try (TrainingEngine engine = kind.create(NetworkSpec.of("resnet8", 1))) {
+            engine.useThreads(threads);
             engine.train(batch, 0.01);
             long start = System.nanoTime();
             int images = 0;

@@ -17,7 +17,7 @@ public final class FleetQueries {
     public record DeviceStatus(String name, String deviceClass, int partitions, double lastImagesPerSecond,
                                long rounds, long samples, double meanImagesPerSecond, double capability,
                                double heapUsedMegabytes, double offHeapUsedMegabytes, double cpuLoad,
-                               double residentMegabytes, String quarantinedUntil) {
+                               double residentMegabytes, String quarantinedUntil, String engine) {
         /** @return "ok", or "quarantined until TIME" for a flapping device that gets no work for now */
         @com.fasterxml.jackson.annotation.JsonProperty("health")
         public String health() {
@@ -40,7 +40,7 @@ public final class FleetQueries {
         Map<String, List<?>> last = new HashMap<>();
         Map<String, Long> lastRound = new HashMap<>();
         for (List<?> row : rows(fleet, "SELECT DEVICE, ROUND_NO, IMAGES_PER_SECOND, HEAP_USED_MB, "
-                + "OFFHEAP_USED_MB, CPU_LOAD, RESIDENT_MB FROM DEVICE_ROUNDS WHERE SAMPLES > 0")) {
+                + "OFFHEAP_USED_MB, CPU_LOAD, RESIDENT_MB, ENGINE FROM DEVICE_ROUNDS WHERE SAMPLES > 0")) {
             String device = (String) row.get(0);
             long round = ((Number) row.get(1)).longValue();
             if (round >= lastRound.getOrDefault(device, -1L)) {
@@ -60,7 +60,8 @@ public final class FleetQueries {
                     l == null ? 0 : value(l, 2), (long) s[0], (long) s[1], s[2],
                     org.edgetrain.rebalancing.DeviceAttributes.capability(node),
                     l == null ? 0 : value(l, 3), l == null ? 0 : value(l, 4), l == null ? -1 : value(l, 5),
-                    l == null || l.get(6) == null ? -1 : value(l, 6), quarantined.get(name)));
+                    l == null || l.get(6) == null ? -1 : value(l, 6), quarantined.get(name),
+                    l == null || l.get(7) == null ? "-" : (String) l.get(7)));
         }
         out.sort(java.util.Comparator.comparing(DeviceStatus::name));
         return out;
@@ -107,12 +108,12 @@ public final class FleetQueries {
     }
 
     static void printDevices(List<DeviceStatus> devices) {
-        System.out.printf("%-16s %-12s %10s %10s %8s %10s %11s %11s %8s %9s %9s %5s  %s%n", "device", "class", "capability",
-                "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB", "resident", "cpu",
-                "health");
+        System.out.printf("%-16s %-12s %-6s %10s %10s %8s %10s %11s %11s %8s %9s %9s %5s  %s%n", "device", "class",
+                "engine", "capability", "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB",
+                "resident", "cpu", "health");
         for (DeviceStatus d : devices) {
-            System.out.printf("%-16s %-12s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %9s %5s  %s%n", d.name(),
-                    d.deviceClass(), d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
+            System.out.printf("%-16s %-12s %-6s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %9s %5s  %s%n", d.name(),
+                    d.deviceClass(), d.engine(), d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
                     d.lastImagesPerSecond(), d.heapUsedMegabytes(), d.offHeapUsedMegabytes(),
                     d.residentMegabytes() < 0 ? "-" : String.format("%.0f MB", d.residentMegabytes()),
                     d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()), d.health());

@@ -169,6 +169,7 @@ public final class LocalFleet {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             builder.environment().put("OMP_NUM_THREADS", "1");
+            builder.environment().putIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR"); // as bin/edgetrain
             // glibc gives each thread that allocates its own 64 MB arena; Ignite's and ND4J's many threads then
             // keep freed native memory in arenas of their own. Two arenas bound that, as on a small board.
             builder.environment().put("MALLOC_ARENA_MAX", "2");

@@ -7,8 +7,10 @@ import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.health.FlapDetector;
+import org.edgetrain.compute.training.DeviceReplica;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
+import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.rebalancing.Calibration;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.slf4j.Logger;
@@ -52,6 +54,10 @@ public final class NodeCommand implements Callable<Integer> {
     @Option(names = "--ui-port", description = "also serve the live status page on this port (127.0.0.1)")
     Integer uiPort;
 
+    @Option(names = "--engine", converter = TrainingOptions.EngineName.class, description = "train with this engine "
+            + "whatever a job asks (torch or dl4j; e.g. dl4j where libtorch misbehaves); default: the job's")
+    EngineKind engine;
+
     @Mixin
     FleetOptions fleet;
 
@@ -69,9 +75,19 @@ public final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
-        double capability = calibrationSeconds > 0 ? Calibration.measure(calibrationSeconds, 1)
-                : 100 * profile.relativeSpeed();
-        LOG.info("device {} measured itself: {} images/s (calibration, ResNet-8)", name, String.format("%.1f", capability));
+        if (engine != null) {
+            System.setProperty(DeviceReplica.ENGINE_PROPERTY, engine.cliName());
+        }
+        EngineKind measured = engine != null ? engine : EngineKind.preferred();
+        double capability;
+        try {
+            capability = calibrationSeconds > 0 ? Calibration.measure(measured, calibrationSeconds, 1)
+                    : 100 * profile.relativeSpeed();
+        } catch (IllegalStateException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
+        LOG.info("device {} measured itself: {} images/s (calibration, ResNet-8, engine {})", name,
+                String.format("%.1f", capability), measured);
         NodeSettings settings;
         try {
             settings = fleet.settings(name, profile.name(), capability);

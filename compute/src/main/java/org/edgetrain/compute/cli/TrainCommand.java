@@ -125,7 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
     JobSpec job() {
         return new JobSpec("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec(), epochs,
                 training.batch(), roundSeconds, training.schedule(epochs), limitTrain, training.seed(), training.threadsOr(1),
-                !equalQuotas);
+                !equalQuotas, training.engine);
     }
 
     /**

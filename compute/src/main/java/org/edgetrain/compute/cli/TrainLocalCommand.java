@@ -6,8 +6,7 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarSplit;
-import org.edgetrain.model.engine.Dl4jEngine;
-import org.edgetrain.model.engine.NativeThreads;
+import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.edgetrain.model.train.EpochResult;
@@ -55,10 +54,10 @@ public final class TrainLocalCommand implements Callable<Integer> {
         CifarDataset data = DatasetCommand.read(cifar);
         CifarSplit train = limitTrain == null ? data.train() : data.train().limit(limitTrain);
         CifarSplit test = limitTest == null ? data.test() : data.test().limit(limitTest);
-        NativeThreads.use(training.threads());
         NetworkSpec spec = training.networkSpec();
         LearningRateSchedule schedule = training.schedule(epochs);
-        try (Dl4jEngine engine = new Dl4jEngine(spec, false)) {
+        try (TrainingEngine engine = training.createEngine(spec)) {
+            engine.useThreads(training.threads());
             System.out.printf("train-local: %s (%,d parameters, engine %s), %,d training / %,d test images, batch %d, "
                             + "%d thread(s), %s%n", spec.model(), engine.trainableParameterCount(), engine.name(),
                     train.size(), test.size(), training.batch(), training.threads(), schedule);

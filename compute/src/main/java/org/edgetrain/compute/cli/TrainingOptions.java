@@ -1,5 +1,7 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.model.engine.EngineKind;
+import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.net.ResNet;
 import org.edgetrain.model.schedule.LearningRateSchedule;
@@ -37,6 +39,10 @@ public final class TrainingOptions {
     @Option(names = "--threads", description = "native math threads for this process; default: all cores for train-local, 1 per device")
     Integer threads;
 
+    @Option(names = "--engine", converter = EngineName.class, description = "torch (libtorch) or dl4j (DeepLearning4J);"
+            + " default: the fastest that loads on this machine")
+    EngineKind engine;
+
     @Option(names = "--seed", defaultValue = "1", description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
     long seed;
 
@@ -47,6 +53,18 @@ public final class TrainingOptions {
             try {
                 ResNet.depth(value);
                 return value;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Accepts the engines {@link EngineKind} names. */
+    public static final class EngineName implements ITypeConverter<EngineKind> {
+        @Override
+        public EngineKind convert(String value) {
+            try {
+                return EngineKind.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
@@ -92,6 +110,23 @@ public final class TrainingOptions {
     /** @return native threads: the option, or {@code fallback} */
     public int threadsOr(int fallback) {
         return threads == null ? fallback : threads;
+    }
+
+    /** @return the engine to train with: the option, or the fastest that loads here */
+    public EngineKind engine() {
+        return engine == null ? EngineKind.preferred() : engine;
+    }
+
+    /**
+     * @return {@code spec}'s network on {@link #engine()}
+     * @throws EdgetrainCommand.UserError when that engine does not load on this machine
+     */
+    public TrainingEngine createEngine(NetworkSpec spec) {
+        try {
+            return engine().create(spec);
+        } catch (IllegalStateException e) {
+            throw new EdgetrainCommand.UserError(e.getMessage());
+        }
     }
 
     /** @return the seed */

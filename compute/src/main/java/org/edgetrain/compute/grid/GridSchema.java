@@ -43,6 +43,7 @@ public final class GridSchema {
                     + " WITH \"template=" + METRICS_TEMPLATE + ",cache_name=sql_device_rounds\""),
             // Tables of fleets created before the column existed (kept on disk by persistent fleets) gain it here.
             new Ddl("DEVICE_ROUNDS", "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS RESIDENT_MB DOUBLE"),
+            new Ddl("DEVICE_ROUNDS", "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS ENGINE VARCHAR"),
             new Ddl("EVALS",
                     "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"

@@ -8,8 +8,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.IgniteInterruptedException;
 import org.apache.ignite.Ignite;
-import org.edgetrain.model.engine.Dl4jEngine;
-import org.edgetrain.model.engine.NativeThreads;
+import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
 
@@ -22,9 +21,11 @@ import org.edgetrain.model.net.NetworkSpec;
  * once trained kept its own set, and a device's native memory grew with every new thread (measured: a pc device
  * process at 4.4 GB resident after 4 minutes). The thread ends after a minute without work, and its memory with it.
  */
-final class DeviceReplica {
+public final class DeviceReplica {
     private static final String KEY = "edgetrain.replica";
     private static final long TRAINER_IDLE_SECONDS = 60;
+    /** The device's own engine, set by {@code node --engine}: it overrides the job's. */
+    public static final String ENGINE_PROPERTY = "edgetrain.device.engine";
 
     private final ThreadPoolExecutor trainer;
     private NetworkSpec spec;
@@ -45,9 +46,20 @@ final class DeviceReplica {
         T run(TrainingEngine engine);
     }
 
-    /** Runs {@code work} on this node's replica of {@code spec}, one job at a time, keeping its optimizer state. */
-    static <T> T withEngine(Ignite ignite, NetworkSpec spec, int threads, EngineWork<T> work) {
-        return withEngine(ignite, spec, threads, -1, false, work);
+    /** Runs {@code work} on this node's replica for {@code job}, one job at a time, keeping its optimizer state. */
+    static <T> T withEngine(Ignite ignite, JobSpec job, EngineWork<T> work) {
+        return withEngine(ignite, job, -1, false, work);
+    }
+
+    /**
+     * The engine this device trains {@code job} with: the one its operator chose ({@code node --engine}), else the
+     * job's, else the fastest that loads here; DL4J where libtorch does not load.
+     */
+    static EngineKind engineFor(JobSpec job) {
+        String own = System.getProperty(ENGINE_PROPERTY);
+        EngineKind wanted = own != null ? EngineKind.parse(own) : job.engine() != null ? job.engine()
+                : EngineKind.preferred();
+        return wanted == EngineKind.TORCH && EngineKind.preferred() != EngineKind.TORCH ? EngineKind.DL4J : wanted;
     }
 
     /**
@@ -57,12 +69,13 @@ final class DeviceReplica {
      *     discarded model is cleared (-1: keep)
      * @param resetOptimizer clear the optimizer state anyway (this device's last result was rejected)
      */
-    static <T> T withEngine(Ignite ignite, NetworkSpec spec, int threads, int rollbacks, boolean resetOptimizer,
-                            EngineWork<T> work) {
+    static <T> T withEngine(Ignite ignite, JobSpec job, int rollbacks, boolean resetOptimizer, EngineWork<T> work) {
         ConcurrentMap<String, Object> local = ignite.cluster().nodeLocalMap();
         DeviceReplica replica = (DeviceReplica) local.computeIfAbsent(KEY,
                 k -> new DeviceReplica(String.valueOf(ignite.cluster().localNode().consistentId())));
-        Future<T> done = replica.trainer.submit(() -> replica.run(spec, threads, rollbacks, resetOptimizer, work));
+        EngineKind kind = engineFor(job);
+        Future<T> done = replica.trainer.submit(() -> replica.run(kind, job.network(), job.threadsPerDevice(), rollbacks,
+                resetOptimizer, work));
         try {
             return done.get();
         } catch (InterruptedException e) {
@@ -81,12 +94,13 @@ final class DeviceReplica {
     }
 
     /** Runs on the trainer thread only. */
-    private <T> T run(NetworkSpec spec, int threads, int rollbacks, boolean resetOptimizer, EngineWork<T> work) {
-        if (engine == null || !this.spec.equals(spec)) {
+    private <T> T run(EngineKind kind, NetworkSpec spec, int threads, int rollbacks, boolean resetOptimizer,
+                      EngineWork<T> work) {
+        if (engine == null || !this.spec.equals(spec) || EngineKind.of(engine) != kind) {
             if (engine != null) {
                 engine.close();
             }
-            engine = new Dl4jEngine(spec, false);
+            engine = kind.create(spec);
             this.spec = spec;
         }
         if (resetOptimizer || (rollbacks >= 0 && rollbacks != this.rollbacks)) {
@@ -95,7 +109,7 @@ final class DeviceReplica {
         if (rollbacks >= 0) {
             this.rollbacks = rollbacks;
         }
-        NativeThreads.use(threads);
+        engine.useThreads(threads);
         return work.run(engine);
     }
 }

@@ -16,9 +16,10 @@ import org.edgetrain.model.strategy.DeviceResult;
  * @param cpuLoad the process's recent CPU load in [0, 1], or -1 when unknown
  * @param residentMegabytes the device process's resident memory (heap, shards, native arrays and the rest), or -1
  *     where the OS does not tell (Linux only)
+ * @param engine the engine the device trained with: {@code torch} or {@code dl4j}
  */
 public record DeviceRoundResult(DeviceResult result, List<PartitionAdvance> advances, double seconds,
                                 double imagesPerSecond, double heapUsedMegabytes, double offHeapUsedMegabytes,
-                                double cpuLoad, double residentMegabytes)
+                                double cpuLoad, double residentMegabytes, String engine)
         implements Serializable {
 }

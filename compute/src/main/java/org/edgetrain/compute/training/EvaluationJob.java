@@ -76,7 +76,7 @@ final class EvaluationJob implements IgniteCallable<byte[]> {
             records.addAll(local);
             covered.add(partition);
         }
-        Evaluation evaluation = DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), engine -> {
+        Evaluation evaluation = DeviceReplica.withEngine(ignite, job, engine -> {
             engine.setState(global.state());
             Evaluation total = Evaluation.EMPTY;
             for (int from = 0; from < records.size(); from += 256) {

@@ -8,7 +8,7 @@ import org.apache.ignite.transactions.TransactionIsolation;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
-import org.edgetrain.model.engine.Dl4jEngine;
+import org.edgetrain.model.net.StateLayout;
 
 /**
  * Starts a training job on a running fleet: writes the job and the initial model (built here from the job's seed,
@@ -46,13 +46,12 @@ public final class JobSubmitter {
             throw new IllegalStateException("job " + current.jobId() + " is still running (epoch " + current.epoch()
                     + ", round " + current.round() + "): wait for it, or stop it with edgetrain train --stop");
         }
-        try (Dl4jEngine engine = new Dl4jEngine(job.network(), false)) {
-            if (initial == null) {
-                initial = engine.state();
-            } else if (initial.length != engine.stateSize()) {
-                throw new IllegalArgumentException("the initial model has " + initial.length + " values, "
-                        + job.network().model() + " has " + engine.stateSize());
-            }
+        StateLayout layout = StateLayout.of(job.network().model());
+        if (initial == null) {
+            initial = layout.initialState(job.network().seed());
+        } else if (initial.length != layout.size()) {
+            throw new IllegalArgumentException("the initial model has " + initial.length + " values, "
+                    + job.network().model() + " has " + layout.size());
         }
         ignite.cache(GridNames.PROGRESS).clear();
         model.remove(EvaluatedModel.KEY);

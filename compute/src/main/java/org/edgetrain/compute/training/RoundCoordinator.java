@@ -697,19 +697,19 @@ public final class RoundCoordinator {
             args.addAll(java.util.Arrays.asList(next.round(), r.device(), classes.getOrDefault(r.device(), "?"),
                     result.advances().size(), r.samples(), result.seconds(), result.imagesPerSecond(),
                     r.samples() == 0 ? 0 : r.lossSum() / r.samples(), status, result.heapUsedMegabytes(),
-                    result.offHeapUsedMegabytes(), result.cpuLoad(), result.residentMegabytes()));
+                    result.offHeapUsedMegabytes(), result.cpuLoad(), result.residentMegabytes(), result.engine()));
         }
         for (Failure failure : outcome.rejected()) {
             if (arrived.stream().noneMatch(a -> a.result().device().equals(failure.device()))) {
                 args.addAll(java.util.Arrays.asList(next.round(), failure.device(),
                         classes.getOrDefault(failure.device(), "?"), 0, 0L, 0.0, 0.0, 0.0, failure.reason(), 0.0, 0.0, -1.0,
-                        -1.0));
+                        -1.0, null));
             }
         }
         if (!args.isEmpty()) {
             GridSchema.sql(ignite, "MERGE INTO DEVICE_ROUNDS (ROUND_NO, DEVICE, DEVICE_CLASS, PARTITIONS, SAMPLES, SECONDS,"
-                    + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD, RESIDENT_MB) VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(args.size() / 13, "(?,?,?,?,?,?,?,?,?,?,?,?,?)")),
+                    + " IMAGES_PER_SECOND, TRAIN_LOSS, STATUS, HEAP_USED_MB, OFFHEAP_USED_MB, CPU_LOAD, RESIDENT_MB, ENGINE) VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(args.size() / 14, "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
                     args.toArray());
         }
         // The round's row last: a reader that sees it (bench, status) finds the round's device rows complete. Written

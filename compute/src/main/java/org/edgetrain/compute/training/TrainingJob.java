@@ -16,6 +16,7 @@ import org.apache.ignite.resources.IgniteInstanceResource;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.model.cifar.Augmentation;
+import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.strategy.DeviceResult;
@@ -125,7 +126,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
 
     private byte[] train(float[] model, String device, List<byte[]> records, List<Long> ids,
                          List<PartitionAdvance> planned, RoundEnd.Device end, long received) {
-        return DeviceReplica.withEngine(ignite, job.network(), job.threadsPerDevice(), rollbacks, resetOptimizer,
+        return DeviceReplica.withEngine(ignite, job, rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
             DeviceFault fault = DeviceFault.of(ignite);
@@ -168,7 +169,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
-                    residentMegabytes()));
+                    residentMegabytes(), EngineKind.of(engine).cliName()));
         });
     }
 

@@ -5,6 +5,7 @@ import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.net.ResNet;
+import org.edgetrain.model.net.StateLayout;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,6 +41,8 @@ public final class Dl4jEngine implements TrainingEngine {
         this.spec = spec;
         this.graph = new ComputationGraph(ResNet.configuration(spec, hidden));
         graph.init();
+        // The seed's state from the shared layout, so that both engines start a given seed from the same network.
+        graph.setParams(Nd4j.createFromArray(StateLayout.of(spec.model()).initialState(spec.seed())));
         this.helpers = OneDnnHelpers.check(graph);
         if (!helpers.allAttached()) {
             String message = spec.model() + " runs WITHOUT oneDNN (" + helpers + "): training will be about 8x slower."
