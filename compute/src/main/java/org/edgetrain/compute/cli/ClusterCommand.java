@@ -42,7 +42,7 @@ public final class ClusterCommand {
 
         LocalFleet open() {
             if (profiles != null) {
-                System.setProperty(org.edgetrain.rebalancing.DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
+                System.setProperty(DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
             }
             return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale).persistent(persistent);
         }
@@ -90,7 +90,7 @@ public final class ClusterCommand {
     static void requireKnownClasses(java.util.List<String> classes) {
         for (String deviceClass : classes) {
             try {
-                DeviceProfile.of(deviceClass.trim());
+                LocalFleet.DeviceRequest.parse(deviceClass);
             } catch (IllegalArgumentException e) {
                 throw new EdgetrainCommand.UserError(e.getMessage());
             }
@@ -117,7 +117,8 @@ public final class ClusterCommand {
         @Mixin
         Where where;
 
-        @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes; default: ${DEFAULT-VALUE}")
+        @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes, "
+                + "each CLASS or CLASS@ENGINE (a device on that engine whatever the job asks); default: ${DEFAULT-VALUE}")
         java.util.List<String> devices;
 
         @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the joins; default: ${DEFAULT-VALUE}")

@@ -35,7 +35,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cifar", description = "cifar-10-binary.tar.gz or its extracted folder; default: data/cifar-10-binary.tar.gz, else ../shared/datasets/cifar-10-binary.tar.gz")
     Path cifar;
 
-    @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes; default: ${DEFAULT-VALUE}")
+    @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes, each "
+            + "CLASS or CLASS@ENGINE (a device on that engine whatever the job asks); default: ${DEFAULT-VALUE}")
     List<String> devices;
 
     @Option(names = "--epochs", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.health.Quarantine;
+import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.rebalancing.CpuLimiter;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.edgetrain.rebalancing.DeviceThrottle;
@@ -108,14 +109,31 @@ public final class LocalFleet {
         return List.copyOf(devices);
     }
 
-    /** Starts a device process of class {@code deviceClass}, named after it with a running number. */
-    public Device add(String deviceClass) {
-        DeviceProfile profile;
+    /**
+     * A device to start, as the command line names it: {@code CLASS}, or {@code CLASS@ENGINE} for a device that trains
+     * with that engine whatever a job asks ({@code node --engine}), e.g. {@code rpi4@dl4j}.
+     */
+    public record DeviceRequest(DeviceProfile profile, EngineKind engine) {
+        /** @throws IllegalArgumentException naming the valid classes or engines */
+        public static DeviceRequest parse(String text) {
+            String[] parts = text.trim().split("@", 2);
+            return new DeviceRequest(DeviceProfile.of(parts[0]), parts.length == 2 ? EngineKind.parse(parts[1]) : null);
+        }
+    }
+
+    /**
+     * Starts a device process named after its class with a running number.
+     *
+     * @param requested {@code CLASS} or {@code CLASS@ENGINE} (see {@link DeviceRequest})
+     */
+    public Device add(String requested) {
+        DeviceRequest request;
         try {
-            profile = DeviceProfile.of(deviceClass);
+            request = DeviceRequest.parse(requested);
         } catch (IllegalArgumentException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
+        DeviceProfile profile = request.profile();
         int n = 1;
         while (find(profile.name() + "-" + n).isPresent()) {
             n++;
@@ -162,6 +180,9 @@ public final class LocalFleet {
             command.add(EdgetrainCommand.class.getName());
             command.addAll(List.of("node", "--name", name, "--device", profile.name(), "--config", config.toString(),
                     "--work-dir", dir.resolve("work").resolve(name).toAbsolutePath().toString()));
+            if (request.engine() != null) {
+                command.addAll(List.of("--engine", request.engine().cliName()));
+            }
             boolean keepsData = persistent || devices.stream().anyMatch(Device::persistent);
             if (keepsData) {
                 command.add("--persistent");

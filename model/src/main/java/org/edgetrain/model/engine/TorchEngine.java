@@ -15,7 +15,12 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.net.NetworkSpec;
@@ -31,12 +36,15 @@ import org.edgetrain.model.net.StateLayout;
  * <p>The network is written as functions over its own tensors rather than DJL blocks: the tensors are exactly the
  * layout's, nothing is renamed or reordered on the way in and out.
  *
- * <p>Not thread-safe: one thread uses an engine at a time. Several engines may train at once on different threads
- * (autograd's mode is per thread). Tensors of one step live in a sub-manager closed at its end, so an engine's native
+ * <p>Not thread-safe: one thread uses an engine at a time (it may hand shares of a batch to worker threads of its
+ * own, see {@link #useThreads(int)}). Several engines may train at once on different threads (autograd's mode is per
+ * thread). Tensors of one step live in a sub-manager closed at its end, so an engine's native
  * memory stays flat from step to step.
  */
 public final class TorchEngine implements TrainingEngine {
     private static final String DJL_OFFLINE = "ai.djl.offline";
+    /** Fewer images than this per worker and a batch stays on fewer workers (BatchNorm needs a few, splitting costs). */
+    private static final int MIN_IMAGES_PER_WORKER = 8;
 
     private final NetworkSpec spec;
     private final StateLayout layout;
@@ -46,6 +54,13 @@ public final class TorchEngine implements TrainingEngine {
     private final List<NDArray> tensors = new ArrayList<>();
     private final List<NDArray> trainable = new ArrayList<>();
     private final List<NDArray> velocity = new ArrayList<>();
+    /**
+     * The tensors each training worker computes with: the engine's own first; the others share its weights and keep
+     * BatchNorm running statistics of their own (see {@link #useThreads(int)}).
+     */
+    private final List<List<NDArray>> workerViews = new ArrayList<>();
+    /** Threads of the workers after the first (which is the caller's); null with one worker. */
+    private ExecutorService helpers;
     /** Per trainable tensor: whether weight decay applies (weights only, as in DeepLearning4J). */
     private final List<Boolean> decayed = new ArrayList<>();
     /**
@@ -75,6 +90,7 @@ public final class TorchEngine implements TrainingEngine {
             }
             tensors.add(array);
         }
+        workerViews.add(tensors);
         setState(layout.initialState(spec.seed()));
     }
 
@@ -117,14 +133,54 @@ public final class TorchEngine implements TrainingEngine {
     }
 
     /**
-     * libtorch's intra-op thread count is per calling thread (OpenMP): call on the thread that trains.
+     * Trains on {@code threads} workers of one libtorch thread each: a batch is split between them, each computes the
+     * gradient of its share on the shared weights (libtorch sums them into one gradient) and BatchNorm statistics of its
+     * share, like data-parallel training without synchronized BatchNorm. Measured on this machine (ResNet-32): two
+     * one-thread workers at batch 32 each train 1.23x as many images/s as one two-thread worker at batch 64, which
+     * spends its time in OpenMP barriers and the ramp of many small parallel regions (bench/RESULTS.md, "The engines").
+     * With one thread a step is exactly the DL4J engine's step.
+     *
+     * <p>libtorch's thread count is per calling thread (OpenMP): call on the thread that trains.
      */
     @Override
     public void useThreads(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
-        JniUtils.setNumThreads(threads);
+        JniUtils.setNumThreads(1);
+        if (threads == workerViews.size()) {
+            return;
+        }
+        if (helpers != null) {
+            helpers.shutdownNow();
+            helpers = null;
+        }
+        while (workerViews.size() > 1) {
+            List<NDArray> view = workerViews.remove(workerViews.size() - 1);
+            for (int i = 0; i < view.size(); i++) {
+                if (!layout.tensors().get(i).kind().trainable()) {
+                    view.get(i).close();
+                }
+            }
+        }
+        for (int w = 1; w < threads; w++) {
+            List<NDArray> view = new ArrayList<>();
+            for (int i = 0; i < tensors.size(); i++) {
+                // Weights are shared; each worker keeps BatchNorm running statistics of its own share.
+                view.add(layout.tensors().get(i).kind().trainable() ? tensors.get(i) : tensors.get(i).duplicate());
+            }
+            workerViews.add(view);
+        }
+        if (threads > 1) {
+            helpers = Executors.newFixedThreadPool(threads - 1, r -> {
+                Thread thread = new Thread(() -> {
+                    JniUtils.setNumThreads(1);
+                    r.run();
+                }, "edgetrain-torch-worker");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
     }
 
     /**
@@ -185,6 +241,13 @@ public final class TorchEngine implements TrainingEngine {
                 set(tensors.get(i), values);
             }
         }
+        for (int p = 1; p < workerViews.size(); p++) {
+            for (int i = 0; i < tensors.size(); i++) {
+                if (!layout.tensors().get(i).kind().trainable()) {
+                    tensors.get(i).copyTo(workerViews.get(p).get(i));
+                }
+            }
+        }
         runningStdAsSet = new float[std.size()];
         for (int j = 0; j < runningStdAsSet.length; j++) {
             runningStdAsSet[j] = std.get(j);
@@ -221,24 +284,96 @@ public final class TorchEngine implements TrainingEngine {
 
     @Override
     public double train(Batch batch, double learningRate) {
-        double loss;
+        int parts = Math.min(workerViews.size(), Math.max(1, batch.size() / MIN_IMAGES_PER_WORKER));
+        double loss = 0;
+        if (parts == 1) {
+            loss = backward(tensors, batch, batch.size());
+        } else {
+            List<Future<Double>> shares = new ArrayList<>();
+            for (int p = 1; p < parts; p++) {
+                List<NDArray> view = workerViews.get(p);
+                Batch share = share(batch, p, parts);
+                shares.add(helpers.submit(() -> backward(view, share, batch.size())));
+            }
+            loss += backward(tensors, share(batch, 0, parts), batch.size());
+            for (Future<Double> share : shares) {
+                loss += join(share);
+            }
+        }
+        try (NDManager step = root.newSubManager()) {
+            update(step, learningRate);
+            if (workerViews.size() > 1) {
+                mergeRunningStatistics(step, parts);
+            }
+        }
+        runningStdAsSet = null;
+        return loss;
+    }
+
+    /**
+     * Forward and backward pass of {@code batch} on {@code view}'s tensors: adds the gradient of this batch's share of
+     * the mean loss over {@code total} images to the weights' gradients.
+     *
+     * @return that share of the loss
+     */
+    private double backward(List<NDArray> view, Batch batch, int total) {
         try (NDManager step = root.newSubManager()) {
             NDArray input = input(step, batch);
             boolean gradMode = JniUtils.isGradMode();
             JniUtils.setGradMode(true);
             try {
-                NDArray logProbabilities = forward(input, true).logSoftmax(1);
-                NDArray lossArray = logProbabilities.mul(oneHot(step, batch)).sum().neg().div(batch.size());
-                JniUtils.backward((PtNDArray) lossArray, (PtNDArray) step.ones(lossArray.getShape(), dataType), false,
-                        false);
-                loss = toFloats(lossArray)[0];
+                NDArray logProbabilities = forward(view, input, true).logSoftmax(1);
+                NDArray loss = logProbabilities.mul(oneHot(step, batch)).sum().neg().div(total);
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape(), dataType), false, false);
+                return toFloats(loss)[0];
             } finally {
                 JniUtils.setGradMode(gradMode);
             }
-            update(step, learningRate);
         }
-        runningStdAsSet = null;
-        return loss;
+    }
+
+    /** @return images {@code [part * n / parts, (part + 1) * n / parts)} of {@code batch} */
+    private static Batch share(Batch batch, int part, int parts) {
+        int from = part * batch.size() / parts;
+        int to = (part + 1) * batch.size() / parts;
+        return new Batch(Arrays.copyOfRange(batch.features(), from * CifarFormat.IMAGE_BYTES, to * CifarFormat.IMAGE_BYTES),
+                Arrays.copyOfRange(batch.labels(), from, to));
+    }
+
+    private static double join(Future<Double> share) {
+        try {
+            return share.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while a worker trained", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * The running statistics become the mean of what the {@code parts} workers that trained computed (each moved the
+     * same old value towards its share's batch statistics), and every worker starts the next step from them.
+     */
+    private void mergeRunningStatistics(NDManager step, int parts) {
+        for (int i = 0; i < tensors.size(); i++) {
+            if (layout.tensors().get(i).kind().trainable()) {
+                continue;
+            }
+            NDArray merged = tensors.get(i);
+            if (parts > 1) {
+                for (int p = 1; p < parts; p++) {
+                    merged.addi(workerViews.get(p).get(i));
+                }
+                merged.divi(parts);
+            }
+            for (int p = 1; p < workerViews.size(); p++) {
+                merged.copyTo(workerViews.get(p).get(i));
+            }
+        }
     }
 
     /**
@@ -251,7 +386,7 @@ public final class TorchEngine implements TrainingEngine {
             boolean gradMode = JniUtils.isGradMode();
             JniUtils.setGradMode(true);
             try {
-                NDArray loss = forward(input(step, batch), true).logSoftmax(1).mul(oneHot(step, batch)).sum().neg()
+                NDArray loss = forward(tensors, input(step, batch), true).logSoftmax(1).mul(oneHot(step, batch)).sum().neg()
                         .div(batch.size());
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape(), dataType), false, false);
             } finally {
@@ -321,22 +456,22 @@ public final class TorchEngine implements TrainingEngine {
     @Override
     public float[] probabilities(Batch batch) {
         try (NDManager step = root.newSubManager()) {
-            return toFloats(forward(input(step, batch), false).softmax(1));
+            return toFloats(forward(tensors, input(step, batch), false).softmax(1));
         }
     }
 
-    /** @return the logits; the ResNet of {@link ResNet}, tensor for tensor in layout order */
-    private NDArray forward(NDArray input, boolean training) {
+    /** @return the logits; the ResNet of {@link ResNet} on {@code tensors}, in layout order */
+    private NDArray forward(List<NDArray> tensors, NDArray input, boolean training) {
         int blocksPerStage = (ResNet.depth(spec.model()) - 2) / 6;
         int next = 0;
-        NDArray x = Activation.relu(convBn(input, next, 1, training));
+        NDArray x = Activation.relu(convBn(tensors, input, next, 1, training));
         next += 5;
         for (int stage = 0; stage < 3; stage++) {
             for (int block = 0; block < blocksPerStage; block++) {
                 boolean down = stage > 0 && block == 0;
-                NDArray first = Activation.relu(convBn(x, next, down ? 2 : 1, training));
+                NDArray first = Activation.relu(convBn(tensors, x, next, down ? 2 : 1, training));
                 next += 5;
-                NDArray second = convBn(first, next, 1, training);
+                NDArray second = convBn(tensors, first, next, 1, training);
                 next += 5;
                 NDArray shortcut = x;
                 if (down) {
@@ -352,7 +487,7 @@ public final class TorchEngine implements TrainingEngine {
     }
 
     /** A convolution (tensor {@code at}) and its BatchNorm (tensors {@code at + 1 .. at + 4}). */
-    private NDArray convBn(NDArray input, int at, int stride, boolean training) {
+    private static NDArray convBn(List<NDArray> tensors, NDArray input, int at, int stride, boolean training) {
         NDArray conv = Conv2d.conv2d(input, tensors.get(at), null, new Shape(stride, stride), new Shape(1, 1))
                 .singletonOrThrow();
         // DJL's momentum is the decay of the running statistics (it hands libtorch 1 - momentum, the batch's weight).
@@ -419,6 +554,9 @@ public final class TorchEngine implements TrainingEngine {
 
     @Override
     public void close() {
+        if (helpers != null) {
+            helpers.shutdownNow();
+        }
         root.close();
     }
 }

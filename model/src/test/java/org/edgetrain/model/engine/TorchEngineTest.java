@@ -178,15 +178,38 @@ class TorchEngineTest {
         }
     }
 
+    /** Two workers split each batch: the engine still learns, and its state still round-trips exactly. */
+    @Test
+    void twoWorkersLearnAndKeepOneState() {
+        CifarSplit train = new CifarSplit(SyntheticCifar.records(640, 21, 0));
+        CifarSplit test = new CifarSplit(SyntheticCifar.records(200, 22, 0));
+        try (TorchEngine engine = new TorchEngine(NetworkSpec.of("resnet8", 7));
+             TorchEngine copy = new TorchEngine(NetworkSpec.of("resnet8", 8))) {
+            engine.useThreads(2);
+            LocalTrainer trainer = new LocalTrainer(engine, new LearningRateSchedule("constant", 0.05, 3, 0), 32, 7);
+
+            List<EpochResult> history = trainer.train(train, test, 3, new TrainingListener() { });
+
+            assertTrue(history.get(2).testAccuracy() > 0.5, "accuracy " + history.get(2).testAccuracy());
+            copy.setState(engine.state());
+            Batch batch = Dl4jEngineTest.batch(16, 9);
+            assertArrayEquals(engine.probabilities(batch), copy.probabilities(batch));
+            engine.useThreads(1); // and back: the extra workers' tensors are freed
+            engine.train(batch, 0.05);
+        }
+    }
+
     @Test
     void nativeMemoryDoesNotGrowWithSteps() {
         Batch batch = Dl4jEngineTest.batch(8, 5);
         try (TorchEngine engine = new TorchEngine(NetworkSpec.of("resnet8", 1))) {
+            engine.useThreads(2);
+            engine.train(Dl4jEngineTest.batch(32, 5), 0.05);
             engine.train(batch, 0.05);
             engine.probabilities(batch);
             int arrays = engine.managedArrays();
             for (int i = 0; i < 5; i++) {
-                engine.train(batch, 0.05);
+                engine.train(i % 2 == 0 ? batch : Dl4jEngineTest.batch(32, 5), 0.05);
                 engine.evaluate(batch);
                 engine.state();
             }

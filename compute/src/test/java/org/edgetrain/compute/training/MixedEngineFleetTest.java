@@ -1,0 +1,58 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.DeviceFleet;
+import org.edgetrain.compute.cli.FleetQueries;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
+import org.edgetrain.model.engine.EngineKind;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet whose devices train on different engines: a job asks for libtorch, one device was started on DL4J
+ * ({@code pc@dl4j}, i.e. {@code node --engine dl4j}). Both read and write the same state and velocity, so every round
+ * averages their results; the engines are visible in DEVICE_ROUNDS and in status.
+ */
+@Timeout(600)
+class MixedEngineFleetTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void devicesOnBothEnginesTrainOneJobTogether() throws Exception {
+        try (DeviceFleet devices = DeviceFleet.start(dir, 49900, "pc@dl4j", "pc")) {
+            Ignite ignite = devices.client();
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 31)), 1, n -> { });
+            JobSpec job = new JobSpec("mixed", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
+                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 5, 1, true, EngineKind.TORCH);
+            JobSubmitter.submit(ignite, job);
+
+            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+
+            assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
+            List<List<?>> rows = GridSchema.sql(ignite,
+                    "SELECT DEVICE, ENGINE, STATUS, COUNT(*) FROM DEVICE_ROUNDS WHERE SAMPLES > 0 GROUP BY DEVICE, ENGINE, STATUS");
+            Map<String, String> engineByDevice = rows.stream().collect(Collectors.toMap(r -> (String) r.get(0),
+                    r -> (String) r.get(1), (a, b) -> a + "," + b));
+            assertEquals(Map.of("pc-1", "dl4j", "pc-2", "torch"), engineByDevice, rows.toString());
+            assertTrue(rows.stream().allMatch(r -> "ACCEPTED".equals(r.get(2))), "no result rejected: " + rows);
+            Map<String, String> shown = FleetQueries.devices(FleetReader.of(ignite)).stream()
+                    .collect(Collectors.toMap(FleetQueries.DeviceStatus::name, FleetQueries.DeviceStatus::engine));
+            assertEquals(Map.of("pc-1", "dl4j", "pc-2", "torch"), shown);
+        }
+    }
+}
