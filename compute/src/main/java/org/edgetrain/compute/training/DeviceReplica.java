@@ -8,6 +8,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.IgniteInterruptedException;
 import org.apache.ignite.Ignite;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
@@ -22,6 +24,7 @@ import org.edgetrain.model.net.NetworkSpec;
  * process at 4.4 GB resident after 4 minutes). The thread ends after a minute without work, and its memory with it.
  */
 public final class DeviceReplica {
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceReplica.class);
     private static final String KEY = "edgetrain.replica";
     private static final long TRAINER_IDLE_SECONDS = 60;
     /** The device's own engine, set by {@code node --engine}: it overrides the job's. */
@@ -83,14 +86,30 @@ public final class DeviceReplica {
             Thread.currentThread().interrupt();
             throw new IgniteInterruptedException(e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
+            if (e.getCause() instanceof RuntimeException runtime && isJdkOrOwn(runtime)) {
                 throw runtime;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                // A library's exception (e.g. the engine's) would not deserialize on the coordinator, whose marshaller
+                // accepts only edgetrain's, Ignite's and the JDK's classes: it gets the message, this log the trace.
+                LOG.warn("the engine failed", runtime);
+                throw new IllegalStateException(runtime.getClass().getSimpleName() + ": " + runtime.getMessage());
             }
             if (e.getCause() instanceof Error error) {
                 throw error;
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    private static boolean isJdkOrOwn(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            String name = t.getClass().getName();
+            if (!(name.startsWith("java.") || name.startsWith("org.edgetrain.") || name.startsWith("org.apache.ignite."))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Runs on the trainer thread only. */

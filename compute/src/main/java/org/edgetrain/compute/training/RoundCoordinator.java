@@ -273,6 +273,7 @@ public final class RoundCoordinator {
                 entry.getValue().cancel();
                 failures.add(new Failure(device, "late: no result before the round deadline"));
             } catch (RuntimeException e) {
+                LOG.warn("round {}: device {} failed", r.round(), device, e);
                 failures.add(new Failure(device, "failed: " + e.getMessage()));
             }
         }

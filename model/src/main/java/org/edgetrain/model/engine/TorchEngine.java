@@ -300,11 +300,15 @@ public final class TorchEngine implements TrainingEngine {
                 loss += join(share);
             }
         }
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false); // a new thread starts with autograd on; in-place updates of weights need it off
         try (NDManager step = root.newSubManager()) {
             update(step, learningRate);
             if (workerViews.size() > 1) {
                 mergeRunningStatistics(step, parts);
             }
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
         runningStdAsSet = null;
         return loss;
@@ -455,8 +459,12 @@ public final class TorchEngine implements TrainingEngine {
 
     @Override
     public float[] probabilities(Batch batch) {
+        boolean gradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(false); // inference builds no autograd graph
         try (NDManager step = root.newSubManager()) {
             return toFloats(forward(tensors, input(step, batch), false).softmax(1));
+        } finally {
+            JniUtils.setGradMode(gradMode);
         }
     }
 

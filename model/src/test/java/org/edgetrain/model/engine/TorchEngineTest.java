@@ -199,6 +199,26 @@ class TorchEngineTest {
         }
     }
 
+    /** Devices train on a thread of their own, where libtorch starts with autograd on (regression: updates failed). */
+    @Test
+    void trainsAndEvaluatesOnAFreshThread() throws Exception {
+        Batch batch = Dl4jEngineTest.batch(16, 12);
+        try (TorchEngine engine = new TorchEngine(NetworkSpec.of("resnet8", 1))) {
+            float[] before = engine.state();
+            java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                thread.submit(() -> {
+                    engine.useThreads(1);
+                    engine.train(batch, 0.05);
+                    return engine.evaluate(batch);
+                }).get();
+            } finally {
+                thread.shutdownNow();
+            }
+            assertNotEquals(before[0], engine.state()[0]);
+        }
+    }
+
     @Test
     void nativeMemoryDoesNotGrowWithSteps() {
         Batch batch = Dl4jEngineTest.batch(8, 5);
