@@ -85,7 +85,7 @@ public final class TorchEngine implements TrainingEngine {
             if (t.kind().trainable()) {
                 array.setRequiresGradient(true);
                 trainable.add(array);
-                decayed.add(t.kind() == StateLayout.Kind.CONV_WEIGHT || t.kind() == StateLayout.Kind.DENSE_WEIGHT);
+                decayed.add(t.kind().weightDecayed());
                 velocity.add(root.zeros(new Shape(t.shape()), dataType));
             }
             tensors.add(array);

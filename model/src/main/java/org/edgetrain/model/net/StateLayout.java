@@ -41,6 +41,11 @@ public final class StateLayout {
         public boolean trainable() {
             return trainable;
         }
+
+        /** @return true when weight decay applies to it: weights, not biases or BatchNorm's scale and shift */
+        public boolean weightDecayed() {
+            return this == CONV_WEIGHT || this == DENSE_WEIGHT;
+        }
     }
 
     /**
