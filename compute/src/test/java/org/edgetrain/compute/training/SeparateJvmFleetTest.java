@@ -17,7 +17,6 @@ import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.health.Quarantine;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
@@ -215,12 +214,8 @@ class SeparateJvmFleetTest {
             Ignite ignite = devices.client();
             LocalFleet fleet = devices.fleet();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
-            // ResNet-20 and four epochs on DL4J: long enough for a device to join and another to leave meanwhile. On
-            // libtorch (3x as fast) the job ended while pc-2 left, right after the join, and the train cache then held
-            // 328 of its 500 records (CI, once): a leave during the newcomer's rebalancing, to be looked into (see the
-            // issue notes), not what this test is about.
             JobSpec job = new JobSpec("churn", NetworkSpec.of("resnet20", 3), 4, 16, 1.0,
-                    new LearningRateSchedule("constant", 0.05, 4, 0), 0, 17, 1, true, EngineKind.DL4J);
+                    new LearningRateSchedule("constant", 0.05, 4, 0), 0, 17, 1, true);
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 
@@ -231,6 +226,15 @@ class SeparateJvmFleetTest {
             ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
 
             assertEquals(2000, last.samplesCommitted(), "four epochs of 500 samples, none skipped or repeated");
+            // On libtorch the job may end as pc-2 leaves, and the size is then read during the partition exchange
+            // that follows the leave, which can miss partitions whose backups are being promoted: the suspected cause
+            // of a CI run's 328 of 500 (the size was read at once then). Wait for the count with a deadline; a record
+            // really lost keeps it below 500, and lost partitions are checked next.
+            long settled = System.currentTimeMillis() + 60_000;
+            while (ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size() != 500
+                    && System.currentTimeMillis() < settled) {
+                Thread.sleep(250); // polling the cache's size with a deadline
+            }
             assertEquals(500, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on leave");
             assertTrue(ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).lostPartitions().isEmpty());
         }
