@@ -64,8 +64,9 @@ public final class TorchEngine implements TrainingEngine {
     /** Per trainable tensor: whether weight decay applies (weights only, as in DeepLearning4J). */
     private final List<Boolean> decayed = new ArrayList<>();
     /**
-     * The running log10 std values exactly as last set, valid until the next training step: converting to variance
-     * and back may move a value by one float step, and a state round trip must be bit-exact.
+     * The running log10 std values exactly as last set (at their offsets in the state; other entries unused), valid
+     * until the next training step: converting to variance and back may move a value by one float step, and a state
+     * round trip must be bit-exact. After a step, {@link #state()} snaps each variance to its log10 std's value.
      */
     private float[] runningStdAsSet;
 
@@ -135,9 +136,9 @@ public final class TorchEngine implements TrainingEngine {
     /**
      * Trains on {@code threads} workers of one libtorch thread each: a batch is split between them, each computes the
      * gradient of its share on the shared weights (libtorch sums them into one gradient) and BatchNorm statistics of its
-     * share, like data-parallel training without synchronized BatchNorm. Measured on this machine (ResNet-32): two
-     * one-thread workers at batch 32 each train 1.23x as many images/s as one two-thread worker at batch 64, which
-     * spends its time in OpenMP barriers and the ramp of many small parallel regions (bench/RESULTS.md, "The engines").
+     * share, like data-parallel training without synchronized BatchNorm. Measured on this machine (ResNet-32, batch 64,
+     * 2 threads): 1.06x plain PyTorch in the same run, against 0.92x for one two-thread worker, which spends its time in
+     * OpenMP barriers and the ramp of many small parallel regions (bench/RESULTS.md, "The engines").
      * With one thread a step is exactly the DL4J engine's step.
      *
      * <p>libtorch's thread count is per calling thread (OpenMP): call on the thread that trains.
@@ -190,22 +191,6 @@ public final class TorchEngine implements TrainingEngine {
      */
     @Override
     public float[] state() {
-        if (runningStdAsSet == null) {
-            setState(rawState());
-        }
-        float[] state = rawState();
-        int std = 0;
-        for (StateLayout.Tensor t : layout.tensors()) {
-            if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
-                System.arraycopy(runningStdAsSet, std, state, t.offset(), t.size());
-                std += t.size();
-            }
-        }
-        return state;
-    }
-
-    /** @return the state with log10 std computed from the running variances */
-    private float[] rawState() {
         float[] state = new float[layout.size()];
         for (int i = 0; i < tensors.size(); i++) {
             StateLayout.Tensor t = layout.tensors().get(i);
@@ -217,7 +202,38 @@ public final class TorchEngine implements TrainingEngine {
             }
             System.arraycopy(values, 0, state, t.offset(), values.length);
         }
+        if (runningStdAsSet != null) {
+            for (StateLayout.Tensor t : layout.tensors()) {
+                if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
+                    System.arraycopy(runningStdAsSet, t.offset(), state, t.offset(), t.size());
+                }
+            }
+        } else {
+            runningStdAsSet = new float[layout.size()];
+            for (int i = 0; i < tensors.size(); i++) {
+                if (layout.tensors().get(i).kind() == StateLayout.Kind.BN_LOG10_STD) {
+                    setRunningStd(i, state);
+                }
+            }
+        }
         return state;
+    }
+
+    /**
+     * Sets layout tensor {@code i} (a running log10 std) from {@code state}: the variance it stands for, in this engine
+     * and its workers, and the value itself in {@link #runningStdAsSet}.
+     */
+    private void setRunningStd(int i, float[] state) {
+        StateLayout.Tensor t = layout.tensors().get(i);
+        double[] variance = new double[t.size()];
+        for (int j = 0; j < variance.length; j++) {
+            variance[j] = Math.pow(10, 2.0 * state[t.offset() + j]);
+        }
+        set(tensors.get(i), variance);
+        for (int p = 1; p < workerViews.size(); p++) {
+            tensors.get(i).copyTo(workerViews.get(p).get(i));
+        }
+        System.arraycopy(state, t.offset(), runningStdAsSet, t.offset(), t.size());
     }
 
     @Override
@@ -226,31 +242,19 @@ public final class TorchEngine implements TrainingEngine {
             throw new IllegalArgumentException("state has " + state.length + " values, " + spec.model() + " needs "
                     + layout.size());
         }
-        List<Float> std = new ArrayList<>();
+        runningStdAsSet = new float[layout.size()];
         for (int i = 0; i < tensors.size(); i++) {
             StateLayout.Tensor t = layout.tensors().get(i);
-            float[] values = t.slice(state);
             if (t.kind() == StateLayout.Kind.BN_LOG10_STD) {
-                double[] variance = new double[values.length];
-                for (int j = 0; j < values.length; j++) {
-                    std.add(values[j]);
-                    variance[j] = Math.pow(10, 2.0 * values[j]);
-                }
-                set(tensors.get(i), variance);
+                setRunningStd(i, state);
             } else {
-                set(tensors.get(i), values);
-            }
-        }
-        for (int p = 1; p < workerViews.size(); p++) {
-            for (int i = 0; i < tensors.size(); i++) {
-                if (!layout.tensors().get(i).kind().trainable()) {
-                    tensors.get(i).copyTo(workerViews.get(p).get(i));
+                set(tensors.get(i), t.slice(state));
+                if (t.kind() == StateLayout.Kind.BN_MEAN) {
+                    for (int p = 1; p < workerViews.size(); p++) {
+                        tensors.get(i).copyTo(workerViews.get(p).get(i));
+                    }
                 }
             }
-        }
-        runningStdAsSet = new float[std.size()];
-        for (int j = 0; j < runningStdAsSet.length; j++) {
-            runningStdAsSet[j] = std.get(j);
         }
     }
 
@@ -300,16 +304,15 @@ public final class TorchEngine implements TrainingEngine {
                 loss += join(share);
             }
         }
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false); // a new thread starts with autograd on; in-place updates of weights need it off
-        try (NDManager step = root.newSubManager()) {
-            update(step, learningRate);
-            if (workerViews.size() > 1) {
-                mergeRunningStatistics(step, parts);
+        withGradMode(false, () -> { // in-place updates of weights need autograd off
+            try (NDManager step = root.newSubManager()) {
+                update(step, learningRate);
+                if (workerViews.size() > 1) {
+                    mergeRunningStatistics(step, parts);
+                }
             }
-        } finally {
-            JniUtils.setGradMode(gradMode);
-        }
+            return null;
+        });
         runningStdAsSet = null;
         return loss;
     }
@@ -322,17 +325,26 @@ public final class TorchEngine implements TrainingEngine {
      */
     private double backward(List<NDArray> view, Batch batch, int total) {
         try (NDManager step = root.newSubManager()) {
-            NDArray input = input(step, batch);
-            boolean gradMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            try {
-                NDArray logProbabilities = forward(view, input, true).logSoftmax(1);
+            return withGradMode(true, () -> {
+                NDArray logProbabilities = forward(view, input(step, batch), true).logSoftmax(1);
                 NDArray loss = logProbabilities.mul(oneHot(step, batch)).sum().neg().div(total);
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape(), dataType), false, false);
-                return toFloats(loss)[0];
-            } finally {
-                JniUtils.setGradMode(gradMode);
-            }
+                return (double) toFloats(loss)[0];
+            });
+        }
+    }
+
+    /**
+     * Runs {@code work} with libtorch's autograd on or off, then restores the mode. The mode is per thread and a new
+     * thread starts with it on: every entry point sets the mode it needs rather than trusting the caller's thread.
+     */
+    private static <T> T withGradMode(boolean enabled, java.util.function.Supplier<T> work) {
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(enabled);
+        try {
+            return work.get();
+        } finally {
+            JniUtils.setGradMode(previous);
         }
     }
 
@@ -386,16 +398,8 @@ public final class TorchEngine implements TrainingEngine {
      */
     double[] lossGradient(Batch batch) {
         double[] gradient = new double[layout.trainableSize()];
+        backward(tensors, batch, batch.size());
         try (NDManager step = root.newSubManager()) {
-            boolean gradMode = JniUtils.isGradMode();
-            JniUtils.setGradMode(true);
-            try {
-                NDArray loss = forward(tensors, input(step, batch), true).logSoftmax(1).mul(oneHot(step, batch)).sum().neg()
-                        .div(batch.size());
-                JniUtils.backward((PtNDArray) loss, (PtNDArray) step.ones(loss.getShape(), dataType), false, false);
-            } finally {
-                JniUtils.setGradMode(gradMode);
-            }
             int offset = 0;
             for (NDArray w : trainable) {
                 NDArray g = w.getGradient();
@@ -459,12 +463,8 @@ public final class TorchEngine implements TrainingEngine {
 
     @Override
     public float[] probabilities(Batch batch) {
-        boolean gradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(false); // inference builds no autograd graph
         try (NDManager step = root.newSubManager()) {
-            return toFloats(forward(tensors, input(step, batch), false).softmax(1));
-        } finally {
-            JniUtils.setGradMode(gradMode);
+            return withGradMode(false, () -> toFloats(forward(tensors, input(step, batch), false).softmax(1)));
         }
     }
 
