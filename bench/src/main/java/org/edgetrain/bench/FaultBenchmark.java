@@ -149,8 +149,9 @@ final class FaultBenchmark implements Callable<Integer> {
                         double baseline = Double.NaN;
                         for (Scenario scenario : scenarios) {
                             topUp(local, client, devices);
-                            JobSpec job = new JobSpec("faults-" + (++run), NetworkSpec.of(p.model(), 1), p.epochs(), 64,
-                                    p.roundSeconds(), new LearningRateSchedule("step", 0.1, p.epochs(), 0), 0, 11, 1, true);
+                            JobSpec job = JobSpec.builder("faults-" + (++run), NetworkSpec.of(p.model(), 1))
+                                    .epochs(p.epochs()).roundSeconds(p.roundSeconds())
+                                    .schedule(new LearningRateSchedule("step", 0.1, p.epochs(), 0)).seed(11).build();
                             ScenarioResult result = harness.run(scenario.name() + "-" + devices.size(), job,
                                     data.train().size(), scenario.injections(), baseline,
                                     (long) (p.epochs() * 600_000L));

@@ -68,9 +68,9 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
             try (Ignite client = fleet.connect(240)) {
                 fleet.awaitDevices(client, devices.size(), 240, local);
                 DatasetLoader.load(client, data, 1, capabilityAware, n -> { });
-                JobSpec job = new JobSpec("bench-" + UUID.randomUUID().toString().substring(0, 8), NetworkSpec.of(model, 1),
-                        1000, batch, roundSeconds, new LearningRateSchedule("constant", 0.05, 1000, 0), 0, 1, 1,
-                        capabilityAware);
+                JobSpec job = JobSpec.builder("bench-" + UUID.randomUUID().toString().substring(0, 8),
+                                NetworkSpec.of(model, 1)).epochs(1000).batch(batch).roundSeconds(roundSeconds)
+                        .adaptiveQuotas(capabilityAware).build();
                 JobSubmitter.submit(client, job);
                 long deadline = System.currentTimeMillis()
                         + (long) ((WARM_UP_ROUNDS + rounds + 3) * Math.max(30, roundSeconds * 4) * 1000);

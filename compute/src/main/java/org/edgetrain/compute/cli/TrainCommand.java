@@ -123,9 +123,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     JobSpec job() {
-        return new JobSpec("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec(), epochs,
-                training.batch(), roundSeconds, training.schedule(epochs), limitTrain, training.seed(), training.threadsOr(1),
-                !equalQuotas, training.engine);
+        return JobSpec.builder("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec())
+                .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(training.schedule(epochs))
+                .limitTrain(limitTrain).seed(training.seed()).threadsPerDevice(training.threadsOr(1))
+                .adaptiveQuotas(!equalQuotas).engine(training.engine).build();
     }
 
     /**

@@ -206,10 +206,10 @@ public final class GridSchema {
      * Appends one row to the EVENTS table. Best effort: an event that cannot be written (the fleet is mid-failure) is
      * logged and dropped rather than failing the caller, whose own work matters more than its record.
      */
-    public static void recordEvent(Ignite ignite, String kind, String device, String detail) {
+    public static void recordEvent(Ignite ignite, EventKind kind, String device, String detail) {
         try {
             sql(ignite, "INSERT INTO EVENTS (ID, AT, KIND, DEVICE, DETAIL) VALUES (?,?,?,?,?)",
-                    java.util.UUID.randomUUID().toString(), new java.sql.Timestamp(System.currentTimeMillis()), kind, device,
+                    java.util.UUID.randomUUID().toString(), new java.sql.Timestamp(System.currentTimeMillis()), kind.name(), device,
                     detail);
         } catch (RuntimeException e) {
             org.apache.logging.log4j.LogManager.getLogger(GridSchema.class).warn("could not record event {}: {}", kind,

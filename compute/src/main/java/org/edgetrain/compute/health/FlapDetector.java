@@ -7,6 +7,7 @@ import org.apache.ignite.events.EventType;
 import org.apache.ignite.lang.IgnitePredicate;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridSchema;
 
 /**
@@ -64,7 +65,7 @@ public final class FlapDetector implements AutoCloseable {
             String quarantined = Quarantine.joined(ignite, device, at);
             if (quarantined != null) {
                 LOG.warn("quarantine: {}", quarantined);
-                GridSchema.recordEvent(ignite, "QUARANTINED", device, quarantined);
+                GridSchema.recordEvent(ignite, EventKind.QUARANTINED, device, quarantined);
             }
         } catch (RuntimeException e) {
             LOG.warn("could not record the {} of {}: {}", crashed ? "crash" : "join", device, e.toString());

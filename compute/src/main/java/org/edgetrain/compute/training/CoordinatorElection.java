@@ -15,6 +15,7 @@ import org.apache.ignite.lifecycle.LifecycleBean;
 import org.apache.ignite.lifecycle.LifecycleEventType;
 import org.apache.ignite.resources.IgniteInstanceResource;
 import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
 import org.slf4j.Logger;
@@ -199,11 +200,11 @@ public final class CoordinatorElection implements LifecycleBean {
         model.put(CoordinatorLease.KEY, Wire.pack(new CoordinatorLease(state.jobId(), self.id(), device, now)));
         if (restart) {
             LOG.warn("coordinator of job {} ended while the job is unfinished; starting it again", state.jobId());
-            GridSchema.recordEvent(ignite, "COORDINATOR_REDEPLOYED", device, "job " + state.jobId()
+            GridSchema.recordEvent(ignite, EventKind.COORDINATOR_REDEPLOYED, device, "job " + state.jobId()
                     + ": its coordinator on " + device + " failed; started again from model v" + state.version());
         } else if (previous != null && previous.jobId().equals(state.jobId())
                 && ignite.cluster().node(previous.nodeId()) == null) {
-            GridSchema.recordEvent(ignite, "COORDINATOR_REDEPLOYED", device, "job " + state.jobId() + ": its coordinator's"
+            GridSchema.recordEvent(ignite, EventKind.COORDINATOR_REDEPLOYED, device, "job " + state.jobId() + ": its coordinator's"
                     + " device " + previous.device() + " is gone; resumed on " + device + " from model v" + state.version());
         }
         RoundCoordinator coordinator = new RoundCoordinator(ignite);

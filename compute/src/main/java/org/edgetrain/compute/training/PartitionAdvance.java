@@ -4,15 +4,14 @@ import java.io.Serializable;
 
 /**
  * What a device did with a {@link PartitionWork}: trained positions {@code [from, to)} of a partition of
- * {@code size} samples, reading it on node {@code readerNode}, which was its primary owner.
+ * {@code size} samples.
  *
  * @param partition data partition
  * @param epoch epoch of the permutation
  * @param from first position trained
  * @param to end position (exclusive)
  * @param size samples of the partition the job uses
- * @param readerNode consistent id of the node that read the samples locally
  */
-public record PartitionAdvance(int partition, int epoch, int from, int to, int size, String readerNode)
+public record PartitionAdvance(int partition, int epoch, int from, int to, int size)
         implements Serializable {
 }

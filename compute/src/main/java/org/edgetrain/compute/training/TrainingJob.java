@@ -117,7 +117,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 ids.add((long) key);
             }
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
-                    samples.size(), device));
+                    samples.size()));
         }
         try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
             return train(model, device, records, ids, planned, end, received);
@@ -198,7 +198,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 continue; // not reached in the time box
             }
             out.add(new PartitionAdvance(advance.partition(), advance.epoch(), advance.from(), advance.from() + take,
-                    advance.size(), advance.readerNode()));
+                    advance.size()));
             left -= take;
         }
         return out;

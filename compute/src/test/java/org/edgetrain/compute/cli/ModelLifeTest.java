@@ -57,8 +57,8 @@ class ModelLifeTest {
             }
             Ignite ignite = devices.get(0);
             DatasetLoader.load(ignite, data, 1, n -> { });
-            JobSpec job = new JobSpec("life", NetworkSpec.of("resnet8", 5), 2, 16, 1.0,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 5, 1, true);
+            JobSpec job = JobSpec.builder("life", NetworkSpec.of("resnet8", 5)).epochs(2).batch(16).roundSeconds(1.0)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).build();
 
             // Followed with checkpoints, as train --checkpoint-dir DIR --keep 1 does.
             Path checkpoints = dir.resolve("checkpoints");
@@ -115,8 +115,8 @@ class ModelLifeTest {
             // (BatchNorm's running statistics still follow the data, which can only help a network that learned it).
             TrainCommand train = new TrainCommand();
             new CommandLine(train).parseArgs("--model", "resnet8", "--init-from", exported.toString());
-            JobSpec resumed = new JobSpec("resumed", NetworkSpec.of("resnet8", 6), 1, 16, 1.0,
-                    new LearningRateSchedule("constant", 1e-9, 1, 0), 0, 6, 1, true);
+            JobSpec resumed = JobSpec.builder("resumed", NetworkSpec.of("resnet8", 6)).epochs(1).batch(16).roundSeconds(1.0)
+                    .schedule(new LearningRateSchedule("constant", 1e-9, 1, 0)).seed(6).build();
             float[] initial = train.initialState(resumed);
             assertTrue(java.util.Arrays.equals(held.state(), initial), "the file must give back the exported state");
             JobSubmitter.submit(ignite, resumed, initial);

@@ -11,6 +11,7 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
@@ -58,7 +59,7 @@ class SqlAuthenticationTest {
     private static void check(Ignite device, Path config, List<DatasetCommandTest.Run> runs) throws Exception {
         FleetActivation.ensureActive(device, 60_000);
         GridSchema.ensure(device, 0);
-        GridSchema.recordEvent(device, "TEST_EVENT", "dev0", "written before any login");
+        GridSchema.recordEvent(device, EventKind.ROUND_FAILED, "dev0", "written before any login");
         String cfg = config.toString();
 
         DatasetCommandTest.Run anonymous = run(runs, "sql", "--config", cfg, "SELECT COUNT(*) FROM EVENTS");

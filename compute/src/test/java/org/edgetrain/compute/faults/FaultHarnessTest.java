@@ -63,7 +63,7 @@ class FaultHarnessTest {
 
     /** The same job each time (same seed, so the same initial weights and data order), under another id. */
     private static JobSpec job(String id) {
-        return new JobSpec(id, NetworkSpec.of("resnet8", 3), 6, 16, 0.5,
-                new LearningRateSchedule("constant", 0.05, 6, 0), 0, 31, 1, true);
+        return JobSpec.builder(id, NetworkSpec.of("resnet8", 3)).epochs(6).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 6, 0)).seed(31).build();
     }
 }

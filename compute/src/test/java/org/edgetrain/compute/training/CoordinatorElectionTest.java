@@ -35,8 +35,8 @@ class CoordinatorElectionTest {
         try (MiniCluster cluster = MiniCluster.start(2, 49650)) {
             Ignite ignite = cluster.nodes().get(0);
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
-            JobSpec job = new JobSpec("orphan", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 19, 1, true);
+            JobSpec job = JobSpec.builder("orphan", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(19).build();
             JobSubmitter.submit(ignite, job);
 
             ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
@@ -61,8 +61,8 @@ class CoordinatorElectionTest {
         try (MiniCluster cluster = MiniCluster.start(2, 49750)) {
             Ignite ignite = cluster.nodes().get(0);
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 200, 20, 13)), 1, n -> { });
-            JobSpec job = new JobSpec("stopped", NetworkSpec.of("resnet8", 3), 5, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 5, 0), 0, 23, 1, true);
+            JobSpec job = JobSpec.builder("stopped", NetworkSpec.of("resnet8", 3)).epochs(5).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 5, 0)).seed(23).build();
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 

@@ -38,8 +38,8 @@ class CoordinatorPlacementTest {
             Ignite pc = cluster.add("pc", 100);
             Ignite nano = cluster.add("nano", 35);
             DatasetLoader.load(weak1, data, 1, n -> { });
-            JobSpec job = new JobSpec("placement-job", NetworkSpec.of("resnet8", 3), 3, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 3, 0), 0, 21, 1, true);
+            JobSpec job = JobSpec.builder("placement-job", NetworkSpec.of("resnet8", 3)).epochs(3).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 3, 0)).seed(21).build();
             JobSubmitter.submit(weak1, job);
             SelfHealingTest.awaitVersion(weak1, 1);
 

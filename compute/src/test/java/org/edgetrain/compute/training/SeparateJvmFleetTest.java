@@ -46,8 +46,8 @@ class SeparateJvmFleetTest {
             LocalFleet fleet = devices.fleet();
             org.edgetrain.model.cifar.CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
             DatasetLoader.load(ignite, data, 1, n -> { });
-            JobSpec job = new JobSpec("lose", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 16, 1, true);
+            JobSpec job = JobSpec.builder("lose", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(16).build();
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 
@@ -95,8 +95,8 @@ class SeparateJvmFleetTest {
             Ignite ignite = devices.client();
             assertTrue(FleetActivation.ensureActive(ignite, 60_000).startsWith("activated a new persistent fleet"));
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
-            JobSpec job = new JobSpec("restart", NetworkSpec.of("resnet8", 3), 3, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 3, 0), 0, 23, 1, true);
+            JobSpec job = JobSpec.builder("restart", NetworkSpec.of("resnet8", 3)).epochs(3).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 3, 0)).seed(23).build();
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 2);
 
@@ -133,8 +133,8 @@ class SeparateJvmFleetTest {
             Ignite ignite = devices.client();
             LocalFleet fleet = devices.fleet();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
-            JobSpec job = new JobSpec("flap", NetworkSpec.of("resnet8", 3), 200, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 200, 0), 0, 29, 1, true);
+            JobSpec job = JobSpec.builder("flap", NetworkSpec.of("resnet8", 3)).epochs(200).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 200, 0)).seed(29).build();
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 
@@ -214,8 +214,8 @@ class SeparateJvmFleetTest {
             Ignite ignite = devices.client();
             LocalFleet fleet = devices.fleet();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
-            JobSpec job = new JobSpec("churn", NetworkSpec.of("resnet20", 3), 4, 16, 1.0,
-                    new LearningRateSchedule("constant", 0.05, 4, 0), 0, 17, 1, true);
+            JobSpec job = JobSpec.builder("churn", NetworkSpec.of("resnet20", 3)).epochs(4).batch(16).roundSeconds(1.0)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 4, 0)).seed(17).build();
             JobSubmitter.submit(ignite, job);
             SelfHealingTest.awaitVersion(ignite, 1);
 
@@ -254,8 +254,8 @@ class SeparateJvmFleetTest {
         try (DeviceFleet devices = DeviceFleet.start(dir, port, "pc", "rpi4", "rpi4")) {
             Ignite ignite = devices.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
-            JobSpec job = new JobSpec("jvm-job", NetworkSpec.of("resnet8", 3), 2, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 13, 1, true);
+            JobSpec job = JobSpec.builder("jvm-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(13).build();
             JobSubmitter.submit(ignite, job);
 
             // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.

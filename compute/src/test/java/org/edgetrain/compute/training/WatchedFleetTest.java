@@ -52,8 +52,8 @@ class WatchedFleetTest {
                 return true;
             }, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 60, 20, 21)), 1, n -> { });
-            JobSpec job = new JobSpec("watched", NetworkSpec.of("resnet8", 3), 2, 16, 1.0,
-                    new LearningRateSchedule("constant", 0.05, 2, 0), 0, 29, 1, true);
+            JobSpec job = JobSpec.builder("watched", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(1.0)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(29).build();
             JobSubmitter.submit(ignite, job);
 
             // What a user watching the job runs in a loop: tools that join as client nodes (the old status, train

@@ -49,8 +49,8 @@ class StatusServerTest {
             Ignite ignite = nodes.get(0);
             // The page reads as the ui command does: over the thin-client protocol, from any device's port.
             reader = ThinFleetReader.connect(new ClientConfiguration().setAddresses("127.0.0.1:49220..49269"));
-            JobSpec job = new JobSpec("ui-job", NetworkSpec.of("resnet8", 1), 1, 16, 0.5,
-                    new LearningRateSchedule("constant", 0.05, 1, 0), 0, 1, 1, true);
+            JobSpec job = JobSpec.builder("ui-job", NetworkSpec.of("resnet8", 1)).epochs(1).batch(16).roundSeconds(0.5)
+                    .schedule(new LearningRateSchedule("constant", 0.05, 1, 0)).seed(1).build();
             // Before any data set: the status reads and a job is refused, and neither creates the data caches, whose
             // backups only a load chooses (the status page used to create them with one).
             JsonNode empty = Json.mapper().readTree(FleetStatusJson.of(reader));

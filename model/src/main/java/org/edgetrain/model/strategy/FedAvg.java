@@ -27,11 +27,11 @@ public record FedAvg(UpdateValidator validator, double minCompletionRate) implem
         List<DeviceResult> accepted = new ArrayList<>();
         List<Failure> rejected = new ArrayList<>(failures);
         for (DeviceResult result : results) {
-            Optional<String> problem = result.round() == round
+            Optional<Failure> problem = result.round() == round
                     ? validator.check(global, result)
-                    : Optional.of("result of round " + result.round() + " arrived in round " + round);
-            problem.ifPresentOrElse(reason -> rejected.add(new Failure(result.device(), reason)),
-                    () -> accepted.add(result));
+                    : Optional.of(new Failure(result.device(), Failure.Kind.STALE,
+                            "result of round " + result.round() + " arrived in round " + round));
+            problem.ifPresentOrElse(rejected::add, () -> accepted.add(result));
         }
         int asked = results.size() + failures.size();
         if (accepted.isEmpty() || accepted.size() < minCompletionRate * asked) {

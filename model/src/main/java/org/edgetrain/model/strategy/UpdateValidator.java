@@ -16,26 +16,31 @@ public record UpdateValidator(double maxRelativeChange) implements Serializable 
     public static final UpdateValidator DEFAULT = new UpdateValidator(2.0);
 
     /**
-     * @return empty when the result is acceptable, otherwise the reason to reject it
+     * @return empty when the result is acceptable, otherwise why it is rejected
      */
-    public Optional<String> check(float[] global, DeviceResult result) {
+    public Optional<Failure> check(float[] global, DeviceResult result) {
         float[] state = result.state();
         if (state == null || state.length != global.length) {
-            return Optional.of("wrong size: " + (state == null ? "no state" : state.length + " values")
-                    + ", the model has " + global.length);
+            return reject(result, Failure.Kind.WRONG_SIZE, "wrong size: "
+                    + (state == null ? "no state" : state.length + " values") + ", the model has " + global.length);
         }
         if (result.samples() <= 0) {
-            return Optional.of("trained on no samples");
+            return reject(result, Failure.Kind.NO_SAMPLES, "trained on no samples");
         }
         if (!FlatVectors.allFinite(state)) {
-            return Optional.of("non-finite values (NaN or infinity) in the state");
+            return reject(result, Failure.Kind.NON_FINITE, "non-finite values (NaN or infinity) in the state");
         }
         double change = FlatVectors.distance(state, global);
         double scale = Math.max(1e-6, FlatVectors.norm(global));
         if (change > maxRelativeChange * scale) {
-            return Optional.of(String.format("absurd update: change %.3g is %.1fx the model's norm (limit %.1fx)",
-                    change, change / scale, maxRelativeChange));
+            return reject(result, Failure.Kind.ABSURD, String.format(
+                    "absurd update: change %.3g is %.1fx the model's norm (limit %.1fx)", change, change / scale,
+                    maxRelativeChange));
         }
         return Optional.empty();
+    }
+
+    private static Optional<Failure> reject(DeviceResult result, Failure.Kind kind, String reason) {
+        return Optional.of(new Failure(result.device(), kind, reason));
     }
 }

@@ -1,0 +1,148 @@
+package org.edgetrain.compute.training;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.transactions.Transaction;
+import org.apache.ignite.transactions.TransactionConcurrency;
+import org.apache.ignite.transactions.TransactionIsolation;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Wire;
+
+/**
+ * The lasting state a coordinator works on, typed: the job, the committed model, the partitions' progress, and the
+ * version-checked commits that change them. Everything here lives in the grid's transactional caches with backups,
+ * so it survives the coordinator and any one device; a commit is all or nothing. Every commit first checks that the
+ * stored model is still the one the caller planned from: a coordinator that was replaced while it worked (cancelled,
+ * or cut off and redeployed elsewhere) must not overwrite its successor's commits. Used by the coordinator's thread.
+ */
+final class JobStore {
+    private final Ignite ignite;
+    private int countedEpoch;
+    private long countedSamples;
+
+    JobStore(Ignite ignite) {
+        this.ignite = ignite;
+    }
+
+    /** @return the submitted job, or null when none was */
+    JobSpec job() {
+        return Wire.unpack(modelCache().get(ModelState.JOB_KEY));
+    }
+
+    /** @return the committed model, or null when no job was submitted */
+    ModelState model() {
+        return Wire.unpack(modelCache().get(ModelState.KEY));
+    }
+
+    /** @return every partition's progress in {@code epoch} (a partition not visited in it yet starts at 0) */
+    Map<Integer, PartitionProgress> progress(int epoch) {
+        SortedSet<Integer> partitions = new TreeSet<>();
+        for (int p = 0; p < GridNames.DATA_PARTITIONS; p++) {
+            partitions.add(p);
+        }
+        Map<Integer, byte[]> all = progressCache().getAll(partitions); // one call, not one per partition
+        Map<Integer, PartitionProgress> out = new TreeMap<>();
+        for (int p : partitions) {
+            PartitionProgress stored = Wire.unpack(all.get(p));
+            out.put(p, stored == null || stored.epoch() != epoch
+                    ? new PartitionProgress(epoch, 0, stored == null ? -1 : stored.size()) : stored);
+        }
+        return out;
+    }
+
+    /**
+     * @return samples one epoch visits: the job's limit or the whole training cache, counted once per epoch (a count
+     *     asks every device, and a busy one answers slowly)
+     */
+    long epochSamples(JobSpec job, int epoch) {
+        if (epoch != countedEpoch) {
+            long size = ignite.cache(GridNames.TRAIN).size();
+            countedSamples = Math.max(1, job.limitTrain() > 0 ? Math.min(job.limitTrain(), size) : size);
+            countedEpoch = epoch;
+        }
+        return countedSamples;
+    }
+
+    /** @return partitions of the train or test cache that lost every copy */
+    Set<Integer> lostPartitions() {
+        Set<Integer> lost = new TreeSet<>(ignite.cache(GridNames.TRAIN).lostPartitions());
+        lost.addAll(ignite.cache(GridNames.TEST).lostPartitions());
+        return lost;
+    }
+
+    /**
+     * Commits a round: {@code next} and the partitions' advances, if the stored model is still {@code planned}.
+     *
+     * @throws IllegalStateException when the model moved on, or a partition's cursor is not where an advance starts
+     *     (nothing is written then)
+     */
+    void commitRound(ModelState planned, ModelState next, List<PartitionAdvance> advances) {
+        try (Transaction tx = begin()) {
+            requireUnchanged(planned);
+            // One locking read and one write for all partitions (sorted keys: no lock-order deadlock), not a round
+            // trip per partition: every round trip waits on devices that may be throttled.
+            SortedSet<Integer> keys = new TreeSet<>();
+            advances.forEach(a -> keys.add(a.partition()));
+            Map<Integer, byte[]> stored = progressCache().getAll(keys);
+            Map<Integer, PartitionProgress> updated = new TreeMap<>();
+            for (PartitionAdvance advance : advances) {
+                PartitionProgress current = updated.containsKey(advance.partition()) ? updated.get(advance.partition())
+                        : Wire.unpack(stored.get(advance.partition()));
+                int cursor = current == null || current.epoch() != advance.epoch() ? 0 : current.cursor();
+                if (cursor != advance.from()) {
+                    throw new IllegalStateException("partition " + advance.partition() + " moved on to " + cursor
+                            + " while a device trained from " + advance.from());
+                }
+                updated.put(advance.partition(), new PartitionProgress(advance.epoch(), advance.to(), advance.size()));
+            }
+            Map<Integer, byte[]> packed = new TreeMap<>();
+            updated.forEach((partition, p) -> packed.put(partition, Wire.pack(p)));
+            progressCache().putAll(packed);
+            modelCache().put(ModelState.KEY, Wire.pack(next));
+            tx.commit();
+        }
+    }
+
+    /**
+     * Commits an epoch's end: {@code next} (the next epoch, or the finished job) and the evaluated model kept beside
+     * it, if the stored model is still {@code planned}.
+     *
+     * @throws IllegalStateException when the model moved on (nothing is written then)
+     */
+    void commitEpoch(ModelState planned, ModelState next, EvaluatedModel evaluated) {
+        try (Transaction tx = begin()) {
+            requireUnchanged(planned);
+            modelCache().put(ModelState.KEY, Wire.pack(next));
+            modelCache().put(EvaluatedModel.KEY, Wire.pack(evaluated));
+            tx.commit();
+        }
+    }
+
+    private Transaction begin() {
+        return ignite.transactions().txStart(TransactionConcurrency.PESSIMISTIC, TransactionIsolation.REPEATABLE_READ);
+    }
+
+    /** @throws IllegalStateException when the stored model is no longer {@code planned} (read under the tx's lock) */
+    private void requireUnchanged(ModelState planned) {
+        ModelState stored = model();
+        if (stored == null || stored.version() != planned.version() || stored.epoch() != planned.epoch()
+                || stored.finished() != planned.finished() || !stored.jobId().equals(planned.jobId())) {
+            throw new IllegalStateException("the model moved on (v" + (stored == null ? "-" : stored.version())
+                    + ") while this coordinator worked from v" + planned.version() + ": another coordinator took over");
+        }
+    }
+
+    private IgniteCache<String, byte[]> modelCache() {
+        return ignite.cache(GridNames.MODEL);
+    }
+
+    private IgniteCache<Integer, byte[]> progressCache() {
+        return ignite.cache(GridNames.PROGRESS);
+    }
+}

@@ -1,0 +1,127 @@
+package org.edgetrain.compute.training;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides who trains what in a round, from facts alone: no Ignite, no clock, no randomness, so the same inputs give
+ * the same plan (and a test runs in milliseconds). Stateless.
+ *
+ * <p>Each device gets slices of the partitions it owns, sized by its share ({@link RoundPacer}) so that devices
+ * finish together. A partition goes to its first owner that is not quarantined: its primary, else a backup (the slice
+ * says so, and the device checks that its copy is complete). With stealing, a device with quota to spare also takes
+ * whole partitions it holds a backup of and that nobody trains this round: without it a fast device sits idle once
+ * its own shard is done for the epoch, while a slow one works through the rest of its shard alone, round after round.
+ * A partition goes to one device per round, so its cursor advances in one chain.
+ */
+final class RoundPlanner {
+    /**
+     * The fleet as the plan sees it.
+     *
+     * @param capabilities the devices that can be given work, in planning order, with their declared capability
+     * @param owners each partition's owners by name (index = partition), primary first
+     */
+    record Topology(Map<String, Double> capabilities, List<List<String>> owners) {
+        /** @return the devices, in planning order */
+        List<String> devices() {
+            return List.copyOf(capabilities.keySet());
+        }
+    }
+
+    private RoundPlanner() {
+    }
+
+    /**
+     * @param progress every partition's progress in the epoch
+     * @param shares every device's share of the round
+     * @param quarantined devices that get no work (see {@link #effectiveQuarantine})
+     * @param sizeGuess samples to plan with for a partition nobody has counted yet (the device takes what it has)
+     * @param stealing whether spare quota goes to backups of partitions nobody reaches this round
+     * @return each device with work and its slices, in the topology's order
+     */
+    static Map<String, List<PartitionWork>> plan(Topology topology, Map<Integer, PartitionProgress> progress,
+                                                Map<String, RoundPacer.Share> shares, Set<String> quarantined,
+                                                int sizeGuess, boolean stealing) {
+        Map<String, List<Integer>> owned = new LinkedHashMap<>();
+        Set<Integer> fromBackup = new HashSet<>();
+        for (int partition = 0; partition < topology.owners().size(); partition++) {
+            List<String> owners = topology.owners().get(partition);
+            for (int rank = 0; rank < owners.size(); rank++) {
+                if (!quarantined.contains(owners.get(rank))) {
+                    owned.computeIfAbsent(owners.get(rank), d -> new ArrayList<>()).add(partition);
+                    if (rank > 0) {
+                        fromBackup.add(partition);
+                    }
+                    break;
+                }
+            }
+        }
+        Map<String, List<PartitionWork>> plan = new LinkedHashMap<>();
+        Map<String, Integer> spare = new LinkedHashMap<>();
+        Set<Integer> planned = new HashSet<>();
+        for (String device : topology.devices()) {
+            int quota = shares.get(device).quota();
+            List<PartitionWork> slices = new ArrayList<>();
+            for (int partition : owned.getOrDefault(device, List.of())) {
+                PartitionProgress p = progress.get(partition);
+                int take = Math.min(quota, (p.size() < 0 ? sizeGuess : p.size()) - p.cursor());
+                if (p.done() || take <= 0) {
+                    continue;
+                }
+                slices.add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), fromBackup.contains(partition)));
+                planned.add(partition);
+                quota -= take;
+            }
+            plan.put(device, slices);
+            spare.put(device, quota);
+        }
+        if (stealing) {
+            stealFromBackups(topology, plan, spare, planned, quarantined, progress);
+        }
+        plan.values().removeIf(List::isEmpty);
+        return plan;
+    }
+
+    /**
+     * Only partitions of known size are taken, so that the device can recognize (and skip) a backup copy caught
+     * mid-rebalance. The device with the most quota to spare chooses first.
+     */
+    private static void stealFromBackups(Topology topology, Map<String, List<PartitionWork>> plan,
+                                         Map<String, Integer> spare, Set<Integer> planned, Set<String> quarantined,
+                                         Map<Integer, PartitionProgress> progress) {
+        List<Map.Entry<String, Integer>> mostSpareFirst = new ArrayList<>(spare.entrySet());
+        mostSpareFirst.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        for (Map.Entry<String, Integer> device : mostSpareFirst) {
+            if (quarantined.contains(device.getKey())) {
+                continue;
+            }
+            int quota = device.getValue();
+            for (int partition = 0; partition < topology.owners().size() && quota > 0; partition++) {
+                PartitionProgress p = progress.get(partition);
+                if (planned.contains(partition) || p.done() || p.size() < 0
+                        || topology.owners().get(partition).indexOf(device.getKey()) < 1) {
+                    continue;
+                }
+                int take = Math.min(quota, p.size() - p.cursor());
+                plan.get(device.getKey()).add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), true));
+                planned.add(partition);
+                quota -= take;
+            }
+        }
+    }
+
+    /**
+     * @param devices the devices in the fleet now
+     * @param inQuarantine the devices whose quarantine is running
+     * @return the devices to give no work: none when every device is in quarantine (a fleet of flapping devices
+     *     still trains)
+     */
+    static Set<String> effectiveQuarantine(Collection<String> devices, Set<String> inQuarantine) {
+        return inQuarantine.containsAll(devices) ? Set.of() : inQuarantine;
+    }
+}

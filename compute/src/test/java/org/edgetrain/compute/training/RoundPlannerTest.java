@@ -1,0 +1,85 @@
+package org.edgetrain.compute.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RoundPlannerTest {
+    /** Four partitions: pc-1 primary of 0 and 1, rpi4-1 primary of 2 and 3; each backed up by the other. */
+    private static RoundPlanner.Topology twoDevices() {
+        Map<String, Double> capabilities = new LinkedHashMap<>();
+        capabilities.put("pc-1", 1.0);
+        capabilities.put("rpi4-1", 0.2);
+        return new RoundPlanner.Topology(capabilities, List.of(List.of("pc-1", "rpi4-1"), List.of("pc-1", "rpi4-1"),
+                List.of("rpi4-1", "pc-1"), List.of("rpi4-1", "pc-1")));
+    }
+
+    private static Map<Integer, PartitionProgress> progress(int... cursors) {
+        Map<Integer, PartitionProgress> out = new LinkedHashMap<>();
+        for (int p = 0; p < cursors.length; p++) {
+            out.put(p, new PartitionProgress(1, cursors[p], 100));
+        }
+        return out;
+    }
+
+    private static Map<String, RoundPacer.Share> quotas(int pc, int rpi4) {
+        return Map.of("pc-1", new RoundPacer.Share(pc, 0, pc), "rpi4-1", new RoundPacer.Share(rpi4, 0, rpi4));
+    }
+
+    @Test
+    void eachDeviceTrainsItsPrimaryPartitionsFromTheirCursorsUpToItsQuota() {
+        Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 40, 0, 0), quotas(150, 30),
+                Set.of(), 100, false);
+
+        assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 40, 50, 100, false)),
+                plan.get("pc-1"));
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 30, 100, false)), plan.get("rpi4-1"));
+    }
+
+    @Test
+    void spareQuotaStealsWholeUnplannedPartitionsTheDeviceBacksUpOnlyWhenStealing() {
+        // pc-1's own partitions are done; rpi4-1 reaches only partition 2 this round.
+        Map<Integer, PartitionProgress> progress = progress(100, 100, 0, 10);
+
+        Map<String, List<PartitionWork>> stealing = RoundPlanner.plan(twoDevices(), progress, quotas(500, 30), Set.of(),
+                100, true);
+        Map<String, List<PartitionWork>> not = RoundPlanner.plan(twoDevices(), progress, quotas(500, 30), Set.of(), 100,
+                false);
+
+        assertEquals(List.of(new PartitionWork(3, 1, 10, 90, 100, true)), stealing.get("pc-1"));
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 30, 100, false)), stealing.get("rpi4-1"));
+        assertEquals(Set.of("rpi4-1"), not.keySet(), "a device with nothing to train is left out of the plan");
+    }
+
+    @Test
+    void aPartitionNobodyHasCountedIsPlannedWithTheGuessAndNeverStolen() {
+        Map<Integer, PartitionProgress> progress = progress(100, 100, 0, 0);
+        progress.put(3, new PartitionProgress(1, 0, -1));
+
+        Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress, quotas(500, 60), Set.of(), 50,
+                true);
+
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 60, 100, false)), plan.get("rpi4-1"));
+        assertEquals(Set.of("rpi4-1"), plan.keySet(), "partition 3 (size unknown) is not taken from a backup copy");
+    }
+
+    @Test
+    void aQuarantinedDevicesPartitionsAreTrainedFromTheirBackupAndItGetsNothing() {
+        Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 0, 0, 0), quotas(500, 500),
+                Set.of("rpi4-1"), 100, true);
+
+        assertEquals(Set.of("pc-1"), plan.keySet());
+        assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 0, 100, 100, false),
+                new PartitionWork(2, 1, 0, 100, 100, true), new PartitionWork(3, 1, 0, 100, 100, true)), plan.get("pc-1"));
+    }
+
+    @Test
+    void quarantineIsLiftedWhenItWouldCoverEveryDevice() {
+        assertEquals(Set.of(), RoundPlanner.effectiveQuarantine(List.of("pc-1", "rpi4-1"), Set.of("pc-1", "rpi4-1")));
+        assertEquals(Set.of("rpi4-1"), RoundPlanner.effectiveQuarantine(List.of("pc-1", "rpi4-1"), Set.of("rpi4-1")));
+    }
+}
