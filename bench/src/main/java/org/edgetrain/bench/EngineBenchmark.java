@@ -1,12 +1,13 @@
 package org.edgetrain.bench;
 
+import org.edgetrain.compute.cli.DataOutput;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.cli.TrainingOptions;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
@@ -55,7 +56,7 @@ final class EngineBenchmark implements Callable<Integer> {
         System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
                 result.engine(), model, batch, threadCount, result.imagesPerSecond(), result.windowImagesPerSecond().size());
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         return 0;
     }

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.edgetrain.compute.cli.DataOutput;
-import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.cli.ModelFiles;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.model.cifar.CifarFormat;
@@ -83,7 +83,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             System.out.println("wrote " + out.resolve("confusion.png"));
         }
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package org.edgetrain.bench;
 
+import org.edgetrain.compute.cli.DataOutput;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -16,8 +17,8 @@ import org.apache.ignite.Ignite;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.cli.Json;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.cli.ProgressBarFactory;
 import org.edgetrain.compute.faults.FaultHarness;
 import org.edgetrain.compute.faults.Injection;
@@ -173,7 +174,7 @@ final class FaultBenchmark implements Callable<Integer> {
         Result result = new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results);
         Json.write(result, out.resolve("faults.json"));
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         writeCsv(results, out.resolve("faults.csv"), out.resolve("faults-throughput.csv"));
         writeChart(results, out.resolve("faults.png"));

@@ -1,13 +1,14 @@
 package org.edgetrain.bench;
 
+import org.edgetrain.compute.cli.DataOutput;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.cli.Json;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.model.cifar.CifarDataset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,7 +71,7 @@ final class FleetBenchmark implements Callable<Integer> {
         System.out.printf("fleet %s: %.1f images/s over %d rounds; standalone %.1f; ratio %.2f%n", devices,
                 result.imagesPerSecond(), rounds, standalone.imagesPerSecond(), result.ratioToStandalone());
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         return 0;
     }

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.training.JobSpec;

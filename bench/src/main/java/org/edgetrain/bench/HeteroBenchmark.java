@@ -1,5 +1,6 @@
 package org.edgetrain.bench;
 
+import org.edgetrain.compute.cli.DataOutput;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.cli.Json;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.jfree.chart.ChartFactory;
@@ -154,7 +155,7 @@ final class HeteroBenchmark implements Callable<Integer> {
         Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone, rows);
         Json.write(result, out.resolve("hetero.json"));
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         writeCsv(result, out.resolve("hetero.csv"));
         writeChart(result, out.resolve("hetero.png"));

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.edgetrain.compute.cli.CsvTables;
+import org.edgetrain.compute.io.CsvTables;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.cli.SqlCredentials;

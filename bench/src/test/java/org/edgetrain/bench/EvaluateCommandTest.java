@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.edgetrain.compute.artifacts.ModelArtifacts;
 import org.edgetrain.compute.artifacts.Provenance;
-import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.engine.Dl4jEngine;
 import org.edgetrain.model.net.NetworkSpec;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import org.edgetrain.compute.cli.CsvTables;
+import org.edgetrain.compute.io.CsvTables;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,6 @@
 package org.edgetrain.compute;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
@@ -68,15 +69,15 @@ public final class DeviceFleet implements AutoCloseable {
     public void startDevices(List<String> devices) throws InterruptedException {
         devices.forEach(fleet::add);
         // Device JVMs on a busy machine may take longer than a tool's 20 s to open their discovery port.
-        String previous = System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, "180000");
+        String previous = System.setProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key(), "180000");
         try {
             client = Ignition.start(NodeConfigurations.build(
                     NodeSettings.fromFile(config, "test-client", "client", 0).asClient()));
         } finally {
             if (previous == null) {
-                System.clearProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY);
+                System.clearProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key());
             } else {
-                System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, previous);
+                System.setProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key(), previous);
             }
         }
         awaitServers(devices.size());

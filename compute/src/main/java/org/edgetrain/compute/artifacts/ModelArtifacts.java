@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
-import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.cifar.Normalization;
 import org.edgetrain.model.engine.Dl4jEngine;

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.fleet.LocalFleet;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.Json;
 import java.io.PrintStream;
 import java.util.List;
 import picocli.CommandLine.Model.OptionSpec;
@@ -30,6 +31,15 @@ public final class DataOutput {
     /** @return true when {@code path} names standard output */
     public static boolean isStdout(java.nio.file.Path path) {
         return path != null && STDOUT.equals(path.toString());
+    }
+
+    /** Writes {@code value} as JSON to {@code file}, or to the data stream when {@code file} is {@value #STDOUT}. */
+    public static void writeJson(Object value, java.nio.file.Path file) {
+        if (isStdout(file)) {
+            stream().println(Json.write(value));
+        } else {
+            Json.write(value, file);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

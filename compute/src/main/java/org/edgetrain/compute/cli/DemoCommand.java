@@ -1,5 +1,9 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.CsvTables;
+import org.edgetrain.compute.grid.FleetQueries;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.fleet.LocalFleet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -92,14 +96,14 @@ public final class DemoCommand implements Callable<Integer> {
                 FleetReader reader = FleetReader.of(client);
                 TrainCommand.Result result = TrainCommand.follow(reader, job, trainSize, true, null);
                 System.out.println();
-                FleetQueries.printDevices(result.devices());
+                StatusCommand.printDevices(result.devices());
                 System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",
                         100 * result.testAccuracy(), result.imagesPerSecond(), result.rounds());
                 saveTables(fleet.jdbcUrl(), run.resolve("metrics"));
                 saveModel(reader, job, run);
                 Json.write(result, run.resolve("result.json"));
                 if (json != null) {
-                    Json.write(result, json);
+                    DataOutput.writeJson(result, json);
                 }
                 System.out.println("saved device logs, metrics (CSV), result.json and the model (model.zip, model.onnx, "
                         + "with sidecars) under " + run);

@@ -1,5 +1,7 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.fleet.FleetException;
+import org.edgetrain.compute.settings.SystemProperty;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +24,7 @@ public final class EdgetrainCommand implements Runnable {
             description = "also print Ignite's warnings and errors on stderr (they always go to logs/edgetrain-tools.log)")
     void verbose(boolean verbose) {
         if (verbose) {
-            System.setProperty("edgetrain.verbose.level", "warn");
+            System.setProperty(SystemProperty.VERBOSE_LEVEL.key(), "warn");
             ((org.apache.logging.log4j.core.LoggerContext) org.apache.logging.log4j.LogManager.getContext(false)).reconfigure();
         }
     }
@@ -54,10 +56,15 @@ public final class EdgetrainCommand implements Runnable {
                 cause = cause.getCause();
             }
             cmd.getErr().println("edgetrain: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
-            org.slf4j.LoggerFactory.getLogger(EdgetrainCommand.class).debug("command failed", e);
-            return e instanceof UserError || cause instanceof UserError ? 2 : 1;
+            org.apache.logging.log4j.LogManager.getLogger(EdgetrainCommand.class).debug("command failed", e);
+            return isUsers(e) || isUsers(cause) ? 2 : 1;
         });
         return commandLine;
+    }
+
+    /** @return true for an error the user can fix: exit code 2 */
+    private static boolean isUsers(Throwable e) {
+        return e instanceof UserError || e instanceof FleetException;
     }
 
     /** An error in what the user asked for (bad path, bad data); exits 2 with its message. */

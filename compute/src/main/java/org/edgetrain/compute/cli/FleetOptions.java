@@ -1,5 +1,7 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.settings.SystemProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,7 +67,7 @@ public final class FleetOptions {
 
     /** @return a client node joined to the fleet and ready to work (a persistent fleet is activated); close it to leave */
     public Ignite connect() {
-        return connect(Long.getLong(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, 20_000) / 1000);
+        return connect(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.longValue() / 1000);
     }
 
     /**
@@ -73,7 +75,7 @@ public final class FleetOptions {
      *     inactive), giving up after {@code timeoutSeconds}; for tools that start or stop devices
      */
     Ignite connectAsIs(long timeoutSeconds) {
-        String previous = System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, Long.toString(timeoutSeconds * 1000));
+        String previous = System.setProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key(), Long.toString(timeoutSeconds * 1000));
         NodeSettings settings = settings(TOOL_IDENTITY, "client", 0).asClient("client-" + ProcessHandle.current().pid());
         try {
             return Ignition.start(NodeConfigurations.build(settings));
@@ -82,9 +84,9 @@ public final class FleetOptions {
                     + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device)");
         } finally {
             if (previous == null) {
-                System.clearProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY);
+                System.clearProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key());
             } else {
-                System.setProperty(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, previous);
+                System.setProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key(), previous);
             }
         }
     }
@@ -256,17 +258,12 @@ public final class FleetOptions {
 
     /** @return data/cifar-10-binary.tar.gz when present, else the shared copy beside the checkout */
     public static Path defaultCifar() {
-        Path local = home().resolve("data/cifar-10-binary.tar.gz");
-        return Files.exists(local) ? local : home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
+        Path local = SystemProperty.home().resolve("data/cifar-10-binary.tar.gz");
+        return Files.exists(local) ? local : SystemProperty.home().resolve("../shared/datasets/cifar-10-binary.tar.gz").normalize();
     }
 
     static Path defaultConfig() {
-        return home().resolve("ignite-config/loopback.properties");
+        return SystemProperty.home().resolve("ignite-config/loopback.properties");
     }
 
-    /** @return the installation folder (set by bin/edgetrain), or the working directory */
-    static Path home() {
-        String home = System.getProperty("edgetrain.home");
-        return home == null ? Path.of("").toAbsolutePath() : Path.of(home);
-    }
 }

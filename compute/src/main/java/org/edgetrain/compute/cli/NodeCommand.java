@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.ignite.Ignite;
@@ -13,8 +14,8 @@ import org.edgetrain.compute.ui.StatusServer;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.rebalancing.Calibration;
 import org.edgetrain.rebalancing.DeviceProfile;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Start this machine as a device of the fleet.")
 public final class NodeCommand implements Callable<Integer> {
-    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+    private static final Logger LOG = LogManager.getLogger(NodeCommand.class);
 
     @Option(names = "--name", defaultValue = "${env:EDGETRAIN_DEVICE_NAME}",
             description = "device name, unique in the fleet (env EDGETRAIN_DEVICE_NAME)")
@@ -76,7 +77,7 @@ public final class NodeCommand implements Callable<Integer> {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
         if (engine != null) {
-            System.setProperty(DeviceReplica.ENGINE_PROPERTY, engine.cliName());
+            System.setProperty(SystemProperty.DEVICE_ENGINE.key(), engine.cliName());
         }
         EngineKind measured = engine != null ? engine : EngineKind.preferred();
         double capability;

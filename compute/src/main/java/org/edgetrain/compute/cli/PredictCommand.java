@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.Json;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.CsvTables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,5 +1,7 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.grid.FleetQueries;
+import org.edgetrain.compute.io.Json;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.edgetrain.compute.grid.ThinFleetReader;
@@ -41,7 +43,7 @@ public final class StatusCommand implements Callable<Integer> {
                 DataOutput.stream().println(Json.write(status));
                 return 0;
             }
-            FleetQueries.printDevices(status.devices());
+            StatusCommand.printDevices(status.devices());
             if (state == null) {
                 System.out.println("no job submitted yet");
             } else {
@@ -53,5 +55,19 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Prints the device table of {@code status} (and of the demo's end). */
+    static void printDevices(List<FleetQueries.DeviceStatus> devices) {
+        System.out.printf("%-16s %-12s %-6s %10s %10s %8s %10s %11s %11s %8s %9s %9s %5s  %s%n", "device", "class",
+                "engine", "capability", "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB",
+                "resident", "cpu", "health");
+        for (FleetQueries.DeviceStatus d : devices) {
+            System.out.printf("%-16s %-12s %-6s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %9s %5s  %s%n", d.name(),
+                    d.deviceClass(), d.engine(), d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
+                    d.lastImagesPerSecond(), d.heapUsedMegabytes(), d.offHeapUsedMegabytes(),
+                    d.residentMegabytes() < 0 ? "-" : String.format("%.0f MB", d.residentMegabytes()),
+                    d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()), d.health());
+        }
     }
 }

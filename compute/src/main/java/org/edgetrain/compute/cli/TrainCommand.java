@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.grid.FleetQueries;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -104,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().removeShutdownHook(detachNotice);
         if (json != null) {
-            Json.write(result, json);
+            DataOutput.writeJson(result, json);
         }
         return 0;
     }

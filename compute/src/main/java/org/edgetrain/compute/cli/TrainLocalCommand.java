@@ -75,7 +75,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
                 System.out.println("saved the model to " + save + " (sidecar " + ModelArtifacts.sidecar(save).getFileName() + ")");
             }
             if (json != null) {
-                Json.write(result, json);
+                DataOutput.writeJson(result, json);
             }
         }
         return 0;

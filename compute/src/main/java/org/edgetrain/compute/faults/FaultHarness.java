@@ -11,7 +11,7 @@ import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.Event;
 import org.apache.ignite.events.EventType;
 import org.apache.ignite.lang.IgnitePredicate;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.training.JobSpec;

@@ -6,8 +6,8 @@ import javax.cache.CacheException;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cluster.ClusterNode;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * A data set load under way, recorded beside the model so that training waits for it to end. Why: a reload brings
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class DatasetLoadMarker implements AutoCloseable {
     /** Key in the {@link GridNames#MODEL} cache. */
     static final String KEY = "dataset-load";
-    private static final Logger LOG = LoggerFactory.getLogger(DatasetLoadMarker.class);
+    private static final Logger LOG = LogManager.getLogger(DatasetLoadMarker.class);
 
     private final IgniteCache<String, String> cache;
     private final String value;

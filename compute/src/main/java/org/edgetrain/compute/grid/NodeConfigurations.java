@@ -1,5 +1,6 @@
 package org.edgetrain.compute.grid;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import java.util.List;
 import java.util.Map;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
@@ -32,7 +33,7 @@ public final class NodeConfigurations {
 
     /** @return the physical host name: property {@code edgetrain.host}, else the machine's name */
     static String host() {
-        String host = System.getProperty("edgetrain.host");
+        String host = SystemProperty.HOST.value().orElse(null);
         if (host != null) {
             return host;
         }
@@ -54,7 +55,7 @@ public final class NodeConfigurations {
                 .setLocalPortRange(DISCOVERY_PORT_RANGE);
         if (settings.client()) {
             // A tool with no fleet to join fails with a message instead of waiting forever.
-            discovery.setJoinTimeout(Long.getLong(NodeSettings.CLIENT_JOIN_TIMEOUT_PROPERTY, 20_000));
+            discovery.setJoinTimeout(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.longValue());
         }
         TcpCommunicationSpi communication = new TcpCommunicationSpi();
         communication.setLocalAddress(settings.localAddress());

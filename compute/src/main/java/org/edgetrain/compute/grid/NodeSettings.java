@@ -28,7 +28,7 @@ import java.util.Properties;
  * @param failureDetectionMillis a device silent this long is declared failed ({@link #DEFAULT_FAILURE_DETECTION_MILLIS}
  *     unless the configuration file says otherwise: devices that get a small fraction of a core, as emulated fleets on
  *     a small host do, can need more)
- * <p>A client node gives up joining after {@link #CLIENT_JOIN_TIMEOUT_PROPERTY} milliseconds (default 20,000).
+ * <p>A client node gives up joining after {@code edgetrain.client.join.timeout} milliseconds (default 20,000).
  */
 public record NodeSettings(String name, String deviceClass, double capability, boolean client,
                            String discoveryAddresses, String localAddress, int discoveryPort,
@@ -91,9 +91,6 @@ public record NodeSettings(String name, String deviceClass, double capability, b
             return value.toCharArray();
         }
     }
-
-    /** System property: how long a tool's client node tries to join before it fails, in milliseconds. */
-    public static final String CLIENT_JOIN_TIMEOUT_PROPERTY = "edgetrain.client.join.timeout";
 
     /** @return loopback settings for a device node */
     public static NodeSettings loopback(String name, String deviceClass, double capability) {

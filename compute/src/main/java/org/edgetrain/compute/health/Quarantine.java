@@ -1,5 +1,6 @@
 package org.edgetrain.compute.health;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.Set;
@@ -10,7 +11,7 @@ import org.edgetrain.compute.grid.GridSchema;
 /**
  * Quarantine of flapping devices: a device that crashed {@link #FLAP_FAILURES} times within {@link #FLAP_WINDOW_MILLIS}
  * gets no training work for a while after its next join, and each new quarantine lasts twice as long as the one
- * before ({@code base x 2^(n-1)}; base 60 s, or property {@value #BASE_SECONDS_PROPERTY}). Its data stays where
+ * before ({@code base x 2^(n-1)}; base 60 s, or property {@code edgetrain.quarantine.seconds}). Its data stays where
  * Ignite put it: the coordinator has its partitions trained by their backup owners meanwhile.
  *
  * <p>The record lives in the replicated SQL table QUARANTINE (DEVICE, RECENT_FAILURES, LAST_FAILURE, QUARANTINES,
@@ -21,8 +22,6 @@ public final class Quarantine {
     public static final int FLAP_FAILURES = 2;
     /** Window in which crashes are counted. */
     public static final long FLAP_WINDOW_MILLIS = 10 * 60_000;
-    /** System property: the first quarantine's length in seconds. */
-    public static final String BASE_SECONDS_PROPERTY = "edgetrain.quarantine.seconds";
 
     private Quarantine() {
     }
@@ -76,6 +75,6 @@ public final class Quarantine {
     }
 
     static long baseSeconds() {
-        return Long.getLong(BASE_SECONDS_PROPERTY, 60);
+        return SystemProperty.QUARANTINE_SECONDS.longValue();
     }
 }

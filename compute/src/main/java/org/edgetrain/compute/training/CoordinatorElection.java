@@ -18,8 +18,8 @@ import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * Runs the training job's coordinator on the device that holds the primary copy of the model, and on no other.
@@ -59,7 +59,7 @@ public final class CoordinatorElection implements LifecycleBean {
     /** Messages on this topic make every device check at once (job submitted or stopped). */
     static final String TOPIC = "edgetrain-coordinator-wake";
 
-    private static final Logger LOG = LoggerFactory.getLogger(CoordinatorElection.class);
+    private static final Logger LOG = LogManager.getLogger(CoordinatorElection.class);
 
     @IgniteInstanceResource
     private Ignite ignite;

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.training;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -8,8 +9,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.IgniteInterruptedException;
 import org.apache.ignite.Ignite;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
@@ -24,11 +25,9 @@ import org.edgetrain.model.net.NetworkSpec;
  * process at 4.4 GB resident after 4 minutes). The thread ends after a minute without work, and its memory with it.
  */
 public final class DeviceReplica {
-    private static final Logger LOG = LoggerFactory.getLogger(DeviceReplica.class);
+    private static final Logger LOG = LogManager.getLogger(DeviceReplica.class);
     private static final String KEY = "edgetrain.replica";
     private static final long TRAINER_IDLE_SECONDS = 60;
-    /** The device's own engine, set by {@code node --engine}: it overrides the job's. */
-    public static final String ENGINE_PROPERTY = "edgetrain.device.engine";
 
     private final ThreadPoolExecutor trainer;
     private NetworkSpec spec;
@@ -59,7 +58,7 @@ public final class DeviceReplica {
      * job's, else the fastest that loads here; DL4J where libtorch does not load.
      */
     static EngineKind engineFor(JobSpec job) {
-        String own = System.getProperty(ENGINE_PROPERTY);
+        String own = SystemProperty.DEVICE_ENGINE.value().orElse(null);
         EngineKind wanted = own != null ? EngineKind.parse(own) : job.engine() != null ? job.engine()
                 : EngineKind.preferred();
         return wanted == EngineKind.TORCH && EngineKind.preferred() != EngineKind.TORCH ? EngineKind.DL4J : wanted;

@@ -9,8 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * The live status page: a small HTTP server (the JDK's own, no web framework) serving one HTML page that polls
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Thread-safe; {@link #close()} stops it.
  */
 public final class StatusServer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
+    private static final Logger LOG = LogManager.getLogger(StatusServer.class);
 
     private final HttpServer server;
 

@@ -1,5 +1,8 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.settings.SystemProperty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -195,10 +198,10 @@ class CommandLineContractTest {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(LocalFleet.jvmFlags());
         command.addAll(List.of("-Xmx1g", "-Djava.net.preferIPv4Stack=true", "-DIGNITE_QUIET=false", "-DIGNITE_NO_ASCII=true",
-                "-DIGNITE_UPDATE_NOTIFIER=false", "-Dedgetrain.home=" + FleetOptions.home(),
+                "-DIGNITE_UPDATE_NOTIFIER=false", "-Dedgetrain.home=" + SystemProperty.home(),
                 "-Dedgetrain.tool.log=" + dir.resolve("tools.log"),
-                "-Dlog4j2.configurationFile=" + FleetOptions.home().resolve("ignite-config/log4j2.xml"),
-                "-DIGNITE_MARSHALLER_WHITELIST=" + FleetOptions.home().resolve("ignite-config/marshaller-allowlist.txt"),
+                "-Dlog4j2.configurationFile=" + SystemProperty.home().resolve("ignite-config/log4j2.xml"),
+                "-DIGNITE_MARSHALLER_WHITELIST=" + SystemProperty.home().resolve("ignite-config/marshaller-allowlist.txt"),
                 "-cp", System.getProperty("java.class.path"), EdgetrainCommand.class.getName()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");

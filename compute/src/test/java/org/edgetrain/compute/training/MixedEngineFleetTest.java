@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.DeviceFleet;
-import org.edgetrain.compute.cli.FleetQueries;
+import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;

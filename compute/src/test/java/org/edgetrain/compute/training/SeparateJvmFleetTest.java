@@ -1,5 +1,6 @@
 package org.edgetrain.compute.training;
 
+import org.edgetrain.compute.settings.SystemProperty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.DeviceFleet;
-import org.edgetrain.compute.cli.FleetQueries;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.grid.FleetQueries;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.FleetActivation;
@@ -128,7 +129,7 @@ class SeparateJvmFleetTest {
 
     @Test
     void aFlappingDeviceIsQuarantinedWhileBackupsTrainItsPartitions() throws Exception {
-        System.setProperty(Quarantine.BASE_SECONDS_PROPERTY, "600"); // outlasts the test: its end is not under test
+        System.setProperty(SystemProperty.QUARANTINE_SECONDS.key(), "600"); // outlasts the test: its end is not under test
         try (DeviceFleet devices = DeviceFleet.start(dir, 49050, "pc", "pc", "rpi4")) {
             Ignite ignite = devices.client();
             LocalFleet fleet = devices.fleet();
@@ -163,7 +164,7 @@ class SeparateJvmFleetTest {
                     + "AND ROUND_NO > ? AND SAMPLES > 0", quarantinedAfter), "a quarantined device got work");
             JobSubmitter.stop(ignite);
         } finally {
-        System.clearProperty(Quarantine.BASE_SECONDS_PROPERTY);
+        System.clearProperty(SystemProperty.QUARANTINE_SECONDS.key());
         }
     }
 

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.training;
 
+import org.edgetrain.compute.grid.FleetQueries;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,7 @@ import org.apache.ignite.configuration.ClientConfiguration;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.EventType;
 import org.edgetrain.compute.DeviceFleet;
-import org.edgetrain.compute.cli.LocalFleet;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
@@ -73,7 +74,7 @@ class WatchedFleetTest {
                 joins++;
                 try (ThinFleetReader reader = ThinFleetReader.connect(thin)) {
                     assertTrue(FleetStatusJson.of(reader).contains("\"watched\""));
-                    String coordinator = org.edgetrain.compute.cli.FleetQueries.coordinator(reader);
+                    String coordinator = org.edgetrain.compute.grid.FleetQueries.coordinator(reader);
                     if (coordinator != null) {
                         coordinators.add(coordinator);
                     }

@@ -14,7 +14,7 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.configuration.ClientConfiguration;
-import org.edgetrain.compute.cli.Json;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;

@@ -11,15 +11,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.LogManager;
 
 /**
  * {@link TrainingEngine} on a DeepLearning4J {@link ComputationGraph}, on the oneDNN fast path when it is
  * available (see {@link OneDnnHelpers}). Not thread-safe.
  */
 public final class Dl4jEngine implements TrainingEngine {
-    private static final Logger LOG = LoggerFactory.getLogger(Dl4jEngine.class);
+    private static final Logger LOG = LogManager.getLogger(Dl4jEngine.class);
 
     private final NetworkSpec spec;
     private final ComputationGraph graph;

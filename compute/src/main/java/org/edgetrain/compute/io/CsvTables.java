@@ -1,4 +1,4 @@
-package org.edgetrain.compute.cli;
+package org.edgetrain.compute.io;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -20,7 +20,7 @@ public final class CsvTables {
     private CsvTables() {
     }
 
-    static String format(ResultSet rows, boolean csv) throws SQLException {
+    public static String format(ResultSet rows, boolean csv) throws SQLException {
         ResultSetMetaData meta = rows.getMetaData();
         int columns = meta.getColumnCount();
         List<String[]> table = new ArrayList<>();

@@ -1,4 +1,4 @@
-package org.edgetrain.compute.cli;
+package org.edgetrain.compute.grid;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,18 +105,5 @@ public final class FleetQueries {
     private static double value(List<?> row, int column) {
         Object v = row.get(column);
         return v instanceof Number n ? n.doubleValue() : 0;
-    }
-
-    static void printDevices(List<DeviceStatus> devices) {
-        System.out.printf("%-16s %-12s %-6s %10s %10s %8s %10s %11s %11s %8s %9s %9s %5s  %s%n", "device", "class",
-                "engine", "capability", "partitions", "rounds", "samples", "mean img/s", "last img/s", "heap MB", "shards MB",
-                "resident", "cpu", "health");
-        for (DeviceStatus d : devices) {
-            System.out.printf("%-16s %-12s %-6s %10.1f %10d %8d %10d %11.1f %11.1f %8.0f %9.0f %9s %5s  %s%n", d.name(),
-                    d.deviceClass(), d.engine(), d.capability(), d.partitions(), d.rounds(), d.samples(), d.meanImagesPerSecond(),
-                    d.lastImagesPerSecond(), d.heapUsedMegabytes(), d.offHeapUsedMegabytes(),
-                    d.residentMegabytes() < 0 ? "-" : String.format("%.0f MB", d.residentMegabytes()),
-                    d.cpuLoad() < 0 ? "-" : String.format("%.0f%%", 100 * d.cpuLoad()), d.health());
-        }
     }
 }

@@ -1,4 +1,4 @@
-package org.edgetrain.compute.cli;
+package org.edgetrain.compute.io;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -7,7 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The one JSON writer of the command-line tool (Jackson; records serialize by their components). */
+/** The one JSON writer and reader (Jackson; records serialize by their components). Thread-safe. */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -23,12 +23,8 @@ public final class Json {
         }
     }
 
-    /** Writes {@code value} as JSON to {@code file} (creating parent folders), or to standard output for {@code -}. */
+    /** Writes {@code value} as JSON to {@code file}, creating parent folders. */
     public static void write(Object value, Path file) {
-        if (DataOutput.isStdout(file)) {
-            DataOutput.stream().println(write(value));
-            return;
-        }
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {

@@ -1,5 +1,7 @@
-package org.edgetrain.compute.cli;
+package org.edgetrain.compute.fleet;
 
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.settings.SystemProperty;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +27,11 @@ import org.edgetrain.rebalancing.DeviceThrottle;
  * the same fleet. Not thread-safe: one command manages a fleet at a time.
  */
 public final class LocalFleet {
+    /**
+     * What a device process runs: the command line's {@code node} command, the entry a user runs. Named, not
+     * imported: the commands sit above this package.
+     */
+    private static final String DEVICE_MAIN_CLASS = "org.edgetrain.compute.cli.EdgetrainCommand";
     /** Young generation of a device process: small, so that dead ND4J arrays are found (and freed) every few seconds. */
     static final int YOUNG_GENERATION_MEGABYTES = 48;
 
@@ -74,7 +81,7 @@ public final class LocalFleet {
             try {
                 devices.addAll(Json.mapper().readValue(state.toFile(), new TypeReference<List<Device>>() { }));
             } catch (IOException e) {
-                throw new EdgetrainCommand.UserError(state + " is unreadable (" + e.getMessage() + "): delete it after "
+                throw new FleetException(state + " is unreadable (" + e.getMessage() + "): delete it after "
                         + "stopping any edgetrain node processes by hand");
             }
         }
@@ -131,7 +138,7 @@ public final class LocalFleet {
         try {
             request = DeviceRequest.parse(requested);
         } catch (IllegalArgumentException e) {
-            throw new EdgetrainCommand.UserError(e.getMessage());
+            throw new FleetException(e.getMessage());
         }
         DeviceProfile profile = request.profile();
         int n = 1;
@@ -145,7 +152,7 @@ public final class LocalFleet {
             double share = Math.min(1.0, profile.relativeSpeed() * cpuScale);
             CpuLimiter limiter = throttle == Throttle.AUTO || throttle == Throttle.CGROUP ? CpuLimiter.detect() : null;
             if (throttle == Throttle.CGROUP && limiter == null) {
-                throw new EdgetrainCommand.UserError("--throttle cgroup needs a writable cgroup v1 cpu controller at "
+                throw new FleetException("--throttle cgroup needs a writable cgroup v1 cpu controller at "
                         + "/sys/fs/cgroup/cpu (run as root on a cgroup v1 host), or use --throttle duty");
             }
             boolean duty = throttle == Throttle.DUTY || (throttle == Throttle.AUTO && limiter == null);
@@ -162,22 +169,19 @@ public final class LocalFleet {
             command.add("-DIGNITE_QUIET=true");
             command.add("-DIGNITE_UPDATE_NOTIFIER=false");
             command.add("-Dedgetrain.device=" + name);
-            if (System.getProperty(DeviceProfile.PROFILES_PROPERTY) != null) {
-                command.add("-D" + DeviceProfile.PROFILES_PROPERTY + "=" + Path.of(System.getProperty(DeviceProfile.PROFILES_PROPERTY)).toAbsolutePath());
-            }
-            if (System.getProperty(Quarantine.BASE_SECONDS_PROPERTY) != null) {
-                command.add("-D" + Quarantine.BASE_SECONDS_PROPERTY + "=" + System.getProperty(Quarantine.BASE_SECONDS_PROPERTY));
-            }
+            SystemProperty.DEVICE_PROFILES.value().ifPresent(f -> command.add("-D" + SystemProperty.DEVICE_PROFILES.key()
+                    + "=" + Path.of(f).toAbsolutePath()));
+            SystemProperty.QUARANTINE_SECONDS.passOn().ifPresent(command::add);
             if (duty && share < 1.0) {
-                command.add("-D" + DeviceThrottle.PROPERTY + "=" + share);
+                command.add("-D" + SystemProperty.CPU_SHARE.key() + "=" + share);
             }
-            command.add("-Dedgetrain.log.dir=" + dir.toAbsolutePath());
-            command.add("-Dedgetrain.home=" + FleetOptions.home());
-            command.add("-DIGNITE_MARSHALLER_WHITELIST=" + FleetOptions.home().resolve("ignite-config/marshaller-allowlist.txt"));
-            command.add("-Dlog4j2.configurationFile=" + FleetOptions.home().resolve("ignite-config/log4j2-node.xml"));
+            command.add("-D" + SystemProperty.LOG_DIR.key() + "=" + dir.toAbsolutePath());
+            command.add("-D" + SystemProperty.HOME.key() + "=" + SystemProperty.home());
+            command.add("-DIGNITE_MARSHALLER_WHITELIST=" + SystemProperty.home().resolve("ignite-config/marshaller-allowlist.txt"));
+            command.add("-Dlog4j2.configurationFile=" + SystemProperty.home().resolve("ignite-config/log4j2-node.xml"));
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
-            command.add(EdgetrainCommand.class.getName());
+            command.add(DEVICE_MAIN_CLASS);
             command.addAll(List.of("node", "--name", name, "--device", profile.name(), "--config", config.toString(),
                     "--work-dir", dir.resolve("work").resolve(name).toAbsolutePath().toString()));
             if (request.engine() != null) {
@@ -213,7 +217,7 @@ public final class LocalFleet {
 
     /** Sends SIGKILL to a device: a crash, for tests and demos. */
     public void kill(String name) {
-        Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
+        Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
                 + " in " + dir + " (edgetrain cluster status lists them)"));
         ProcessHandle.of(device.pid()).ifPresent(handle -> {
             handle.destroyForcibly();
@@ -235,7 +239,7 @@ public final class LocalFleet {
     }
 
     private void signal(String name, String signal) {
-        Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
+        Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
                 + " in " + dir + " (edgetrain cluster list shows them)"));
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(device.pid())).inheritIO().start();
@@ -254,7 +258,7 @@ public final class LocalFleet {
      * another copy, then exits. SIGKILL only if it is still running after {@code seconds}.
      */
     public void stop(String name, long seconds) {
-        Device device = find(name).orElseThrow(() -> new EdgetrainCommand.UserError("no device named " + name
+        Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
                 + " in " + dir + " (edgetrain cluster list shows them)"));
         ProcessHandle.of(device.pid()).ifPresent(handle -> {
             handle.destroy();
@@ -318,7 +322,7 @@ public final class LocalFleet {
     }
 
     /** @return the JVM flags every edgetrain process needs, as built from the parent POM */
-    static List<String> jvmFlags() {
+    public static List<String> jvmFlags() {
         try (InputStream in = LocalFleet.class.getResourceAsStream("/edgetrain-jvm.flags")) {
             if (in == null) {
                 throw new IllegalStateException("edgetrain-jvm.flags is missing from the classpath: rebuild with mvn package");
