@@ -1,14 +1,14 @@
 package org.edgetrain.bench;
 
-import org.edgetrain.compute.cli.DataOutput;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.cli.DataOutput;
 import org.edgetrain.compute.cli.TrainingOptions;
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.engine.EngineKind;
@@ -27,7 +27,7 @@ final class EngineBenchmark implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "resnet32", description = "default: ${DEFAULT-VALUE}")
     String model;
 
-    @Option(names = "--batch", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch", defaultValue = Defaults.BATCH, description = "default: ${DEFAULT-VALUE}")
     int batch;
 
     @Option(names = "--threads", description = "native math threads; default: all cores")

@@ -1,6 +1,5 @@
 package org.edgetrain.bench;
 
-import org.edgetrain.compute.cli.DataOutput;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -14,17 +13,18 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.cli.DataOutput;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.io.Json;
-import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.cli.ProgressBarFactory;
 import org.edgetrain.compute.faults.FaultHarness;
 import org.edgetrain.compute.faults.Injection;
 import org.edgetrain.compute.faults.ScenarioResult;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.RoundPhases;
 import org.edgetrain.model.cifar.CifarDataset;

@@ -1,15 +1,15 @@
 package org.edgetrain.bench;
 
-import org.edgetrain.compute.cli.DataOutput;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.edgetrain.model.engine.EngineKind;
+import org.edgetrain.compute.cli.DataOutput;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.engine.EngineKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,10 +29,10 @@ final class FleetBenchmark implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "8", description = "measured rounds after the first; default: ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = "--batch", defaultValue = "64", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch", defaultValue = Defaults.BATCH, description = "default: ${DEFAULT-VALUE}")
     int batch;
 
-    @Option(names = "--round-seconds", defaultValue = "10", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-seconds", defaultValue = Defaults.ROUND_SECONDS, description = "default: ${DEFAULT-VALUE}")
     double roundSeconds;
 
     @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")

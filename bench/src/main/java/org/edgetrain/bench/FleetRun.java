@@ -15,7 +15,6 @@ import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 
 /**
  * One measured fleet: start device processes, load data, train until {@code rounds} rounds after the warm-up have

@@ -1,6 +1,5 @@
 package org.edgetrain.bench;
 
-import org.edgetrain.compute.cli.DataOutput;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,10 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.edgetrain.compute.cli.DataOutput;
 import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
-import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.jfree.chart.ChartFactory;

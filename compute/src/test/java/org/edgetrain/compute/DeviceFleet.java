@@ -1,6 +1,5 @@
 package org.edgetrain.compute;
 
-import org.edgetrain.compute.settings.SystemProperty;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -15,6 +14,7 @@ import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.settings.SystemProperty;
 
 /**
  * Test fixture: device processes started the way {@code edgetrain cluster up} starts them (one JVM each, unthrottled),

@@ -1,13 +1,14 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.fleet.LocalFleet;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.settings.Defaults;
+import org.edgetrain.rebalancing.DeviceProfile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import org.edgetrain.compute.grid.FleetActivation;
-import org.edgetrain.rebalancing.DeviceProfile;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -118,11 +119,11 @@ public final class ClusterCommand {
         @Mixin
         Where where;
 
-        @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes, "
+        @Option(names = "--devices", split = ",", defaultValue = Defaults.DEVICE_CLASSES, description = "device classes, "
                 + "each CLASS or CLASS@ENGINE (a device on that engine whatever the job asks); default: ${DEFAULT-VALUE}")
         java.util.List<String> devices;
 
-        @Option(names = "--timeout", defaultValue = "120", description = "seconds to wait for the joins; default: ${DEFAULT-VALUE}")
+        @Option(names = "--timeout", defaultValue = Defaults.JOIN_TIMEOUT_SECONDS, description = "seconds to wait for the joins; default: ${DEFAULT-VALUE}")
         long timeout;
 
         @Override

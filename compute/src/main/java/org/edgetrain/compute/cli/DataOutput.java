@@ -1,8 +1,8 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
 import java.io.PrintStream;
 import java.util.List;
+import org.edgetrain.compute.io.Json;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 

@@ -1,6 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.cifar.CifarFormatException;

@@ -1,9 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.CsvTables;
-import org.edgetrain.compute.grid.FleetQueries;
-import org.edgetrain.compute.io.Json;
-import org.edgetrain.compute.fleet.LocalFleet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +15,11 @@ import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.artifacts.ModelArtifacts;
 import org.edgetrain.compute.artifacts.Provenance;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.io.CsvTables;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.compute.training.EvaluatedModel;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.model.cifar.CifarDataset;
@@ -39,17 +39,17 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cifar", description = "cifar-10-binary.tar.gz or its extracted folder; default: data/cifar-10-binary.tar.gz, else ../shared/datasets/cifar-10-binary.tar.gz")
     Path cifar;
 
-    @Option(names = "--devices", split = ",", defaultValue = "pc,jetson-nano,rpi4", description = "device classes, each "
+    @Option(names = "--devices", split = ",", defaultValue = Defaults.DEVICE_CLASSES, description = "device classes, each "
             + "CLASS or CLASS@ENGINE (a device on that engine whatever the job asks); default: ${DEFAULT-VALUE}")
     List<String> devices;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs", defaultValue = Defaults.EPOCHS, description = "default: ${DEFAULT-VALUE}")
     int epochs;
 
     @Option(names = "--limit-train", defaultValue = "0", description = "use only the first N training images (0: all)")
     int limitTrain;
 
-    @Option(names = "--round-seconds", defaultValue = "10", description = "target length of a round; default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-seconds", defaultValue = Defaults.ROUND_SECONDS, description = "target length of a round; default: ${DEFAULT-VALUE}")
     double roundSeconds;
 
     @Option(names = "--dir", description = "run folder for logs and metrics; default: runs/demo-<time>")

@@ -2,8 +2,8 @@ package org.edgetrain.compute.cli;
 
 import org.edgetrain.compute.fleet.FleetException;
 import org.edgetrain.compute.settings.SystemProperty;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code edgetrain} command: one tool for datasets, training, devices and the fleet. Subcommands that live

@@ -1,7 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.fleet.LocalFleet;
-import org.edgetrain.compute.settings.SystemProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,10 +7,12 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.client.SslMode;
 import org.apache.ignite.configuration.ClientConfiguration;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.grid.ThinFleetReader;
+import org.edgetrain.compute.settings.SystemProperty;
 import picocli.CommandLine.Option;
 
 /** How a command reaches the fleet: a node configuration file and optional overrides. */

@@ -1,21 +1,18 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.settings.SystemProperty;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.Ignition;
-import org.edgetrain.compute.grid.NodeConfigurations;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.device.EdgetrainNode;
 import org.edgetrain.compute.grid.NodeSettings;
-import org.edgetrain.compute.health.FlapDetector;
-import org.edgetrain.compute.training.DeviceReplica;
+import org.edgetrain.compute.settings.Defaults;
+import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.compute.ui.StatusServer;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.rebalancing.Calibration;
 import org.edgetrain.rebalancing.DeviceProfile;
-import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +34,7 @@ public final class NodeCommand implements Callable<Integer> {
             description = "device class: pc, jetson-nano or rpi4 (env EDGETRAIN_DEVICE_CLASS); default: ${DEFAULT-VALUE}")
     String device;
 
-    @Option(names = "--calibration-seconds", defaultValue = "3", description = "self-measurement before joining "
+    @Option(names = "--calibration-seconds", defaultValue = Defaults.CALIBRATION_SECONDS, description = "self-measurement before joining "
             + "(0: use the class's nominal speed); default: ${DEFAULT-VALUE}")
     double calibrationSeconds;
 
@@ -102,32 +99,24 @@ public final class NodeCommand implements Callable<Integer> {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
         System.setProperty("IGNITE_NO_SHUTDOWN_HOOK", "true"); // our hook leaves gracefully instead
-        Ignite ignite = Ignition.start(NodeConfigurations.build(settings));
-        FlapDetector flaps = FlapDetector.start(ignite);
+        EdgetrainNode node = EdgetrainNode.start(settings);
+        Ignite ignite = node.ignite();
         if (uiPort != null) {
             StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(org.edgetrain.compute.grid.FleetReader.of(ignite)));
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        // A device the fleet dropped (it hung past the failure detection, or lost the network) finds its node stopped
-        // when it wakes up; the process then ends instead of idling, so a supervisor (Docker's restart policy) can
-        // start it again and it rejoins.
-        Ignition.addListener((instance, state) -> {
-            if (ignite.name().equals(instance) && state != org.apache.ignite.IgniteState.STARTED) {
-                LOG.warn("device {}: node {} ({}); exiting", name, state, "the fleet dropped it or it failed");
-                stopped.countDown();
-            }
-        });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("device {} leaving the fleet", name);
-            flaps.close();
-            Ignition.stop(ignite.name(), false);
-            stopped.countDown();
+            node.close();
         }, "edgetrain-leave"));
         LOG.info("device {} ({}) joined: {} devices in the fleet", name, profile.name(),
                 ignite.cluster().forServers().nodes().size());
         System.out.println("device " + name + " (" + profile.name() + ") is up; stop it with SIGTERM or Ctrl-C");
-        stopped.await();
+        // A device the fleet dropped (it hung past the failure detection, or lost the network) finds its node stopped
+        // when it wakes up; the process then ends instead of idling, so a supervisor (Docker's restart policy) can
+        // start it again and it rejoins.
+        node.awaitStopped();
+        LOG.warn("device {}: its node stopped (left, dropped by the fleet, or failed); exiting", name);
         return 0;
     }
 }

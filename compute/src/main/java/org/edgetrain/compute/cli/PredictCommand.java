@@ -1,6 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.cifar.ImageInput;

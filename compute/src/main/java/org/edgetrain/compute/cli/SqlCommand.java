@@ -1,11 +1,11 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.CsvTables;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.Callable;
+import org.edgetrain.compute.io.CsvTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,10 +1,10 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.grid.FleetQueries;
-import org.edgetrain.compute.io.Json;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.ThinFleetReader;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.ModelState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,18 +1,19 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.grid.FleetQueries;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
-import java.util.concurrent.TimeUnit;
+import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.ThinFleetReader;
-import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.compute.training.EvaluatedModel;
+import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
 import picocli.CommandLine.Command;
@@ -25,10 +26,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train on the running fleet.")
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--epochs", defaultValue = "1", description = "epochs; default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs", defaultValue = Defaults.EPOCHS, description = "epochs; default: ${DEFAULT-VALUE}")
     int epochs;
 
-    @Option(names = "--round-seconds", defaultValue = "10", description = "target length of a round; default: ${DEFAULT-VALUE}")
+    @Option(names = "--round-seconds", defaultValue = Defaults.ROUND_SECONDS, description = "target length of a round; default: ${DEFAULT-VALUE}")
     double roundSeconds;
 
     @Option(names = "--limit-train", defaultValue = "0", description = "use only the first N training images (0: all)")

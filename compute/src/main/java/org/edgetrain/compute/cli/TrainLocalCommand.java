@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
+import org.edgetrain.compute.artifacts.ModelArtifacts;
+import org.edgetrain.compute.artifacts.Provenance;
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarSplit;
 import org.edgetrain.model.engine.TrainingEngine;
@@ -12,8 +15,6 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.edgetrain.model.train.EpochResult;
 import org.edgetrain.model.train.LocalTrainer;
 import org.edgetrain.model.train.TrainingListener;
-import org.edgetrain.compute.artifacts.ModelArtifacts;
-import org.edgetrain.compute.artifacts.Provenance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
     @Option(names = "--cifar", required = true, description = "cifar-10-binary.tar.gz or its extracted folder")
     Path cifar;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "epochs; default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs", defaultValue = Defaults.EPOCHS, description = "epochs; default: ${DEFAULT-VALUE}")
     int epochs;
 
     @Option(names = "--limit-train", description = "use only the first N training images")

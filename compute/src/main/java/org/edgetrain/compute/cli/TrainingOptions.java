@@ -1,5 +1,6 @@
 package org.edgetrain.compute.cli;
 
+import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
@@ -18,7 +19,7 @@ public final class TrainingOptions {
             description = "resnet8, resnet20, resnet32, resnet56 (any resnet6n+2); default: ${DEFAULT-VALUE}")
     String model;
 
-    @Option(names = "--batch", defaultValue = "64", description = "images per step; default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch", defaultValue = Defaults.BATCH, description = "images per step; default: ${DEFAULT-VALUE}")
     int batch;
 
     @Option(names = "--lr", defaultValue = "0.1", description = "peak learning rate; default: ${DEFAULT-VALUE}")
@@ -43,7 +44,7 @@ public final class TrainingOptions {
             + " default: the fastest that loads on this machine")
     EngineKind engine;
 
-    @Option(names = "--seed", defaultValue = "1", description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", defaultValue = Defaults.SEED, description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
     long seed;
 
     /** Accepts the names {@link ResNet#depth} accepts. */

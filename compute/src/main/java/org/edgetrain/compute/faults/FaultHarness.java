@@ -14,11 +14,10 @@ import org.apache.ignite.lang.IgnitePredicate;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.training.CoordinatorElection;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
-import org.edgetrain.compute.training.CoordinatorElection;
-import org.edgetrain.compute.training.RoundCoordinator;
 import org.edgetrain.compute.training.RoundPhases;
 
 /**

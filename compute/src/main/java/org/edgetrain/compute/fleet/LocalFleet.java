@@ -1,7 +1,5 @@
 package org.edgetrain.compute.fleet;
 
-import org.edgetrain.compute.io.Json;
-import org.edgetrain.compute.settings.SystemProperty;
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.edgetrain.compute.grid.FleetActivation;
-import org.edgetrain.compute.health.Quarantine;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.rebalancing.CpuLimiter;
 import org.edgetrain.rebalancing.DeviceProfile;

@@ -7,10 +7,10 @@ import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
 import org.apache.ignite.cache.PartitionLossPolicy;
-import org.edgetrain.rebalancing.CapabilityAffinityFunction;
-import org.edgetrain.rebalancing.StrongestDevicesAffinityFunction;
 import org.apache.ignite.cache.query.SqlFieldsQuery;
 import org.apache.ignite.configuration.CacheConfiguration;
+import org.edgetrain.rebalancing.CapabilityAffinityFunction;
+import org.edgetrain.rebalancing.StrongestDevicesAffinityFunction;
 
 /**
  * Creates the caches and the metrics tables, idempotently. The SQL DDL states each table's distribution.

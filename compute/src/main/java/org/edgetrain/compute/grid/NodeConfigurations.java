@@ -1,18 +1,18 @@
 package org.edgetrain.compute.grid;
 
-import org.edgetrain.compute.settings.SystemProperty;
 import java.util.List;
 import java.util.Map;
+import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
-import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.logger.log4j2.Log4J2Logger;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 import org.apache.ignite.ssl.SslContextFactory;
+import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.rebalancing.DeviceAttributes;
 
 /**

@@ -1,12 +1,12 @@
 package org.edgetrain.compute.health;
 
-import org.edgetrain.compute.settings.SystemProperty;
 import java.sql.Timestamp;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.settings.SystemProperty;
 
 /**
  * Quarantine of flapping devices: a device that crashed {@link #FLAP_FAILURES} times within {@link #FLAP_WINDOW_MILLIS}

@@ -14,12 +14,12 @@ import org.apache.ignite.lang.IgnitePredicate;
 import org.apache.ignite.lifecycle.LifecycleBean;
 import org.apache.ignite.lifecycle.LifecycleEventType;
 import org.apache.ignite.resources.IgniteInstanceResource;
-import org.edgetrain.compute.grid.GridNames;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Wire;
-import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.LogManager;
 
 /**
  * Runs the training job's coordinator on the device that holds the primary copy of the model, and on no other.

@@ -1,16 +1,16 @@
 package org.edgetrain.compute.training;
 
-import org.edgetrain.compute.settings.SystemProperty;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.apache.ignite.IgniteInterruptedException;
 import org.apache.ignite.Ignite;
-import org.apache.logging.log4j.Logger;
+import org.apache.ignite.IgniteInterruptedException;
 import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;

@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.edgetrain.compute.grid.FleetQueries;
-import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.ModelState;
 

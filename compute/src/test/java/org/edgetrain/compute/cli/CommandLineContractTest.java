@@ -1,8 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
-import org.edgetrain.compute.fleet.LocalFleet;
-import org.edgetrain.compute.settings.SystemProperty;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,9 +15,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.DeviceFleet;
+import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;

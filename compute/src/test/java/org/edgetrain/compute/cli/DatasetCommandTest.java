@@ -1,6 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

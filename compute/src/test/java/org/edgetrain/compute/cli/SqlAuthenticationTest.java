@@ -1,6 +1,5 @@
 package org.edgetrain.compute.cli;
 
-import org.edgetrain.compute.io.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,11 +10,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
-import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.security.FleetCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
