@@ -172,6 +172,9 @@ public final class ClusterCommand {
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Let one device leave gracefully (SIGTERM).")
     static final class Stop implements Callable<Integer> {
+        /** How long a device may take to hand its partitions over before it is killed. */
+        private static final long LEAVE_SECONDS = 120;
+
         @Mixin
         Where where;
 
@@ -180,7 +183,11 @@ public final class ClusterCommand {
 
         @Override
         public Integer call() {
-            where.open().stop(name, 120);
+            if (!where.open().stop(name, LEAVE_SECONDS)) {
+                System.err.println("edgetrain: " + name + " did not leave within " + LEAVE_SECONDS + " s and was killed; "
+                        + "its partitions are restored from their backups");
+                return 1;
+            }
             System.out.println(name + " left the fleet");
             return 0;
         }

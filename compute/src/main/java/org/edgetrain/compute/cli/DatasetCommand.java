@@ -145,8 +145,9 @@ public final class DatasetCommand {
         int held = org.edgetrain.compute.grid.GridSchema.dataBackups(client);
         System.out.printf("fleet holds %,d training and %,d test images (%d backup(s) each)%n", counts[0], counts[1], held);
         if (held != backups) {
-            System.err.printf("warning: --backups %d was not applied: the fleet's data caches were created with %d "
-                    + "backup(s) by an earlier load, and a cache's backups cannot change while it exists%n", backups, held);
+            System.err.printf("warning: the node file's backups=%d was not applied: the fleet's data caches were created "
+                    + "with %d backup(s) by an earlier load, and a cache's backups cannot change while it exists%n",
+                    backups, held);
         }
     }
 

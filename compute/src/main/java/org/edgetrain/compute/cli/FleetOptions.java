@@ -250,12 +250,6 @@ public final class FleetOptions {
         System.out.println(expected + " devices in the fleet");
     }
 
-    /** Reads, verifies and loads CIFAR-10 ({@code null}: the default location) into the fleet. */
-    public void load(Ignite client, Path cifar) {
-        DatasetCommand.load(client, DatasetCommand.read(cifar != null ? cifar : defaultCifar()),
-                backups());
-    }
-
     /** @return data/cifar-10-binary.tar.gz when present, else the shared copy beside the checkout */
     public static Path defaultCifar() {
         Path local = SystemProperty.home().resolve("data/cifar-10-binary.tar.gz");

@@ -34,6 +34,8 @@ import org.edgetrain.compute.training.RoundPhases;
 public final class FaultHarness {
     /** How long a hung device stays frozen: well past the failure detection, so the fleet drops it. */
     static final long HANG_MILLIS = 2 * org.edgetrain.compute.grid.NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS;
+    /** How long a leaving device may take to hand its partitions over before it is killed (and reported so). */
+    private static final long LEAVE_SECONDS = 120;
 
     private record TopologyChange(int type, String device, long atMillis) {
     }
@@ -135,6 +137,7 @@ public final class FaultHarness {
         String device;
         int noticedAs;
         Thread leaving = null;
+        java.util.concurrent.atomic.AtomicBoolean forcedKill = new java.util.concurrent.atomic.AtomicBoolean();
         switch (injection.kind()) {
             case JOIN -> {
                 device = fleet.add(injection.deviceClass()).name();
@@ -158,7 +161,11 @@ public final class FaultHarness {
             case LEAVE -> {
                 device = victim(injection);
                 String name = device;
-                leaving = new Thread(() -> fleet.stop(name, 120), "harness-leave-" + name);
+                leaving = new Thread(() -> {
+                    if (!fleet.stop(name, LEAVE_SECONDS)) {
+                        forcedKill.set(true);
+                    }
+                }, "harness-leave-" + name);
                 leaving.start();
                 noticedAs = EventType.EVT_NODE_LEFT;
             }
@@ -174,7 +181,7 @@ public final class FaultHarness {
         }
         long recovered = awaitCommitAfter(phases, noticed, deadline);
         return new ScenarioResult.InjectionResult(injection.toString(), device, (t0 - start) / 1000.0,
-                (noticed - t0) / 1000.0, (recovered - t0) / 1000.0);
+                (noticed - t0) / 1000.0, (recovered - t0) / 1000.0, forcedKill.get());
     }
 
     /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */

@@ -37,8 +37,9 @@ public record ScenarioResult(String name, List<String> devices, double detection
      * @param atSeconds when, in seconds since the job started
      * @param detectionSeconds fault to the fleet noticing it
      * @param recoverySeconds fault to the next committed round after that
+     * @param forcedKill true when a graceful leave hung and the device had to be killed
      */
     public record InjectionResult(String fault, String device, double atSeconds, double detectionSeconds,
-                                  double recoverySeconds) {
+                                  double recoverySeconds, boolean forcedKill) {
     }
 }

@@ -217,7 +217,7 @@ public final class LocalFleet {
     /** Sends SIGKILL to a device: a crash, for tests and demos. */
     public void kill(String name) {
         Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
-                + " in " + dir + " (edgetrain cluster status lists them)"));
+                + " in " + dir + " (edgetrain cluster list shows them)"));
         ProcessHandle.of(device.pid()).ifPresent(handle -> {
             handle.destroyForcibly();
             handle.onExit().join();
@@ -254,22 +254,27 @@ public final class LocalFleet {
 
     /**
      * Graceful leave of one device (SIGTERM): it finishes its running job and waits until its partitions have
-     * another copy, then exits. SIGKILL only if it is still running after {@code seconds}.
+     * another copy, then exits; SIGKILL if it is still running after {@code seconds}.
+     *
+     * @return true when it left by itself; false when it had to be killed (its leave hung)
      */
-    public void stop(String name, long seconds) {
+    public boolean stop(String name, long seconds) {
         Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
                 + " in " + dir + " (edgetrain cluster list shows them)"));
-        ProcessHandle.of(device.pid()).ifPresent(handle -> {
+        boolean left = ProcessHandle.of(device.pid()).map(handle -> {
             handle.destroy();
             try {
                 handle.onExit().get(seconds, TimeUnit.SECONDS);
+                return true;
             } catch (Exception e) {
                 handle.destroyForcibly();
+                return false;
             }
-        });
+        }).orElse(true);
         release(device);
         devices.remove(device);
         save();
+        return left;
     }
 
     /**

@@ -92,13 +92,6 @@ public record NodeSettings(String name, String deviceClass, double capability, b
         }
     }
 
-    /** @return loopback settings for a device node */
-    public static NodeSettings loopback(String name, String deviceClass, double capability) {
-        return new NodeSettings(name, deviceClass, capability, false, "127.0.0.1:47500..47509", "127.0.0.1",
-                47500, 47100, 10800, null, 1, null, false, false,
-                DEFAULT_FAILURE_DETECTION_MILLIS);
-    }
-
     /**
      * Reads a node configuration file ({@code ignite-config/*.properties}).
      *

@@ -79,23 +79,6 @@ public final class FlatVectors {
         return out;
     }
 
-    /** @return the vector as little-endian bytes (4 per value) */
-    public static byte[] toBytes(float[] v) {
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        buffer.asFloatBuffer().put(v);
-        return buffer.array();
-    }
-
-    /** @return the vector from {@link #toBytes(float[])} output */
-    public static float[] fromBytes(byte[] bytes) {
-        if (bytes.length % 4 != 0) {
-            throw new IllegalArgumentException("byte length " + bytes.length + " is not a multiple of 4");
-        }
-        float[] out = new float[bytes.length / 4];
-        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
-    }
-
     private static void requireSameLength(float[] a, float[] b) {
         if (a.length != b.length) {
             throw new IllegalArgumentException("lengths differ: " + a.length + " vs " + b.length);
