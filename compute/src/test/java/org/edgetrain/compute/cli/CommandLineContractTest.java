@@ -14,13 +14,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
-import org.edgetrain.compute.DeviceFleet;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.settings.SystemProperty;
+import org.edgetrain.compute.testing.FleetPorts;
+import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class CommandLineContractTest {
-    private static final int PORT = 49400;
-
     @TempDir
     Path dir;
 
@@ -46,25 +45,20 @@ class CommandLineContractTest {
     @Test
     void machineReadableOutputParsesAsPrinted() throws Exception {
         Path cifar = SyntheticCifar.write(dir, 10, 10, 5);
-        Path config = DeviceFleet.config(dir, PORT);
-        List<Ignite> devices = new ArrayList<>();
-        try {
-            for (String name : List.of("cli-a", "cli-b")) {
-                devices.add(Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, name, "pc", 1))));
-            }
-            DatasetLoader.load(devices.get(0), new CifarReader().read(cifar), 1, n -> { });
+        Fleets.runWithNewFleet(dir, 2, fleet -> {
+            String config = fleet.config().toString();
+            DatasetLoader.load(fleet.client(), new CifarReader().read(cifar), 1, n -> { });
 
-            Run status = edgetrain("status", "--json", "--config", config.toString());
+            Run status = edgetrain("status", "--json", "--config", config);
             assertEquals(0, status.exit(), status.err());
             JsonNode json = Json.mapper().readTree(status.out());
             assertEquals(2, json.get("devices").size(), status.out());
             assertTrue(json.get("job").isNull());
 
             // The first device leaves: sql still finds the fleet at another endpoint of the range.
-            devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
-            Ignition.stop(devices.remove(0).name(), true);
+            fleet.stop("dev0");
             Run sql = edgetrain("sql", "SELECT CACHE_NAME FROM SYS.CACHES WHERE CACHE_NAME = 'train'", "--csv",
-                    "--config", config.toString());
+                    "--config", config);
             assertEquals(0, sql.exit(), sql.err());
             assertEquals(List.of("CACHE_NAME", "train"), sql.out().lines().toList());
 
@@ -77,12 +71,7 @@ class CommandLineContractTest {
             assertEquals(0, local.exit(), local.err());
             assertEquals("resnet8", Json.mapper().readTree(local.out()).get("model").asText(), local.out());
             assertTrue(local.err().contains("train-local: resnet8"), "its progress goes to stderr: " + local.err());
-        } finally {
-            if (!devices.isEmpty()) {
-                devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
-            }
-            devices.forEach(d -> Ignition.stop(d.name(), true));
-        }
+        });
     }
 
     @Test
@@ -95,10 +84,8 @@ class CommandLineContractTest {
         for (String name : List.of("tls-a", "tls-b", FleetOptions.TOOL_IDENTITY)) {
             certificates.issue(name);
         }
-        Path config = fleetDir.resolve("fleet.properties");
-        Files.writeString(config, "discovery.addresses=127.0.0.1:49550..49559\nlocal.address=127.0.0.1\n"
-                + "discovery.port=49550\ncommunication.port=49150\nclient.port=49570\nbackups=1\n"
-                + "tls.keystore={name}.p12\ntls.truststore=truststore.p12\ntls.password.env=EDGETRAIN_TEST_TLS_PASSWORD\n");
+        Path config = FleetPorts.nodeFile(fleetDir, 1, "tls.keystore={name}.p12\ntls.truststore=truststore.p12\n"
+                + "tls.password.env=EDGETRAIN_TEST_TLS_PASSWORD\n");
         List<Ignite> devices = new ArrayList<>();
         try {
             for (String name : List.of("tls-a", "tls-b")) {
@@ -173,8 +160,8 @@ class CommandLineContractTest {
     @Test
     void badInputExitsTwoAndStartsNothing() throws Exception {
         Path fleetDir = dir.resolve("fleet");
-        Run demo = edgetrain("demo", "--devices", "pc,foo", "--dir", fleetDir.toString(), "--config",
-                DeviceFleet.config(dir, PORT + 50).toString());
+        String nobody = FleetPorts.nodeFile(dir, 1, "").toString(); // a fleet that is not there
+        Run demo = edgetrain("demo", "--devices", "pc,foo", "--dir", fleetDir.toString(), "--config", nobody);
         assertEquals(2, demo.exit(), demo.err());
         assertTrue(demo.err().contains("unknown device class 'foo'"), demo.err());
         assertFalse(Files.exists(fleetDir), "demo started something before it checked its arguments");
@@ -183,13 +170,18 @@ class CommandLineContractTest {
         assertEquals(2, model.exit(), model.err());
         assertTrue(model.err().contains("unknown model 'resnet7'"), model.err());
 
-        Run schedule = edgetrain("train", "--schedule", "linear", "--config", DeviceFleet.config(dir, PORT + 50).toString());
+        Run schedule = edgetrain("train", "--schedule", "linear", "--config", nobody);
         assertEquals(2, schedule.exit(), schedule.err());
 
-        Run noFleet = edgetrain("status", "--config", DeviceFleet.config(dir, PORT + 50).toString());
+        Run noFleet = edgetrain("status", "--config", nobody);
         assertEquals(2, noFleet.exit(), noFleet.err());
         assertTrue(noFleet.err().contains("start devices first"), noFleet.err());
         assertEquals("", noFleet.out());
+
+        Run noDevice = edgetrain("cluster", "kill", "rpi4-9", "--dir", dir.resolve("no-fleet").toString());
+        assertEquals(2, noDevice.exit(), noDevice.err());
+        assertTrue(noDevice.err().contains("no device named rpi4-9") && noDevice.err().contains("edgetrain cluster list"),
+                "names the device and a command that exists: " + noDevice.err());
     }
 
     /** Runs {@code edgetrain args} in a JVM of its own, as bin/edgetrain does. */

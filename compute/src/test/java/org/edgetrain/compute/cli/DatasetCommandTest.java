@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.testing.FleetPorts;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,8 +69,7 @@ class DatasetCommandTest {
     @Test
     void loadOfABadArchiveFailsBeforeTouchingTheFleet() throws IOException {
         Path bad = Files.writeString(dir.resolve("cifar-10-binary.tar.gz"), "not an archive");
-        Path config = Files.writeString(dir.resolve("fleet.properties"), "discovery.addresses=127.0.0.1:49400\n"
-                + "local.address=127.0.0.1\ndiscovery.port=49400\ncommunication.port=49480\nclient.port=49420\nbackups=1\n");
+        Path config = FleetPorts.nodeFile(dir, 1, ""); // a fleet the command must not try to reach
 
         Run run = run("dataset", "load", "--cifar", bad.toString(), "--config", config.toString());
 

@@ -8,17 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.Ignition;
 import org.edgetrain.compute.artifacts.ModelArtifacts;
 import org.edgetrain.compute.artifacts.ModelCard;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;
-import org.edgetrain.compute.grid.NodeConfigurations;
-import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
@@ -40,22 +37,14 @@ import picocli.CommandLine;
  */
 @Timeout(600)
 class ModelLifeTest {
-    private static final int PORT = 49800;
-
     @TempDir
     Path dir;
 
     @Test
     void checkpointsExportAndANewJobFromTheFile() throws Exception {
         CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 60, 200, 31));
-        List<Ignite> devices = new ArrayList<>();
-        try {
-            for (String name : List.of("life-a", "life-b")) {
-                devices.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
-                        "127.0.0.1:" + PORT + ".." + (PORT + 9), "127.0.0.1", PORT, PORT - 400, PORT + 20, null, 1, null,
-                        false, false, NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
-            }
-            Ignite ignite = devices.get(0);
+        Fleets.runWithNewFleet(dir, 2, fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, data, 1, n -> { });
             JobSpec job = JobSpec.builder("life", NetworkSpec.of("resnet8", 5)).epochs(2).batch(16).roundSeconds(1.0)
                     .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).build();
@@ -132,11 +121,6 @@ class ModelLifeTest {
                     () -> mismatch.initialState(mismatch.job()));
             assertTrue(refused.getMessage().contains("holds a resnet8") && refused.getMessage().contains("--model resnet8"),
                     refused.getMessage());
-        } finally {
-            if (!devices.isEmpty()) {
-                devices.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE);
-            }
-            devices.forEach(d -> Ignition.stop(d.name(), true));
-        }
+        });
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.security.FleetCertificates;
+import org.edgetrain.compute.testing.FleetPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,10 +42,7 @@ class SqlAuthenticationTest {
         certificates.initAuthority();
         certificates.issue("dev0");
         certificates.issue("client"); // the tools' certificate
-        Path config = dir.resolve("fleet.properties");
-        Files.writeString(config, "discovery.addresses=127.0.0.1:49250..49254\nlocal.address=127.0.0.1\n"
-                + "discovery.port=49250\ncommunication.port=49330\nclient.port=49270\nbackups=0\n"
-                + "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n"
+        Path config = FleetPorts.nodeFile(dir, 0, "persistence=true\nauthentication=true\nwork.dir=" + dir.resolve("work/{name}") + "\n"
                 + "tls.keystore=tls/{name}.p12\ntls.truststore=tls/truststore.p12\ntls.password.env=" + TLS + "\n");
         List<DatasetCommandTest.Run> runs = new ArrayList<>();
         try (Ignite device = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(config, "dev0", "pc", 1)))) {

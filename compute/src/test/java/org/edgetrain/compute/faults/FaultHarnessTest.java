@@ -1,13 +1,14 @@
 package org.edgetrain.compute.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.DeviceFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.RoundPhases;
 import org.edgetrain.model.cifar.CifarReader;
@@ -30,11 +31,11 @@ class FaultHarnessTest {
 
     @Test
     void crashHangAndJoinLoseNothingAndEndAsWellAsAnUndisturbedRun() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 49450, "pc", "pc", "rpi4")) {
-            Ignite ignite = devices.client();
+        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+            Ignite ignite = fleet.client();
             // 200 test images: on 20, one model differing from another by 4 images already broke the 0.2 tolerance.
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 200, 21)), 1, n -> { });
-            FaultHarness harness = new FaultHarness(devices.fleet(), ignite);
+            FaultHarness harness = new FaultHarness(fleet.processes(), ignite);
 
             ScenarioResult stable = harness.run("stable", job("stable"), 200, List.of(), Double.NaN, 300_000);
             assertTrue(stable.exactlyOnce(), "undisturbed run: " + stable);
@@ -50,15 +51,21 @@ class FaultHarnessTest {
             assertEquals(0, faulty.lostCommittedRounds(), "no committed round lost");
             assertEquals(0, faulty.partitionsLost(), "one backup covers one fault at a time");
             for (ScenarioResult.InjectionResult injection : faulty.injections()) {
-                assertTrue(injection.detectionSeconds() >= 0 && injection.detectionSeconds() < 30, injection.toString());
-                assertTrue(injection.recoverySeconds() >= injection.detectionSeconds(), injection.toString());
+                assertTrue(injection.detectionSeconds() < 30, "noticed late: " + injection);
+                assertTrue(injection.recoverySeconds() - injection.detectionSeconds() < 60,
+                        "no round committed within a minute of noticing: " + injection);
+                assertFalse(injection.forcedKill(), injection.toString());
             }
+            // A crash closes the device's sockets and is seen at once; a hung device only after the failure detection.
+            ScenarioResult.InjectionResult crash = faulty.injections().get(0);
+            ScenarioResult.InjectionResult hang = faulty.injections().get(1);
+            assertTrue(crash.detectionSeconds() < hang.detectionSeconds(), "crash " + crash + ", hang " + hang);
             // Devices train in time boxes, so even two undisturbed runs with one seed differ in their rounds; on this
             // 200-image job their accuracies were seen 0.7 and 1.0 apart. The bound says the fault did not wreck
             // learning (chance is 0.1; an undisturbed run was seen at 0.6), not that rounds replay exactly.
             assertTrue(faulty.accuracy() >= 0.5, "accuracy " + faulty.accuracy() + " vs undisturbed "
                     + stable.accuracy());
-        }
+        });
     }
 
     /** The same job each time (same seed, so the same initial weights and data order), under another id. */

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.DeviceFleet;
 import org.apache.ignite.IgniteException;
 import org.apache.ignite.lang.IgniteCallable;
+import org.edgetrain.compute.testing.Fleets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,15 +30,15 @@ class MarshallerFilterTest {
 
     @Test
     void aDeviceRefusesClassesOutsideTheAllowlist() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 49500, "pc")) {
-            Ignite ignite = devices.client();
+        Fleets.runWithNewFleet(dir, List.of("pc"), fleet -> {
+            Ignite ignite = fleet.client();
             assertEquals("ok", ignite.compute(ignite.cluster().forServers()).call(ownJob()));
 
             IgniteException refused = assertThrows(IgniteException.class,
                     () -> ignite.compute(ignite.cluster().forServers()).call(stranger.ForeignClosures.job()));
             assertTrue(causes(refused).contains("Deserialization of class stranger.ForeignClosures is disallowed"),
                     causes(refused));
-        }
+        });
     }
 
     private static String causes(Throwable e) {

@@ -13,6 +13,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.testing.FleetPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,8 +26,11 @@ class TlsFleetTest {
     @TempDir
     Path dir;
 
+    private final FleetPorts.Block ports = FleetPorts.allocate();
+
     private NodeSettings settings(String name, Path keyStore, Path trustStore) {
-        return new NodeSettings(name, "pc", 1, false, "127.0.0.1:49100..49104", "127.0.0.1", 49100, 48900, 49120,
+        return new NodeSettings(name, "pc", 1, false, ports.discoveryAddresses(), "127.0.0.1", ports.discovery(),
+                ports.communication(), ports.client(),
                 null, 1, new NodeSettings.Tls(keyStore, trustStore, PASSWORD_VARIABLE), false, false,
                 NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS);
     }
@@ -58,7 +62,7 @@ class TlsFleetTest {
             assertEquals(2, nodes.get(0).cluster().forServers().nodes().size());
 
             // JDBC needs TLS too, trusting the fleet CA.
-            String url = "jdbc:ignite:thin://127.0.0.1:49120?sslMode=require&sslClientCertificateKeyStoreUrl="
+            String url = "jdbc:ignite:thin://127.0.0.1:" + ports.client() + "?sslMode=require&sslClientCertificateKeyStoreUrl="
                     + fleet.issue("sql-client") + "&sslClientCertificateKeyStoreType=PKCS12"
                     + "&sslClientCertificateKeyStorePassword=" + new String(password)
                     + "&sslTrustCertificateKeyStoreUrl=" + trust + "&sslTrustCertificateKeyStoreType=PKCS12"

@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.net.NetworkSpec;
@@ -32,25 +35,29 @@ class CoordinatorElectionTest {
                 throw new AssertionError("injected: the coordinator's thread dies after committing v1");
             }
         });
-        try (MiniCluster cluster = MiniCluster.start(2, 49650)) {
-            Ignite ignite = cluster.nodes().get(0);
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
-            JobSpec job = JobSpec.builder("orphan", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(19).build();
-            JobSubmitter.submit(ignite, job);
+        try {
+            Fleets.runWithNewFleet(dir, 2, fleet -> {
+                Ignite ignite = fleet.client();
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
+                JobSpec job = JobSpec.builder("orphan", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                        .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(19).build();
+                JobSubmitter.submit(ignite, job);
 
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+                ModelState last = Waits.finished(ignite, 300);
 
-            assertTrue(failed.get(), "the failure was never injected");
-            assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
-            List<List<?>> restarts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_REDEPLOYED'");
-            assertEquals(1, restarts.size(), restarts.toString());
-            assertTrue(String.valueOf(restarts.get(0).get(0)).contains("failed; started again from model v1"),
-                    restarts.toString());
-            String primary = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
-            List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_STARTED'");
-            assertEquals(2, starts.size(), starts.toString());
-            starts.forEach(row -> assertEquals("on " + primary, row.get(0), "a coordinator ran beside a backup: " + starts));
+                assertTrue(failed.get(), "the failure was never injected");
+                assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
+                List<List<?>> restarts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                        EventKind.COORDINATOR_REDEPLOYED.name());
+                assertEquals(1, restarts.size(), restarts.toString());
+                assertTrue(String.valueOf(restarts.get(0).get(0)).contains("failed; started again from model v1"),
+                        restarts.toString());
+                String primary = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
+                List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                        EventKind.COORDINATOR_STARTED.name());
+                assertEquals(2, starts.size(), starts.toString());
+                starts.forEach(row -> assertEquals("on " + primary, row.get(0), "a coordinator ran beside a backup: " + starts));
+            });
         } finally {
             RoundCoordinator.setCommitListener(null);
         }
@@ -58,27 +65,24 @@ class CoordinatorElectionTest {
 
     @Test
     void aStoppedJobCommitsNothingMore() throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(2, 49750)) {
-            Ignite ignite = cluster.nodes().get(0);
+        Fleets.runWithNewFleet(dir, 2, fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 200, 20, 13)), 1, n -> { });
             JobSpec job = JobSpec.builder("stopped", NetworkSpec.of("resnet8", 3)).epochs(5).batch(16).roundSeconds(0.5)
                     .schedule(new LearningRateSchedule("constant", 0.05, 5, 0)).seed(23).build();
             JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 1);
+            Waits.version(ignite, 1);
 
             JobSubmitter.stop(ignite);
             ModelState stopped = JobSubmitter.current(ignite);
             assertTrue(stopped.finished());
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (CoordinatorElection.host(ignite).isPresent() || coordinatorThreads() > 0) {
-                assertTrue(System.currentTimeMillis() < deadline, "the coordinator did not stop");
-                Thread.sleep(100); // polling the coordinator's thread with a deadline
-            }
+            Waits.until("the coordinator stopped", 60,
+                    () -> CoordinatorElection.host(ignite).isEmpty() && coordinatorThreads() == 0);
 
             ModelState after = JobSubmitter.current(ignite);
             assertEquals(stopped.version(), after.version(), "a commit landed after the stop");
             assertEquals(stopped.round(), after.round());
-        }
+        });
     }
 
     private static long coordinatorThreads() {

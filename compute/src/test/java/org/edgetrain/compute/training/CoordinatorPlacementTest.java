@@ -1,7 +1,6 @@
 package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -10,6 +9,8 @@ import org.apache.ignite.cache.CachePeekMode;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
@@ -31,7 +32,7 @@ class CoordinatorPlacementTest {
     @Test
     void stateAndCoordinatorSitOnTheStrongestDevicesAndMoveWhenTheStrongestLeaves() throws Exception {
         CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 300, 20, 8));
-        try (MiniCluster cluster = MiniCluster.start(0, 49600)) {
+        Fleets.runWithNewFleet(dir, 0, cluster -> {
             // The weak devices start first: Ignite's oldest node is where a plain cluster singleton would go.
             Ignite weak1 = cluster.add("weak-1", 20);
             Ignite weak2 = cluster.add("weak-2", 20);
@@ -41,7 +42,7 @@ class CoordinatorPlacementTest {
             JobSpec job = JobSpec.builder("placement-job", NetworkSpec.of("resnet8", 3)).epochs(3).batch(16).roundSeconds(0.5)
                     .schedule(new LearningRateSchedule("constant", 0.05, 3, 0)).seed(21).build();
             JobSubmitter.submit(weak1, job);
-            SelfHealingTest.awaitVersion(weak1, 1);
+            Waits.version(weak1, 1);
 
             assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, GridNames.MODEL));
             assertEquals(List.of("pc", "nano", "weak-1"), owners(weak1, GridNames.PROGRESS));
@@ -49,17 +50,13 @@ class CoordinatorPlacementTest {
             assertEquals(0, weak2.cache(GridNames.MODEL).localSize(CachePeekMode.ALL), "the weakest device holds no model");
             assertEquals("pc", coordinatorDevice(weak1));
 
-            cluster.stop(pc);
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (!"nano".equals(coordinatorDevice(weak1))) {
-                assertTrue(System.currentTimeMillis() < deadline, "the coordinator did not move to the next strongest");
-                Thread.sleep(100); // polling the coordinator's placement with a deadline
-            }
-            ModelState last = GridTrainingTest.awaitFinished(weak1, 300_000);
+            cluster.stop("pc");
+            Waits.until("the coordinator moved to the next strongest", 120, () -> "nano".equals(coordinatorDevice(weak1)));
+            ModelState last = Waits.finished(weak1, 300);
 
             assertEquals(List.of("nano", "weak-1", "weak-2"), owners(weak1, GridNames.MODEL));
             assertEquals(3 * 5 * 300, last.samplesCommitted(), "every sample once per epoch across the move");
-        }
+        });
     }
 
     private static List<String> owners(Ignite ignite, String cache) {

@@ -16,9 +16,11 @@ import java.util.TreeMap;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.affinity.Affinity;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
-import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
@@ -45,72 +47,74 @@ class GridTrainingTest {
             commits.add(state);
             advances.addAll(committed);
         });
-        try (MiniCluster cluster = MiniCluster.start(3, 48500)) {
-            Ignite ignite = cluster.nodes().get(0);
+        try {
+            Fleets.runWithNewFleet(dir, 3, fleet -> {
+                Ignite ignite = fleet.client();
 
-            // Loading twice leaves one copy, and every record has a backup on another device.
-            DatasetLoader.load(ignite, data, 1, n -> { });
-            long[] counts = DatasetLoader.load(ignite, data, 1, n -> { });
-            assertEquals(300, counts[0]);
-            assertEquals(50, counts[1]);
-            Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
-            for (int key = 0; key < 300; key++) {
-                assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
-            }
-
-            JobSpec job = JobSpec.builder("test-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(11).build();
-            JobSubmitter.submit(ignite, job);
-            ModelState last = awaitFinished(ignite, 480_000);
-
-            // Exactly once: rebuild each committed slice's samples from the seeded permutation of its partition.
-            Map<Integer, List<Integer>> keysByPartition = new TreeMap<>();
-            for (int key = 0; key < 300; key++) {
-                keysByPartition.computeIfAbsent(affinity.partition(key), p -> new ArrayList<>()).add(key);
-            }
-            for (int epoch = 1; epoch <= 2; epoch++) {
-                Map<Integer, Integer> visits = new HashMap<>();
-                for (PartitionAdvance advance : advances) {
-                    if (advance.epoch() != epoch) {
-                        continue;
-                    }
-                    List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
-                    // Colocation: a device reads a partition with a local scan, so the size it trained from is the
-                    // whole partition only where it holds a complete copy (its primary, or a backup it took).
-                    assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
-                    int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
-                    for (int i = advance.from(); i < advance.to(); i++) {
-                        visits.merge(keys.get(order[i]), 1, Integer::sum);
-                    }
+                // Loading twice leaves one copy, and every record has a backup on another device.
+                DatasetLoader.load(ignite, data, 1, n -> { });
+                long[] counts = DatasetLoader.load(ignite, data, 1, n -> { });
+                assertEquals(300, counts[0]);
+                assertEquals(50, counts[1]);
+                Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
+                for (int key = 0; key < 300; key++) {
+                    assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
                 }
-                assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
-                int finalEpoch = epoch;
-                visits.forEach((key, n) -> assertEquals(1, n, "visits of sample " + key + " in epoch " + finalEpoch));
-            }
 
-            // Model versions strictly increase, one per committed round.
-            for (int i = 1; i < commits.size(); i++) {
-                assertEquals(commits.get(i - 1).version() + 1, commits.get(i).version());
-            }
-            assertTrue(last.finished());
-            assertEquals(600, last.samplesCommitted());
+                JobSpec job = JobSpec.builder("test-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
+                        .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(11).build();
+                JobSubmitter.submit(ignite, job);
+                ModelState last = Waits.finished(ignite, 480);
 
-            // Metrics are readable over the JDBC thin driver.
-            try (Connection jdbc = DriverManager.getConnection(cluster.jdbcUrl());
-                 ResultSet evals = jdbc.createStatement().executeQuery(
-                         "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
-                 ResultSet rounds = jdbc.createStatement().executeQuery(
-                         "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
-                int rows = 0;
-                while (evals.next()) {
-                    rows++;
-                    assertEquals(50, evals.getLong("IMAGES"));
+                // Exactly once: rebuild each committed slice's samples from the seeded permutation of its partition.
+                Map<Integer, List<Integer>> keysByPartition = new TreeMap<>();
+                for (int key = 0; key < 300; key++) {
+                    keysByPartition.computeIfAbsent(affinity.partition(key), p -> new ArrayList<>()).add(key);
                 }
-                assertEquals(2, rows);
-                assertTrue(rounds.next());
-                assertEquals(commits.size(), rounds.getLong(1));
-                assertEquals(600, rounds.getLong(2));
-            }
+                for (int epoch = 1; epoch <= 2; epoch++) {
+                    Map<Integer, Integer> visits = new HashMap<>();
+                    for (PartitionAdvance advance : advances) {
+                        if (advance.epoch() != epoch) {
+                            continue;
+                        }
+                        List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
+                        // Colocation: a device reads a partition with a local scan, so the size it trained from is the
+                        // whole partition only where it holds a complete copy (its primary, or a backup it took).
+                        assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
+                        int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
+                        for (int i = advance.from(); i < advance.to(); i++) {
+                            visits.merge(keys.get(order[i]), 1, Integer::sum);
+                        }
+                    }
+                    assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
+                    int finalEpoch = epoch;
+                    visits.forEach((key, n) -> assertEquals(1, n, "visits of sample " + key + " in epoch " + finalEpoch));
+                }
+
+                // Model versions strictly increase, one per committed round.
+                for (int i = 1; i < commits.size(); i++) {
+                    assertEquals(commits.get(i - 1).version() + 1, commits.get(i).version());
+                }
+                assertTrue(last.finished());
+                assertEquals(600, last.samplesCommitted());
+
+                // Metrics are readable over the JDBC thin driver.
+                try (Connection jdbc = DriverManager.getConnection("jdbc:ignite:thin://127.0.0.1:" + fleet.clientPort());
+                     ResultSet evals = jdbc.createStatement().executeQuery(
+                             "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
+                     ResultSet rounds = jdbc.createStatement().executeQuery(
+                             "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
+                    int rows = 0;
+                    while (evals.next()) {
+                        rows++;
+                        assertEquals(50, evals.getLong("IMAGES"));
+                    }
+                    assertEquals(2, rows);
+                    assertTrue(rounds.next());
+                    assertEquals(commits.size(), rounds.getLong(1));
+                    assertEquals(600, rounds.getLong(2));
+                }
+            });
         } finally {
             RoundCoordinator.setCommitListener(null);
         }
@@ -119,34 +123,32 @@ class GridTrainingTest {
     @Test
     void nanFromOneDeviceIsRejectedAndTrainingGoesOn() throws Exception {
         CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 30, 20, 6));
-        try (MiniCluster cluster = MiniCluster.start(3, 48600)) {
-            Ignite ignite = cluster.nodes().get(0);
+        Fleets.runWithNewFleet(dir, 3, fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, data, 1, n -> { });
-            DeviceFault.inject(cluster.nodes().get(1), DeviceFault.NAN_STATE);
-            String broken = String.valueOf(cluster.nodes().get(1).cluster().localNode().consistentId());
+            String broken = "dev1";
+            DeviceFault.inject(fleet.node(broken), DeviceFault.NAN_STATE);
 
             JobSpec job = JobSpec.builder("nan-job", NetworkSpec.of("resnet8", 3)).epochs(1).batch(16).roundSeconds(0.5)
                     .schedule(new LearningRateSchedule("constant", 0.05, 1, 0)).seed(12).build();
             JobSubmitter.submit(ignite, job);
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (org.edgetrain.compute.grid.GridSchema.sql(ignite,
-                    "SELECT COUNT(*) FROM EVENTS WHERE KIND = 'RESULT_REJECTED'").get(0).get(0).equals(0L)) {
-                assertTrue(System.currentTimeMillis() < deadline, "the NaN result was never rejected");
-                Thread.sleep(100); // polling the events table with a deadline
-            }
-            DeviceFault.inject(cluster.nodes().get(1), DeviceFault.NONE); // the device recovers
-            ModelState last = awaitFinished(ignite, 300_000);
+            Waits.event(ignite, EventKind.RESULT_REJECTED);
+            DeviceFault.inject(fleet.node(broken), DeviceFault.NONE); // the device recovers
+            ModelState last = Waits.finished(ignite, 300);
 
             assertTrue(org.edgetrain.model.params.FlatVectors.allFinite(last.state()), "global model took NaN");
             assertEquals(150, last.samplesCommitted(), "every sample trained once by healthy devices");
             List<List<?>> rejected = org.edgetrain.compute.grid.GridSchema.sql(ignite,
-                    "SELECT DEVICE, DETAIL FROM EVENTS WHERE KIND = 'RESULT_REJECTED'");
+                    "SELECT DEVICE, DETAIL FROM EVENTS WHERE KIND = ?", EventKind.RESULT_REJECTED.name());
             assertTrue(rejected.size() > 0, "no rejection recorded");
             rejected.forEach(row -> {
                 assertEquals(broken, row.get(0));
                 assertTrue(String.valueOf(row.get(1)).contains("non-finite"), String.valueOf(row.get(1)));
             });
-        }
+            assertEquals(List.of(List.of("dev1", "non-finite values (NaN or infinity) in the state")),
+                    GridSchema.sql(ignite, "SELECT DISTINCT DEVICE, STATUS FROM DEVICE_ROUNDS WHERE STATUS <> 'ACCEPTED'"
+                            + " AND STATUS <> 'ROUND_NOT_COMMITTED'"), "the rejected rows name the kind of failure");
+        });
     }
 
     @Test
@@ -154,45 +156,43 @@ class GridTrainingTest {
         CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 400, 20, 7));
         Map<Long, Long> slowedByRound = new TreeMap<>();
         Map<Long, List<Long>> othersByRound = new TreeMap<>();
-        try (MiniCluster cluster = MiniCluster.start(3, 48800)) {
-            Ignite ignite = cluster.nodes().get(0);
-            DatasetLoader.load(ignite, data, 1, n -> { });
-            Ignite slowed = cluster.nodes().get(2);
-            String slowName = String.valueOf(slowed.cluster().localNode().consistentId());
-            RoundCoordinator.setCommitListener((state, committed) -> {
-                if (state.round() == 3) {
-                    DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
+        String slowName = "dev2";
+        try {
+            Fleets.runWithNewFleet(dir, 3, fleet -> {
+                Ignite ignite = fleet.client();
+                DatasetLoader.load(ignite, data, 1, n -> { });
+                Ignite slowed = fleet.node(slowName);
+                RoundCoordinator.setCommitListener((state, committed) -> {
+                    if (state.round() == 3) {
+                        DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
+                    }
+                });
+                // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
+                // their time boxes and none is time-bound).
+                JobSpec job = JobSpec.builder("slow-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
+                        .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
+                JobSubmitter.submit(ignite, job);
+                // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
+                // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
+                // time boxes: there the fast devices run out of data and a busy host made them look as slow as the slowed
+                // one (CI: 60 samples against its 51).
+                Waits.until("3 time-bound rounds from round 6 on", 300, () -> timeBoundRounds(ignite, 6).size() >= 3);
+                JobSubmitter.stop(ignite);
+                List<Long> timeBound = timeBoundRounds(ignite, 2);
+                for (List<?> row : GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SAMPLES FROM DEVICE_ROUNDS WHERE STATUS = "
+                        + "'ACCEPTED'")) {
+                    long round = ((Number) row.get(0)).longValue();
+                    long samples = ((Number) row.get(2)).longValue();
+                    if (!timeBound.contains(round)) {
+                        continue;
+                    }
+                    if (slowName.equals(row.get(1))) {
+                        slowedByRound.put(round, samples);
+                    } else {
+                        othersByRound.computeIfAbsent(round, r -> new ArrayList<>()).add(samples);
+                    }
                 }
             });
-            // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
-            // their time boxes and none is time-bound).
-            JobSpec job = JobSpec.builder("slow-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
-            JobSubmitter.submit(ignite, job);
-            // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
-            // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
-            // time boxes: there the fast devices run out of data and a busy host made them look as slow as the slowed
-            // one (CI: 60 samples against its 51).
-            long deadline = System.currentTimeMillis() + 300_000;
-            while (timeBoundRounds(ignite, 6).size() < 3) {
-                assertTrue(System.currentTimeMillis() < deadline, "fewer than 3 time-bound rounds from round 6 on");
-                Thread.sleep(500); // polling the metrics with a deadline
-            }
-            JobSubmitter.stop(ignite);
-            List<Long> timeBound = timeBoundRounds(ignite, 2);
-            for (List<?> row : GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SAMPLES FROM DEVICE_ROUNDS WHERE STATUS = "
-                    + "'ACCEPTED'")) {
-                long round = ((Number) row.get(0)).longValue();
-                long samples = ((Number) row.get(2)).longValue();
-                if (!timeBound.contains(round)) {
-                    continue;
-                }
-                if (slowName.equals(row.get(1))) {
-                    slowedByRound.put(round, samples);
-                } else {
-                    othersByRound.computeIfAbsent(round, r -> new ArrayList<>()).add(samples);
-                }
-            }
         } finally {
             RoundCoordinator.setCommitListener(null);
         }
@@ -221,31 +221,32 @@ class GridTrainingTest {
     void aFastDeviceTrainsOnWhileTheRoundWaitsForAStalledOne() throws Exception {
         // 10,000 samples: the stall must fall inside an epoch, not on its last few samples.
         CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 2000, 20, 7));
-        List<List<?>> rows;
-        String stalledName;
-        try (MiniCluster cluster = MiniCluster.start(2, 49700)) {
-            Ignite ignite = cluster.nodes().get(0);
-            DatasetLoader.load(ignite, data, 1, n -> { });
-            Ignite stalled = cluster.nodes().get(1);
-            stalledName = String.valueOf(stalled.cluster().localNode().consistentId());
-            java.util.concurrent.CountDownLatch past = new java.util.concurrent.CountDownLatch(1);
-            RoundCoordinator.setCommitListener((state, committed) -> {
-                if (state.round() == 3) {
-                    DeviceFault.inject(stalled, DeviceFault.STALL); // one of its next rounds stalls, once
-                }
-                if (state.round() >= 8) {
-                    past.countDown();
-                }
+        List<List<?>> rows = new ArrayList<>();
+        String stalledName = "dev1";
+        try {
+            Fleets.runWithNewFleet(dir, 2, fleet -> {
+                Ignite ignite = fleet.client();
+                DatasetLoader.load(ignite, data, 1, n -> { });
+                Ignite stalled = fleet.node(stalledName);
+                java.util.concurrent.CountDownLatch past = new java.util.concurrent.CountDownLatch(1);
+                RoundCoordinator.setCommitListener((state, committed) -> {
+                    if (state.round() == 3) {
+                        DeviceFault.inject(stalled, DeviceFault.STALL); // one of its next rounds stalls, once
+                    }
+                    if (state.round() >= 8) {
+                        past.countDown();
+                    }
+                });
+                // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
+                // ended in the stalled round and the fast device had 3 samples left to train).
+                JobSpec job = JobSpec.builder("stall-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
+                        .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
+                JobSubmitter.submit(ignite, job);
+                assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
+                JobSubmitter.stop(ignite);
+                rows.addAll(GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SECONDS, SAMPLES FROM "
+                        + "DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' ORDER BY ROUND_NO"));
             });
-            // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
-            // ended in the stalled round and the fast device had 3 samples left to train).
-            JobSpec job = JobSpec.builder("stall-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
-            JobSubmitter.submit(ignite, job);
-            assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
-            JobSubmitter.stop(ignite);
-            rows = org.edgetrain.compute.grid.GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SECONDS, SAMPLES FROM "
-                    + "DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' ORDER BY ROUND_NO");
         } finally {
             RoundCoordinator.setCommitListener(null);
         }
@@ -280,15 +281,4 @@ class GridTrainingTest {
         return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
     }
 
-    static ModelState awaitFinished(Ignite ignite, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (System.currentTimeMillis() < deadline) {
-            ModelState state = Reconnects.read(ignite, JobSubmitter::current);
-            if (state != null && state.finished()) {
-                return state;
-            }
-            Thread.sleep(200); // polling a condition with a deadline, not waiting a guessed time
-        }
-        throw new AssertionError("job did not finish within " + timeoutMillis + " ms: " + JobSubmitter.current(ignite));
-    }
 }

@@ -2,6 +2,7 @@ package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -11,8 +12,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.testing.Fleets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metrics tables are created by whichever node gets there first (a device's flap detector on a join, a tool's
@@ -21,11 +24,15 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class MetricsTablesTest {
+    @TempDir
+    Path dir;
+
     @Test
     void nodesCreatingTheTablesAtOnceAllSucceedAndEveryTableIsUsableEverywhere() throws Exception {
-        try (MiniCluster cluster = MiniCluster.start(3, 48400)) {
-            List<Ignite> nodes = new ArrayList<>(cluster.nodes());
-            nodes.add(cluster.client("tool"));
+        Fleets.runWithNewFleet(dir, 3, fleet -> {
+            List<Ignite> nodes = new ArrayList<>();
+            fleet.devices().forEach(d -> nodes.add(fleet.node(d)));
+            nodes.add(fleet.client());
             // Three times over, from no tables: one attempt rarely hits the race (twice it did not), three hit it in 2 of
             // 2 runs without ensureTables' waiting ("Table doesn't exist: DEVICE_ROUNDS", as in CI).
             for (int attempt = 0; attempt < 3; attempt++) {
@@ -44,7 +51,7 @@ class MetricsTablesTest {
                 assertEquals(List.of(), GridSchema.sql(node, "SELECT RESIDENT_MB FROM DEVICE_ROUNDS"),
                         "DEVICE_ROUNDS has its newest column on " + node.name());
             }
-        }
+        });
     }
 
     private static final List<String> TABLES = List.of("ROUNDS", "DEVICE_ROUNDS", "EVALS", "EVENTS", "QUARANTINE");

@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.DeviceFleet;
-import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.EngineKind;
@@ -34,14 +35,14 @@ class MixedEngineFleetTest {
 
     @Test
     void devicesOnBothEnginesTrainOneJobTogether() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 49900, "pc@dl4j", "pc")) {
-            Ignite ignite = devices.client();
+        Fleets.runWithNewFleet(dir, List.of("pc@dl4j", "pc"), fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 31)), 1, n -> { });
             JobSpec job = JobSpec.builder("mixed", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
                     .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).engine(EngineKind.TORCH).build();
             JobSubmitter.submit(ignite, job);
 
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+            ModelState last = Waits.finished(ignite, 300);
 
             assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
             List<List<?>> rows = GridSchema.sql(ignite,
@@ -53,6 +54,6 @@ class MixedEngineFleetTest {
             Map<String, String> shown = FleetQueries.devices(FleetReader.of(ignite)).stream()
                     .collect(Collectors.toMap(FleetQueries.DeviceStatus::name, FleetQueries.DeviceStatus::engine));
             assertEquals(Map.of("pc-1", "dl4j", "pc-2", "torch"), shown);
-        }
+        });
     }
 }

@@ -1,21 +1,37 @@
 package org.edgetrain.compute.training;
 
-import org.edgetrain.compute.settings.SystemProperty;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.DeviceFleet;
-import org.edgetrain.compute.grid.FleetQueries;
-import org.edgetrain.compute.fleet.LocalFleet;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.cluster.ClusterState;
 import org.edgetrain.compute.grid.DatasetLoader;
-import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.FleetQueries;
+import org.edgetrain.compute.grid.FleetReader;
+import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.compute.health.Quarantine;
+import org.edgetrain.compute.settings.SystemProperty;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
+import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.net.NetworkSpec;
@@ -30,27 +46,29 @@ class SeparateJvmFleetTest {
     @TempDir
     Path dir;
 
+    private static JobSpec job(String id, String model, int epochs, double roundSeconds, long seed) {
+        return JobSpec.builder(id, NetworkSpec.of(model, 3)).epochs(epochs).batch(16).roundSeconds(roundSeconds)
+                .schedule(new LearningRateSchedule("constant", 0.05, epochs, 0)).seed(seed).build();
+    }
+
     @Test
     void threeDeviceProcessesTrainTwoEpochsAndSurviveACrash() throws Exception {
-        runWithCrash(48700, ignite -> "rpi4-2", false);
+        runWithCrash(ignite -> "rpi4-2", false);
     }
 
     @Test
     void aCrashOfTheCoordinatorsDeviceLosesNoCommittedRound() throws Exception {
-        runWithCrash(48750, ignite -> CoordinatorElection.host(ignite).orElseThrow(), true);
+        runWithCrash(ignite -> CoordinatorElection.host(ignite).orElseThrow(), true);
     }
 
     @Test
     void losingEveryCopyOfSomePartitionsPausesTrainingUntilTheDataIsReloaded() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 48800, "pc", "pc", "rpi4", "rpi4")) {
-            Ignite ignite = devices.client();
-            LocalFleet fleet = devices.fleet();
-            org.edgetrain.model.cifar.CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
+        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4", "rpi4"), fleet -> {
+            Ignite ignite = fleet.client();
+            CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
             DatasetLoader.load(ignite, data, 1, n -> { });
-            JobSpec job = JobSpec.builder("lose", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(16).build();
-            JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 1);
+            JobSubmitter.submit(ignite, job("lose", "resnet8", 2, 0.5, 16));
+            Waits.version(ignite, 1);
 
             // Three of four devices crash at once: with one backup, partitions held only by them are gone. The one
             // left is the model's primary: the shared state has three copies on the most capable devices (by their
@@ -61,222 +79,152 @@ class SeparateJvmFleetTest {
                     fleet.kill(device);
                 }
             }
-            SelfHealingTest.awaitEvent(ignite, "PARTITIONS_LOST");
+            Waits.event(ignite, EventKind.PARTITIONS_LOST);
             long pausedAt = Reconnects.read(ignite, JobSubmitter::current).version();
-            List<List<?>> lost = Reconnects.read(ignite, i -> GridSchema.sql(i, "SELECT DETAIL FROM EVENTS WHERE KIND = 'PARTITIONS_LOST'"));
+            List<List<?>> lost = Reconnects.read(ignite, i -> GridSchema.sql(i, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                    EventKind.PARTITIONS_LOST.name()));
             assertTrue(String.valueOf(lost.get(0).get(0)).contains("training paused: partitions ["), lost.toString());
 
             // The operator reloads the data set (idempotent); training resumes on the devices left, once the load has
             // ended: the load is held between its two splits until the coordinator has reported that it waits for it
-            // (CI, before the wait: a device counted a half-filled partition and the job never finished its epoch).
-            java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CompletableFuture<long[]> reload = java.util.concurrent.CompletableFuture.supplyAsync(
+            // (without that wait a device could count a half-filled partition and the epoch would never end).
+            CountDownLatch waiting = new CountDownLatch(1);
+            CompletableFuture<long[]> reload = CompletableFuture.supplyAsync(
                     () -> DatasetLoader.load(ignite, data, 1, streamed -> {
                         if (streamed == data.train().size()) {
                             awaitQuietly(waiting);
                         }
                     }));
             try {
-                SelfHealingTest.awaitEvent(ignite, "DATASET_LOADING"); // recorded only when it holds a round back
+                Waits.event(ignite, EventKind.DATASET_LOADING); // recorded only when it holds a round back
             } finally {
                 waiting.countDown();
             }
-            assertEquals(220, reload.get(60, java.util.concurrent.TimeUnit.SECONDS)[0] + reload.get()[1]);
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+            assertEquals(220, reload.get(60, TimeUnit.SECONDS)[0] + reload.get()[1]);
+            ModelState last = Waits.finished(ignite, 300);
 
             assertEquals(400, last.samplesCommitted(), "two epochs of 200 samples, none skipped or repeated");
             assertTrue(last.version() > pausedAt);
-            SelfHealingTest.awaitEvent(ignite, "PARTITIONS_RESTORED");
-        }
+            Waits.event(ignite, EventKind.PARTITIONS_RESTORED);
+        });
     }
 
     @Test
     void aWholeFleetRestartWithPersistenceResumesFromTheLastCommittedRound() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 48600, true, "pc", "pc")) {
-            Ignite ignite = devices.client();
-            assertTrue(FleetActivation.ensureActive(ignite, 60_000).startsWith("activated a new persistent fleet"));
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
-            JobSpec job = JobSpec.builder("restart", NetworkSpec.of("resnet8", 3)).epochs(3).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 3, 0)).seed(23).build();
-            JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 2);
+        Fleets.runWithNewFleet(dir, true, List.of("pc", "pc"), fleet -> {
+            Ignite first = fleet.client();
+            assertTrue(FleetActivation.ensureActive(first, 60_000).startsWith("activated a new persistent fleet"));
+            DatasetLoader.load(first, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
+            JobSubmitter.submit(first, job("restart", "resnet8", 3, 0.5, 23));
+            Waits.version(first, 2);
 
-            // Power cut: every device goes down at once, wherever the round stands.
-            ModelState before = JobSubmitter.current(ignite);
-            devices.stopAll();
-            assertTrue(devices.fleet().devices().isEmpty());
-
-            devices.startDevices(List.of("pc", "pc")); // the same names, so the same work directories
-            ignite = devices.client();
+            // Power cut: every device goes down at once, wherever the round stands; the same devices come back.
+            ModelState before = JobSubmitter.current(first);
+            fleet.restart();
+            Ignite ignite = fleet.client();
             FleetActivation.ensureActive(ignite, 120_000); // Ignite itself activates once both devices are back
-            assertEquals(org.apache.ignite.cluster.ClusterState.ACTIVE, ignite.cluster().state());
+            assertEquals(ClusterState.ACTIVE, ignite.cluster().state());
             ModelState after = JobSubmitter.current(ignite);
             // The round in flight at the cut may have committed after `before` was read: at most one version more.
             assertTrue(after.version() - before.version() <= 1 && after.version() >= before.version(),
                     "the restart must find the last committed model: v" + before.version() + " before, v" + after.version());
             if (after.version() == before.version()) {
                 assertEquals(before.samplesCommitted(), after.samplesCommitted());
-                org.junit.jupiter.api.Assertions.assertArrayEquals(before.state(), after.state());
+                assertArrayEquals(before.state(), after.state());
             }
-            assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on restart");
+            assertEquals(100, ignite.cache(GridNames.TRAIN).size(), "data lost on restart");
 
-            SelfHealingTest.awaitEvent(ignite, "COORDINATOR_REDEPLOYED"); // resumed by the model's new primary
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+            Waits.event(ignite, EventKind.COORDINATOR_REDEPLOYED); // resumed by the model's new primary
+            ModelState last = Waits.finished(ignite, 300);
             assertEquals(300, last.samplesCommitted(), "three epochs of 100 samples across the restart, none repeated");
             assertTrue(last.version() > before.version());
-        }
+        });
     }
 
     @Test
     void aFlappingDeviceIsQuarantinedWhileBackupsTrainItsPartitions() throws Exception {
         System.setProperty(SystemProperty.QUARANTINE_SECONDS.key(), "600"); // outlasts the test: its end is not under test
-        try (DeviceFleet devices = DeviceFleet.start(dir, 49050, "pc", "pc", "rpi4")) {
-            Ignite ignite = devices.client();
-            LocalFleet fleet = devices.fleet();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
-            JobSpec job = JobSpec.builder("flap", NetworkSpec.of("resnet8", 3)).epochs(200).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 200, 0)).seed(29).build();
-            JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 1);
+        try {
+            Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+                Ignite ignite = fleet.client();
+                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
+                JobSubmitter.submit(ignite, job("flap", "resnet8", 200, 0.5, 29));
+                Waits.version(ignite, 1);
 
-            for (int crash = 1; crash <= Quarantine.FLAP_FAILURES; crash++) {
-                fleet.kill("rpi4-1");
-                awaitServerCount(ignite, 2);
-                assertEquals("rpi4-1", fleet.add("rpi4").name()); // back under the same name
-                devices.awaitServers(3);
-            }
-            SelfHealingTest.awaitEvent(ignite, "QUARANTINED");
-            long quarantinedAfter = Reconnects.read(ignite, JobSubmitter::current).round();
-            FleetQueries.DeviceStatus flapper = FleetQueries.devices(org.edgetrain.compute.grid.FleetReader.of(ignite)).stream()
-                    .filter(d -> d.name().equals("rpi4-1")).findFirst().orElseThrow();
-            assertTrue(flapper.health().startsWith("quarantined until "), flapper.health());
-
-            // Training goes on without it; the partitions it holds as primary are trained from their backups.
-            java.util.Set<Integer> itsPartitions = primaryPartitionsOnceRebalanced(ignite, "rpi4-1");
-            java.util.Map<Integer, PartitionProgress> before = progress(ignite, itsPartitions);
-            long deadline = System.currentTimeMillis() + 180_000;
-            while (!advanced(before, progress(ignite, itsPartitions))) {
-                assertTrue(System.currentTimeMillis() < deadline, "partitions " + itsPartitions + " of the quarantined "
-                        + "device never advanced: " + before + " -> " + progress(ignite, itsPartitions));
-                Thread.sleep(200); // polling the committed progress with a deadline
-            }
-            assertEquals(0, SelfHealingTest.count(ignite, "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = 'rpi4-1' "
-                    + "AND ROUND_NO > ? AND SAMPLES > 0", quarantinedAfter), "a quarantined device got work");
-            JobSubmitter.stop(ignite);
-        } finally {
-        System.clearProperty(SystemProperty.QUARANTINE_SECONDS.key());
-        }
-    }
-
-    private static void awaitServerCount(Ignite ignite, int count) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (ignite.cluster().forServers().nodes().size() != count) {
-            assertTrue(System.currentTimeMillis() < deadline, "the fleet never had " + count + " devices");
-            Thread.sleep(100); // polling the topology with a deadline
-        }
-    }
-
-    /** @return the partitions {@code device} holds as primary, once it holds any (a new device gets them after rebalancing) */
-    private static java.util.Set<Integer> primaryPartitionsOnceRebalanced(Ignite ignite, String device)
-            throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (true) {
-            for (org.apache.ignite.cluster.ClusterNode node : ignite.cluster().forServers().nodes()) {
-                int[] partitions = ignite.affinity(org.edgetrain.compute.grid.GridNames.TRAIN).primaryPartitions(node);
-                if (String.valueOf(node.consistentId()).equals(device) && partitions.length > 0) {
-                    return java.util.Arrays.stream(partitions).boxed().collect(java.util.stream.Collectors.toSet());
+                for (int crash = 1; crash <= Quarantine.FLAP_FAILURES; crash++) {
+                    fleet.kill("rpi4-1");
+                    Waits.until("rpi4-1 gone from the topology", 60,
+                            () -> ignite.cluster().forServers().nodes().size() == 2);
+                    assertEquals("rpi4-1", fleet.add("rpi4"), "back under the same name");
                 }
-            }
-            assertTrue(System.currentTimeMillis() < deadline, device + " never became primary of any partition");
-            Thread.sleep(200); // polling the affinity with a deadline
-        }
-    }
+                Waits.event(ignite, EventKind.QUARANTINED);
+                long quarantinedAfter = Reconnects.read(ignite, JobSubmitter::current).round();
+                FleetQueries.DeviceStatus flapper = FleetQueries.devices(FleetReader.of(ignite)).stream()
+                        .filter(d -> d.name().equals("rpi4-1")).findFirst().orElseThrow();
+                assertTrue(flapper.health().startsWith("quarantined until "), flapper.health());
 
-    /** @return true when some partition's committed progress moved on (a later epoch, or further in the same one) */
-    private static boolean advanced(java.util.Map<Integer, PartitionProgress> before,
-                                    java.util.Map<Integer, PartitionProgress> after) {
-        return before.keySet().stream().anyMatch(p -> after.get(p).epoch() > before.get(p).epoch()
-                || (after.get(p).epoch() == before.get(p).epoch() && after.get(p).cursor() > before.get(p).cursor()));
-    }
-
-    private static java.util.Map<Integer, PartitionProgress> progress(Ignite ignite, java.util.Set<Integer> partitions) {
-        java.util.Map<Integer, PartitionProgress> out = new java.util.HashMap<>();
-        for (int p : partitions) {
-            PartitionProgress stored = org.edgetrain.compute.grid.Wire.unpack(
-                    (byte[]) ignite.cache(org.edgetrain.compute.grid.GridNames.PROGRESS).get(p));
-            out.put(p, stored == null ? new PartitionProgress(0, 0, -1) : stored);
+                // Training goes on without it; the partitions it holds as primary are trained from their backups.
+                Set<Integer> itsPartitions = primaryPartitionsOnceRebalanced(ignite, "rpi4-1");
+                Map<Integer, PartitionProgress> before = progress(ignite, itsPartitions);
+                Waits.until(() -> "partitions " + itsPartitions + " of the quarantined device advanced: " + before
+                        + " -> " + progress(ignite, itsPartitions), 180,
+                        () -> advanced(before, progress(ignite, itsPartitions)));
+                assertEquals(0, Waits.count(ignite, "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = 'rpi4-1' "
+                        + "AND ROUND_NO > ? AND SAMPLES > 0", quarantinedAfter), "a quarantined device got work");
+                JobSubmitter.stop(ignite);
+            });
+        } finally {
+            System.clearProperty(SystemProperty.QUARANTINE_SECONDS.key());
         }
-        return out;
     }
 
     @Test
     void aDeviceJoinsAndAnotherLeavesGracefullyWhileTrainingRuns() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, 48850, "pc", "pc")) {
-            Ignite ignite = devices.client();
-            LocalFleet fleet = devices.fleet();
+        Fleets.runWithNewFleet(dir, List.of("pc", "pc"), fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
-            JobSpec job = JobSpec.builder("churn", NetworkSpec.of("resnet20", 3)).epochs(4).batch(16).roundSeconds(1.0)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 4, 0)).seed(17).build();
-            JobSubmitter.submit(ignite, job);
-            SelfHealingTest.awaitVersion(ignite, 1);
+            JobSubmitter.submit(ignite, job("churn", "resnet20", 4, 1.0, 17));
+            Waits.version(ignite, 1);
 
             fleet.add("rpi4"); // joins mid-training
-            awaitAcceptedRound(ignite, "rpi4-1");
-            // leaves gracefully: finishes its job, hands its partitions over (a hung leave is killed and fails here)
-            assertTrue(fleet.stop("pc-2", 120), "pc-2's graceful leave hung; it was killed after 120 s");
+            Waits.until("rpi4-1 trained in a round", 180, () -> Waits.count(ignite,
+                    "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = ? AND STATUS = 'ACCEPTED'", "rpi4-1") > 0);
+            fleet.stop("pc-2"); // finishes its job, hands its partitions over; a hung leave fails the test
 
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+            ModelState last = Waits.finished(ignite, 300);
 
             assertEquals(2000, last.samplesCommitted(), "four epochs of 500 samples, none skipped or repeated");
-            // On libtorch the job may end as pc-2 leaves, and the size is then read during the partition exchange
-            // that follows the leave, which can miss partitions whose backups are being promoted: the suspected cause
-            // of a CI run's 328 of 500 (the size was read at once then). Wait for the count with a deadline; a record
-            // really lost keeps it below 500, and lost partitions are checked next.
-            long settled = System.currentTimeMillis() + 60_000;
-            while (ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size() != 500
-                    && System.currentTimeMillis() < settled) {
-                Thread.sleep(250); // polling the cache's size with a deadline
-            }
-            assertEquals(500, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size(), "data lost on leave");
-            assertTrue(ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).lostPartitions().isEmpty());
-        }
+            // The job may end as pc-2 leaves; the cache's size read during the partition exchange that follows the
+            // leave can miss partitions whose backups are being promoted. A record really lost keeps it below 500.
+            Waits.until(() -> "the train cache holds 500 records, not " + ignite.cache(GridNames.TRAIN).size(), 60,
+                    () -> ignite.cache(GridNames.TRAIN).size() == 500);
+            assertTrue(ignite.cache(GridNames.TRAIN).lostPartitions().isEmpty());
+        });
     }
 
-    private static void awaitAcceptedRound(Ignite ignite, String device) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (SelfHealingTest.count(ignite, "SELECT COUNT(*) FROM DEVICE_ROUNDS WHERE DEVICE = ? AND STATUS = 'ACCEPTED'",
-                device) == 0) {
-            assertTrue(System.currentTimeMillis() < deadline, device + " never trained in a round");
-            Thread.sleep(200); // polling the metrics with a deadline
-        }
-    }
-
-    private void runWithCrash(int port, java.util.function.Function<Ignite, String> victim, boolean coordinatorMoves)
-            throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, port, "pc", "rpi4", "rpi4")) {
-            Ignite ignite = devices.client();
+    private void runWithCrash(Function<Ignite, String> victim, boolean coordinatorMoves) throws Exception {
+        Fleets.runWithNewFleet(dir, List.of("pc", "rpi4", "rpi4"), fleet -> {
+            Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
-            JobSpec job = JobSpec.builder("jvm-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(13).build();
-            JobSubmitter.submit(ignite, job);
+            JobSubmitter.submit(ignite, job("jvm-job", "resnet8", 2, 0.5, 13));
 
             // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.
-            SelfHealingTest.awaitVersion(ignite, 1);
+            Waits.version(ignite, 1);
             long committedBefore = JobSubmitter.current(ignite).version();
             String killed = victim.apply(ignite);
-            devices.fleet().kill(killed);
-            ModelState last = GridTrainingTest.awaitFinished(ignite, 300_000);
+            fleet.kill(killed);
+            ModelState last = Waits.finished(ignite, 300);
 
             assertTrue(last.version() > committedBefore, "no round committed after the crash of " + killed);
-
             assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
-            assertEquals(100, ignite.cache(org.edgetrain.compute.grid.GridNames.TRAIN).size());
-            List<List<?>> evals = GridSchema.sql(ignite, "SELECT COUNT(*) FROM EVALS WHERE JOB = 'jvm-job'");
-            assertEquals(2L, evals.get(0).get(0));
+            assertEquals(100, ignite.cache(GridNames.TRAIN).size());
+            assertEquals(2L, Waits.count(ignite, "SELECT COUNT(*) FROM EVALS WHERE JOB = 'jvm-job'"));
             if (coordinatorMoves) {
-                List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_STARTED'");
+                List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                        EventKind.COORDINATOR_STARTED.name());
                 assertEquals(2, starts.size(), "the coordinator must restart once, elsewhere: " + starts);
-                List<List<?>> takeovers = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = 'COORDINATOR_REDEPLOYED'");
+                List<List<?>> takeovers = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                        EventKind.COORDINATOR_REDEPLOYED.name());
                 assertEquals(1, takeovers.size(), takeovers.toString());
                 assertTrue(String.valueOf(takeovers.get(0).get(0)).contains("device " + killed + " is gone"), takeovers.toString());
             }
@@ -285,12 +233,43 @@ class SeparateJvmFleetTest {
                 assertEquals(((Number) rounds.get(i - 1).get(0)).longValue() + 1, ((Number) rounds.get(i).get(0)).longValue(),
                         "committed model versions must follow each other: " + rounds);
             }
-        }
+        });
     }
 
-    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    /** @return the partitions {@code device} holds as primary, once it holds any (a new device gets them after rebalancing) */
+    private static Set<Integer> primaryPartitionsOnceRebalanced(Ignite ignite, String device) {
+        Set<Integer> found = new java.util.HashSet<>();
+        Waits.until(device + " became primary of a partition", 60, () -> {
+            for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+                int[] partitions = ignite.affinity(GridNames.TRAIN).primaryPartitions(node);
+                if (String.valueOf(node.consistentId()).equals(device) && partitions.length > 0) {
+                    found.addAll(Arrays.stream(partitions).boxed().collect(Collectors.toSet()));
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found;
+    }
+
+    /** @return true when some partition's committed progress moved on (a later epoch, or further in the same one) */
+    private static boolean advanced(Map<Integer, PartitionProgress> before, Map<Integer, PartitionProgress> after) {
+        return before.keySet().stream().anyMatch(p -> after.get(p).epoch() > before.get(p).epoch()
+                || (after.get(p).epoch() == before.get(p).epoch() && after.get(p).cursor() > before.get(p).cursor()));
+    }
+
+    private static Map<Integer, PartitionProgress> progress(Ignite ignite, Set<Integer> partitions) {
+        Map<Integer, PartitionProgress> out = new HashMap<>();
+        for (int p : partitions) {
+            PartitionProgress stored = Wire.unpack((byte[]) ignite.cache(GridNames.PROGRESS).get(p));
+            out.put(p, stored == null ? new PartitionProgress(0, 0, -1) : stored);
+        }
+        return out;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
         try {
-            if (!latch.await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!latch.await(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the coordinator never reported that it waits for the load");
             }
         } catch (InterruptedException e) {

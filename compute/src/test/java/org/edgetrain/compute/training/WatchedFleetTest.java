@@ -1,6 +1,5 @@
 package org.edgetrain.compute.training;
 
-import org.edgetrain.compute.grid.FleetQueries;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,12 +13,13 @@ import org.apache.ignite.Ignition;
 import org.apache.ignite.configuration.ClientConfiguration;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.EventType;
-import org.edgetrain.compute.DeviceFleet;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.grid.ThinFleetReader;
+import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
@@ -36,15 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class WatchedFleetTest {
-    private static final int PORT = 49300;
-
     @TempDir
     Path dir;
 
     @Test
     void clientsJoiningAndLeavingWhileAJobTrainsCostNoDevice() throws Exception {
-        try (DeviceFleet devices = DeviceFleet.start(dir, PORT, "pc", "pc", "rpi4")) {
-            Ignite ignite = devices.client();
+        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+            Ignite ignite = fleet.client();
             AtomicInteger devicesLost = new AtomicInteger();
             ignite.events().localListen(event -> {
                 if (!((DiscoveryEvent) event).eventNode().isClient()) {
@@ -60,9 +58,9 @@ class WatchedFleetTest {
             // What a user watching the job runs in a loop: tools that join as client nodes (the old status, train
             // --wait, dataset load) and thin-client readers (status, ui, train's following now). The first join comes
             // right after the submission, when the coordinator starts: the moment the halts happened.
-            NodeSettings tool = NodeSettings.fromFile(DeviceFleet.config(dir, PORT), "watcher", "client", 0);
-            ClientConfiguration thin = new ClientConfiguration().setAddresses("127.0.0.1:" + (PORT + 20) + ".."
-                    + (PORT + 20 + NodeConfigurations.CLIENT_PORT_RANGE - 1));
+            NodeSettings tool = NodeSettings.fromFile(fleet.config(), "watcher", "client", 0);
+            ClientConfiguration thin = new ClientConfiguration().setAddresses("127.0.0.1:" + fleet.clientPort() + ".."
+                    + (fleet.clientPort() + NodeConfigurations.CLIENT_PORT_RANGE - 1));
             int joins = 0;
             java.util.Set<String> coordinators = new java.util.TreeSet<>();
             long deadline = System.currentTimeMillis() + 300_000;
@@ -89,7 +87,7 @@ class WatchedFleetTest {
             assertEquals(3, ignite.cluster().forServers().nodes().size());
             assertEquals(600, last.samplesCommitted(), "2 epochs of 300 samples, none lost or repeated");
             assertTrue(ignite.services().serviceDescriptors().isEmpty(), "edgetrain deploys no Ignite service");
-            for (LocalFleet.Device device : devices.fleet().devices()) {
+            for (LocalFleet.Device device : fleet.processes().devices()) {
                 Path out = Path.of(device.log());
                 for (Path log : List.of(out, out.resolveSibling(device.name() + ".log"))) {
                     if (Files.exists(log)) {
@@ -99,6 +97,6 @@ class WatchedFleetTest {
                     }
                 }
             }
-        }
+        });
     }
 }

@@ -10,16 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.Ignition;
 import org.apache.ignite.configuration.ClientConfiguration;
-import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
-import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.grid.ThinFleetReader;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.model.cifar.CifarReader;
@@ -38,17 +37,11 @@ class StatusServerTest {
 
     @Test
     void servesThePageAndTheFleetsStatus() throws Exception {
-        List<Ignite> nodes = new java.util.ArrayList<>();
-        ThinFleetReader reader = null;
-        try {
-            for (String name : List.of("ui-a", "ui-b")) {
-                nodes.add(Ignition.start(NodeConfigurations.build(new NodeSettings(name, "pc", 1, false,
-                        "127.0.0.1:49200..49204", "127.0.0.1", 49200, 48950, 49220, null, 1, null, false, false,
-                        NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS))));
-            }
-            Ignite ignite = nodes.get(0);
+        Fleets.runWithNewFleet(dir, 2, fleet -> {
+            Ignite ignite = fleet.client();
             // The page reads as the ui command does: over the thin-client protocol, from any device's port.
-            reader = ThinFleetReader.connect(new ClientConfiguration().setAddresses("127.0.0.1:49220..49269"));
+            try (ThinFleetReader reader = ThinFleetReader.connect(new ClientConfiguration().setAddresses("127.0.0.1:"
+                    + fleet.clientPort() + ".." + (fleet.clientPort() + NodeConfigurations.CLIENT_PORT_RANGE - 1)))) {
             JobSpec job = JobSpec.builder("ui-job", NetworkSpec.of("resnet8", 1)).epochs(1).batch(16).roundSeconds(0.5)
                     .schedule(new LearningRateSchedule("constant", 0.05, 1, 0)).seed(1).build();
             // Before any data set: the status reads and a job is refused, and neither creates the data caches, whose
@@ -63,13 +56,8 @@ class StatusServerTest {
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 2, n -> { });
             assertEquals(2, GridSchema.dataBackups(ignite));
             JobSubmitter.submit(ignite, job);
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (!JobSubmitter.current(ignite).finished()) {
-                assertTrue(System.currentTimeMillis() < deadline, "job did not finish");
-                Thread.sleep(200); // polling the committed state with a deadline
-            }
-            ThinFleetReader page0 = reader;
-            try (StatusServer server = new StatusServer("127.0.0.1", 0, () -> FleetStatusJson.of(page0))) {
+            Waits.finished(ignite, 120);
+            try (StatusServer server = new StatusServer("127.0.0.1", 0, () -> FleetStatusJson.of(reader))) {
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + server.port();
 
@@ -95,14 +83,7 @@ class StatusServerTest {
                 assertEquals(1, json.get("accuracy").size());
                 assertTrue(json.get("events").size() >= 2, status.body());
             }
-        } finally {
-            if (reader != null) {
-                reader.close();
             }
-            if (!nodes.isEmpty()) {
-                nodes.get(0).cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // stopping all of them
-            }
-            nodes.forEach(n -> Ignition.stop(n.name(), true));
-        }
+        });
     }
 }

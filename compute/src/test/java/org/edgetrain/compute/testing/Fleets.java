@@ -1,0 +1,74 @@
+package org.edgetrain.compute.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Starts fleets for tests, and says what happened in one when its test fails. */
+public final class Fleets {
+    /** Where a fleet's devices run. */
+    public enum Kind {
+        /** Ignite nodes in the test's JVM ({@link InProcessFleet}) */
+        IN_PROCESS,
+        /** one JVM per device ({@link ProcessFleet}) */
+        PROCESSES
+    }
+
+    /** A test's body, given the fleet. */
+    @FunctionalInterface
+    public interface Body<F extends Fleet> {
+        void run(F fleet) throws Exception;
+    }
+
+    private Fleets() {
+    }
+
+    /** Runs {@code body} on a new in-process fleet of {@code devices} nodes. */
+    public static void runWithNewFleet(Path dir, int devices, Body<InProcessFleet> body) throws Exception {
+        try (InProcessFleet fleet = InProcessFleet.start(dir, devices)) {
+            run(fleet, body);
+        }
+    }
+
+    /** Runs {@code body} on a new fleet of device processes of {@code classes}. */
+    public static void runWithNewFleet(Path dir, List<String> classes, Body<ProcessFleet> body) throws Exception {
+        runWithNewFleet(dir, false, classes, body);
+    }
+
+    /** The same, the devices with native persistence. */
+    public static void runWithNewFleet(Path dir, boolean persistent, List<String> classes, Body<ProcessFleet> body)
+            throws Exception {
+        try (ProcessFleet fleet = ProcessFleet.start(dir, persistent, classes)) {
+            run(fleet, body);
+        }
+    }
+
+    private static <F extends Fleet> void run(F fleet, Body<F> body) throws Exception {
+        try {
+            body.run(fleet);
+        } catch (Exception | Error e) {
+            report(fleet, e);
+            throw e;
+        }
+    }
+
+    /** Prints the fleet's events and where its device logs are, beside the failure. */
+    private static void report(Fleet fleet, Throwable failure) {
+        StringBuilder out = new StringBuilder("fleet of the failed test (" + failure + "): devices " + fleet.devices());
+        try {
+            out.append("\nevents:").append(Waits.events(fleet.client()));
+        } catch (RuntimeException e) {
+            out.append("\nevents unreadable: ").append(e);
+        }
+        out.append("\ndevice logs: ").append(fleet.logs().toAbsolutePath());
+        if (Files.isDirectory(fleet.logs())) {
+            try (Stream<Path> files = Files.list(fleet.logs())) {
+                files.forEach(f -> out.append("\n  ").append(f.getFileName()));
+            } catch (java.io.IOException e) {
+                out.append(" (unlistable: ").append(e).append(')');
+            }
+        }
+        System.err.println(out);
+    }
+}

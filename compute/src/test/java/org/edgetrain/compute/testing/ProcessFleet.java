@@ -1,0 +1,184 @@
+package org.edgetrain.compute.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.settings.SystemProperty;
+
+/**
+ * Device processes started as {@code edgetrain cluster up} starts them (one JVM each, unthrottled), on ports of their
+ * own ({@link FleetPorts}), and a client node of the test's JVM joined to them. A crash is a SIGKILL, a hang a
+ * SIGSTOP. The devices' logs are copied to {@code target/fleet-logs/} when it closes, so that a failure on CI can be
+ * read afterwards.
+ */
+public final class ProcessFleet implements Fleet {
+    /** How long a device may take to leave gracefully before it is killed (and the test told). */
+    private static final long LEAVE_SECONDS = 120;
+
+    private final Path dir;
+    private final FleetPorts.Block ports;
+    private final Path config;
+    private final LocalFleet fleet;
+    private Ignite client;
+
+    private ProcessFleet(Path dir, boolean persistent) {
+        this.dir = dir;
+        this.ports = FleetPorts.allocate();
+        try {
+            Files.createDirectories(dir);
+            this.config = Files.writeString(dir.resolve("fleet-" + ports.base() + ".properties"), ports.nodeFile(1));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1)
+                .persistent(persistent);
+    }
+
+    /**
+     * Starts {@code devices} (classes, e.g. {@code pc}, {@code rpi4@dl4j}), joins a client, waits until every
+     * device is in.
+     *
+     * @param persistent with Ignite native persistence: each device keeps its data in {@code dir/fleet/work/NAME}
+     */
+    public static ProcessFleet start(Path dir, boolean persistent, List<String> devices) {
+        ProcessFleet fleet = new ProcessFleet(dir, persistent);
+        try {
+            fleet.startDevices(devices);
+        } catch (RuntimeException | Error e) {
+            fleet.close();
+            throw e;
+        }
+        return fleet;
+    }
+
+    private void startDevices(List<String> classes) {
+        classes.forEach(fleet::add);
+        // Device JVMs on a busy machine may take longer than a tool's 20 s to open their discovery port.
+        String key = SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key();
+        String previous = System.setProperty(key, "180000");
+        try {
+            client = Ignition.start(NodeConfigurations.build(
+                    NodeSettings.fromFile(config, "test-client-" + ports.base(), "client", 0).asClient()));
+        } finally {
+            if (previous == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, previous);
+            }
+        }
+        Waits.until("every device joined: " + fleet.devices(), 180,
+                () -> client.cluster().forServers().nodes().size() >= classes.size());
+    }
+
+    /** @return the device processes, for the fault harness */
+    public LocalFleet processes() {
+        return fleet;
+    }
+
+    @Override
+    public Ignite client() {
+        return client;
+    }
+
+    @Override
+    public Path config() {
+        return config;
+    }
+
+    @Override
+    public int clientPort() {
+        return ports.client();
+    }
+
+    @Override
+    public List<String> devices() {
+        return fleet.devices().stream().map(LocalFleet.Device::name).toList();
+    }
+
+    @Override
+    public String add(String deviceClass) {
+        int before = client.cluster().forServers().nodes().size();
+        String name = fleet.add(deviceClass).name();
+        Waits.until(name + " joined", 180, () -> client.cluster().forServers().nodes().size() > before);
+        return name;
+    }
+
+    @Override
+    public void kill(String device) {
+        fleet.kill(device);
+    }
+
+    @Override
+    public void stop(String device) {
+        if (!fleet.stop(device, LEAVE_SECONDS)) {
+            throw new AssertionError(device + " did not leave gracefully within " + LEAVE_SECONDS
+                    + " s: the fixture killed it");
+        }
+    }
+
+    @Override
+    public void hang(String device) {
+        fleet.pause(device);
+    }
+
+    @Override
+    public void resume(String device) {
+        fleet.resume(device);
+    }
+
+    /** Stops every device at once, as {@code cluster down} does, and starts devices of the same classes again. */
+    @Override
+    public void restart() {
+        List<String> classes = fleet.devices().stream().map(LocalFleet.Device::deviceClass).toList();
+        fleet.down(client, 30);
+        client.close();
+        client = null;
+        startDevices(classes);
+    }
+
+    @Override
+    public Path logs() {
+        return Path.of("target", "fleet-logs", dir.getFileName().toString());
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client != null) {
+                FleetActivation.prepareWholeFleetStop(client);
+            }
+        } catch (RuntimeException e) {
+            // the fleet is already gone: the processes are stopped below all the same
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            fleet.down(20);
+            keepLogs();
+        }
+    }
+
+    private void keepLogs() {
+        if (!Files.isDirectory(dir.resolve("fleet"))) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir.resolve("fleet"))) {
+            Path target = Files.createDirectories(logs());
+            for (Path log : files.filter(f -> f.toString().endsWith(".log") || f.toString().endsWith(".out")).toList()) {
+                Files.copy(log, target.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("device logs of " + dir + " not kept: " + e);
+        }
+    }
+}
