@@ -13,8 +13,7 @@ import org.apache.logging.log4j.Logger;
  * A data set load under way, recorded beside the model so that training waits for it to end. Why: a reload brings
  * lost partitions back empty and fills them while devices could already read them; a device that counted a
  * half-filled partition on its first visit recorded that count as the partition's size, and every later round then
- * skipped the partition as "not the size committed progress says" (CI: a job stuck 300 s in an epoch's last nine
- * samples after a reload).
+ * skipped the partition as "not the size committed progress says", and the epoch never ended.
  *
  * <p>The marker names the loading node. It counts only while that node is in the topology, so a loader that crashed
  * mid-load pauses nobody; the next load overwrites it. Thread-safety: every method may be called from any thread.

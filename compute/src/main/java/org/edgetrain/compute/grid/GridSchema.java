@@ -158,8 +158,8 @@ public final class GridSchema {
                 } catch (RuntimeException e) {
                     // Another node creating the same table at once fails this node's statement in several ways, none
                     // of which IF NOT EXISTS covers: "already exists" before the table is usable here, "Table doesn't
-                    // exist" on the next statement (a data load in CI), "Getting affinity for too old topology
-                    // version" (MetricsTablesTest). What matters is the table: wait until it is usable here, then run
+                    // exist" on the next statement, "Getting affinity for too old topology version" (all three
+                    // reproduced by MetricsTablesTest). What matters is the table: wait until it is usable here, then run
                     // the statement again, which is then a no-op or, for the ALTER, finds its table.
                     if (System.currentTimeMillis() > deadline) {
                         throw e;

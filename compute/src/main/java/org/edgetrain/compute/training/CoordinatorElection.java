@@ -24,7 +24,7 @@ import org.edgetrain.compute.grid.Wire;
 /**
  * Runs the training job's coordinator on the device that holds the primary copy of the model, and on no other.
  *
- * <p>Why not an Ignite service (what edgetrain used before): in Ignite 2.17 a thick client that joins while a
+ * <p>Why not an Ignite service: in Ignite 2.17 a thick client that joins while a
  * service is deployed can make the device running that service halt itself. The joining client fails to compute the
  * service's placement and reports a count of 0 with an error; the cluster-wide result then holds only zeros, so every
  * device drops the service's descriptor (the change of IGNITE-23226), and the device still running the instance

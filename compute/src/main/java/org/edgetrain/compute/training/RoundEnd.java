@@ -23,7 +23,7 @@ import org.edgetrain.compute.grid.Wire;
  *
  * <p>Why: a slow device's last batch is coarse (an rpi4 at 0.07 core needs 5-7 s for half a batch) and its length
  * varies with the CPU quota's timing, so the slowest device of a round ends up to a third of a round after the others
- * (measured on the 5-device paper fleet at 557e428: the pc idled 14 % of the time). Training on instead of idling
+ * (measured on the 5-device paper fleet without it: the pc idled 14 % of the time). Training on instead of idling
  * costs nothing: the partitions advance by what was trained.
  *
  * <p>Messages are a few bytes per device per round. A lost message costs time, never data: without the close a device

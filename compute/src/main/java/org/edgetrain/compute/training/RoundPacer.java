@@ -41,7 +41,7 @@ final class RoundPacer {
 
     /**
      * Longest round the pacer plans, as a share of the round's deadline. Why: a round grows until its slowest device
-     * fits a batch, and a late device's pace is halved; in the 11-device paper fleet's warm-up (a87a82c), rpi4s whose
+     * fits a batch, and a late device's pace is halved; in the 11-device paper fleet's warm-up, rpi4s whose
      * first batch took 25-33 s (JIT compilation at 0.054 core) and were then late got boxes of 63-68 s, past the 40 s
      * deadline, so every device was late and two rounds committed nothing, and halving again made it worse.
      */

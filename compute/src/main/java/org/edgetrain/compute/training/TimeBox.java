@@ -9,7 +9,7 @@ final class TimeBox {
     /**
      * Smallest batch that fills a box to its end when less than {@link #smallestBatch} still fits. Why: at 0.054 core
      * a quarter batch of 16 images takes an rpi4 about 2.5 s, so stopping at the last whole step left it idle for up
-     * to 2.5 s of a 12 s box (the rpi4s trained 80 % of each round at 256c88f). Batch Normalization takes its
+     * to 2.5 s of a 12 s box (the rpi4s trained 80 % of each round). Batch Normalization takes its
      * statistics over the batch and every position of a feature map (8 x 8 or more in these ResNets), 256 values or
      * more a channel with 4 images; the learning rate is scaled to the batch ({@link TrainingJob#learningRateFor}).
      */
@@ -56,8 +56,8 @@ final class TimeBox {
         int size = Math.min(jobBatch, left);
         if (trained > 0 && extension.closed()) {
             // The round is over. Past the box that is the usual close; within the box or the whole slices it means the
-            // deadline passed, so this result comes too late to count and the next round needs the device (in the
-            // 11-device paper fleet's warm-up at a87a82c, rpi4s trained on 68 s boxes past a 40 s deadline and their
+            // deadline passed, so this result comes too late to count and the next round needs the device (without
+            // this, in the 11-device paper fleet's warm-up, rpi4s trained on 68 s boxes past a 40 s deadline and their
             // next job waited 25-29 s behind them).
             return 0;
         }
@@ -77,14 +77,13 @@ final class TimeBox {
         if (fits >= smallest) {
             // At most half of what still fits: the device measures its pace again before the box's end, so a batch
             // slower than the ones before overruns by part of a half, not by a whole batch (measured on the 11-device
-            // paper fleet at d6b25b3, when only the batch that would fill the box was split: after a fast first
-            // batch, rpi4s sized a 64-image second one at that pace and ran up to 2.3 s past their box, and the
-            // round waited for them).
+            // paper fleet with only the batch that would fill the box split: after a fast first batch, rpi4s sized a
+            // 64-image second one at that pace and ran up to 2.3 s past their box, and the round waited for them).
             return Math.min(size, fits >= 2 * smallest ? fits / 2 : fits);
         }
         if (extension.keepsTraining(elapsedSeconds / trained * smallest, elapsedSeconds)) {
             // Judged at the box's mean pace: one slow batch (a GC pause, a busy host) must not make a fast device idle
-            // for the rest of the round (seen in CI: a device stopped 0.5 s early and idled). Past the box only the
+            // for the rest of the round (judged by the slowest batch, a device stopped 0.5 s early and idled). Past the box only the
             // round's close can be late, and by one small batch at most.
             return Math.min(size, smallest); // the box is full, the round is not: small steps until it is
         }
@@ -105,7 +104,7 @@ final class TimeBox {
      * still fits in its box down to this, and one with short batches trains on past its box in steps of this size.
      * Coarser steps cost the slow devices their box: at 0.054 core an rpi4's half batch takes 5-7 s of a 10-12 s box,
      * and one that did not fit was 2-5 s idle while the round waited for another rpi4 (measured on the 11-device paper
-     * fleet at 14ba386: rpi4s trained 6.2-11.4 s of a 12.1 s round).
+     * fleet: rpi4s trained 6.2-11.4 s of a 12.1 s round).
      */
     static int smallestBatch(int jobBatch) {
         return Math.min(jobBatch, Math.max(8, jobBatch / 4));

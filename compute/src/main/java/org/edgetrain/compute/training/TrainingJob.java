@@ -177,7 +177,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
      * The learning rate for a batch of {@code size}: the job's rate scaled linearly below the job's batch (the linear
      * scaling rule of SGD with momentum), so that an image moves the model as far in a small batch as in a full one.
      * At the job's full rate, small batches overweight their images: batches of 3-15 of 16 ended at 0.72 against
-     * 1.0 test accuracy (measured at 03fc27e, when time boxes allowed them).
+     * 1.0 test accuracy.
      */
     static double learningRateFor(double jobRate, int size, int jobBatch) {
         return jobRate * Math.min(1.0, (double) size / jobBatch);

@@ -9,12 +9,11 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.RoundPhases;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +69,6 @@ class FaultHarnessTest {
 
     /** The same job each time (same seed, so the same initial weights and data order), under another id. */
     private static JobSpec job(String id) {
-        return JobSpec.builder(id, NetworkSpec.of("resnet8", 3)).epochs(6).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 6, 0)).seed(31).build();
+        return TestJobs.small(id, "resnet8", 6, 0.5, 31).build();
     }
 }

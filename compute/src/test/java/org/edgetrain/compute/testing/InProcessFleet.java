@@ -1,8 +1,5 @@
 package org.edgetrain.compute.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,29 +17,19 @@ import org.edgetrain.compute.grid.NodeSettings;
  * on loopback ports of their own ({@link FleetPorts}). Fast to start; a crash is a node stopped with its jobs
  * cancelled, a hang is not possible (one JVM).
  */
-public final class InProcessFleet implements Fleet {
-    private final Path dir;
-    private final FleetPorts.Block ports;
-    private final Path config;
+public final class InProcessFleet extends PortsAndConfig {
     private final Map<String, EdgetrainNode> devices = new LinkedHashMap<>();
     private final Map<String, Double> capabilities = new LinkedHashMap<>();
     private final List<Ignite> clients = new ArrayList<>();
     private Ignite client;
 
-    private InProcessFleet(Path dir, FleetPorts.Block ports) {
-        this.dir = dir;
-        this.ports = ports;
-        try {
-            Files.createDirectories(dir);
-            this.config = Files.writeString(dir.resolve("fleet-" + ports.base() + ".properties"), ports.nodeFile(1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private InProcessFleet(Path dir) {
+        super(dir);
     }
 
     /** Starts {@code count} devices named {@code dev0..} (the client node joins when first asked for). */
     public static InProcessFleet start(Path dir, int count) {
-        InProcessFleet fleet = new InProcessFleet(dir, FleetPorts.allocate());
+        InProcessFleet fleet = new InProcessFleet(dir);
         try {
             for (int i = 0; i < count; i++) {
                 fleet.add("dev" + i, 1.0);
@@ -94,16 +81,6 @@ public final class InProcessFleet implements Fleet {
             client = client("test-client");
         }
         return client;
-    }
-
-    @Override
-    public Path config() {
-        return config;
-    }
-
-    @Override
-    public int clientPort() {
-        return ports.client();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.edgetrain.compute.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,26 +20,16 @@ import org.edgetrain.compute.settings.SystemProperty;
  * SIGSTOP. The devices' logs are copied to {@code target/fleet-logs/} when it closes, so that a failure on CI can be
  * read afterwards.
  */
-public final class ProcessFleet implements Fleet {
+public final class ProcessFleet extends PortsAndConfig {
     /** How long a device may take to leave gracefully before it is killed (and the test told). */
     private static final long LEAVE_SECONDS = 120;
 
-    private final Path dir;
-    private final FleetPorts.Block ports;
-    private final Path config;
     private final LocalFleet fleet;
     private Ignite client;
 
     private ProcessFleet(Path dir, boolean persistent) {
-        this.dir = dir;
-        this.ports = FleetPorts.allocate();
-        try {
-            Files.createDirectories(dir);
-            this.config = Files.writeString(dir.resolve("fleet-" + ports.base() + ".properties"), ports.nodeFile(1));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        this.fleet = LocalFleet.open(dir.resolve("fleet"), config).throttled(LocalFleet.Throttle.NONE, 1)
+        super(dir);
+        this.fleet = LocalFleet.open(dir.resolve("fleet"), config()).throttled(LocalFleet.Throttle.NONE, 1)
                 .persistent(persistent);
     }
 
@@ -68,7 +57,7 @@ public final class ProcessFleet implements Fleet {
         String previous = System.setProperty(key, "180000");
         try {
             client = Ignition.start(NodeConfigurations.build(
-                    NodeSettings.fromFile(config, "test-client-" + ports.base(), "client", 0).asClient()));
+                    NodeSettings.fromFile(config(), "test-client-" + ports.base(), "client", 0).asClient()));
         } finally {
             if (previous == null) {
                 System.clearProperty(key);
@@ -88,16 +77,6 @@ public final class ProcessFleet implements Fleet {
     @Override
     public Ignite client() {
         return client;
-    }
-
-    @Override
-    public Path config() {
-        return config;
-    }
-
-    @Override
-    public int clientPort() {
-        return ports.client();
     }
 
     @Override

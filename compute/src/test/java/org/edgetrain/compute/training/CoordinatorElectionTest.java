@@ -12,11 +12,10 @@ import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +38,7 @@ class CoordinatorElectionTest {
             Fleets.runWithNewFleet(dir, 2, fleet -> {
                 Ignite ignite = fleet.client();
                 DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
-                JobSpec job = JobSpec.builder("orphan", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                        .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(19).build();
+                JobSpec job = TestJobs.small("orphan", "resnet8", 2, 0.5, 19).build();
                 JobSubmitter.submit(ignite, job);
 
                 ModelState last = Waits.finished(ignite, 300);
@@ -68,8 +66,7 @@ class CoordinatorElectionTest {
         Fleets.runWithNewFleet(dir, 2, fleet -> {
             Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 200, 20, 13)), 1, n -> { });
-            JobSpec job = JobSpec.builder("stopped", NetworkSpec.of("resnet8", 3)).epochs(5).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 5, 0)).seed(23).build();
+            JobSpec job = TestJobs.small("stopped", "resnet8", 5, 0.5, 23).build();
             JobSubmitter.submit(ignite, job);
             Waits.version(ignite, 1);
 

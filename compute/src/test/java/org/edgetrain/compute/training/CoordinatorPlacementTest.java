@@ -10,12 +10,11 @@ import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +38,7 @@ class CoordinatorPlacementTest {
             Ignite pc = cluster.add("pc", 100);
             Ignite nano = cluster.add("nano", 35);
             DatasetLoader.load(weak1, data, 1, n -> { });
-            JobSpec job = JobSpec.builder("placement-job", NetworkSpec.of("resnet8", 3)).epochs(3).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 3, 0)).seed(21).build();
+            JobSpec job = TestJobs.small("placement-job", "resnet8", 3, 0.5, 21).build();
             JobSubmitter.submit(weak1, job);
             Waits.version(weak1, 1);
 

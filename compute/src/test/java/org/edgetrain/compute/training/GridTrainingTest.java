@@ -20,13 +20,12 @@ import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.EngineKind;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.edgetrain.model.train.Shuffle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,8 +60,7 @@ class GridTrainingTest {
                     assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
                 }
 
-                JobSpec job = JobSpec.builder("test-job", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                        .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(11).build();
+                JobSpec job = TestJobs.small("test-job", "resnet8", 2, 0.5, 11).build();
                 JobSubmitter.submit(ignite, job);
                 ModelState last = Waits.finished(ignite, 480);
 
@@ -129,8 +127,7 @@ class GridTrainingTest {
             String broken = "dev1";
             DeviceFault.inject(fleet.node(broken), DeviceFault.NAN_STATE);
 
-            JobSpec job = JobSpec.builder("nan-job", NetworkSpec.of("resnet8", 3)).epochs(1).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 1, 0)).seed(12).build();
+            JobSpec job = TestJobs.small("nan-job", "resnet8", 1, 0.5, 12).build();
             JobSubmitter.submit(ignite, job);
             Waits.event(ignite, EventKind.RESULT_REJECTED);
             DeviceFault.inject(fleet.node(broken), DeviceFault.NONE); // the device recovers
@@ -169,8 +166,7 @@ class GridTrainingTest {
                 });
                 // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
                 // their time boxes and none is time-bound).
-                JobSpec job = JobSpec.builder("slow-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
-                        .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
+                JobSpec job = TestJobs.small("slow-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
                 JobSubmitter.submit(ignite, job);
                 // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
                 // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
@@ -239,8 +235,7 @@ class GridTrainingTest {
                 });
                 // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
                 // ended in the stalled round and the fast device had 3 samples left to train).
-                JobSpec job = JobSpec.builder("stall-job", NetworkSpec.of("resnet8", 3)).epochs(50).batch(16).roundSeconds(3.0)
-                        .schedule(new LearningRateSchedule("constant", 0.05, 50, 0)).seed(14).engine(EngineKind.DL4J).build();
+                JobSpec job = TestJobs.small("stall-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
                 JobSubmitter.submit(ignite, job);
                 assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
                 JobSubmitter.stop(ignite);

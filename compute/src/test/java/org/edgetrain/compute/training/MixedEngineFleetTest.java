@@ -13,12 +13,11 @@ import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.EngineKind;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +37,7 @@ class MixedEngineFleetTest {
         Fleets.runWithNewFleet(dir, List.of("pc@dl4j", "pc"), fleet -> {
             Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 31)), 1, n -> { });
-            JobSpec job = JobSpec.builder("mixed", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).engine(EngineKind.TORCH).build();
+            JobSpec job = TestJobs.small("mixed", "resnet8", 2, 0.5, 5).engine(EngineKind.TORCH).build();
             JobSubmitter.submit(ignite, job);
 
             ModelState last = Waits.finished(ignite, 300);

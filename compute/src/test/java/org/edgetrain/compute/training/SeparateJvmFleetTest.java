@@ -30,12 +30,11 @@ import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.compute.health.Quarantine;
 import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,11 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SeparateJvmFleetTest {
     @TempDir
     Path dir;
-
-    private static JobSpec job(String id, String model, int epochs, double roundSeconds, long seed) {
-        return JobSpec.builder(id, NetworkSpec.of(model, 3)).epochs(epochs).batch(16).roundSeconds(roundSeconds)
-                .schedule(new LearningRateSchedule("constant", 0.05, epochs, 0)).seed(seed).build();
-    }
 
     @Test
     void threeDeviceProcessesTrainTwoEpochsAndSurviveACrash() throws Exception {
@@ -67,7 +61,7 @@ class SeparateJvmFleetTest {
             Ignite ignite = fleet.client();
             CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
             DatasetLoader.load(ignite, data, 1, n -> { });
-            JobSubmitter.submit(ignite, job("lose", "resnet8", 2, 0.5, 16));
+            JobSubmitter.submit(ignite, TestJobs.small("lose", "resnet8", 2, 0.5, 16).build());
             Waits.version(ignite, 1);
 
             // Three of four devices crash at once: with one backup, partitions held only by them are gone. The one
@@ -115,7 +109,7 @@ class SeparateJvmFleetTest {
             Ignite first = fleet.client();
             assertTrue(FleetActivation.ensureActive(first, 60_000).startsWith("activated a new persistent fleet"));
             DatasetLoader.load(first, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
-            JobSubmitter.submit(first, job("restart", "resnet8", 3, 0.5, 23));
+            JobSubmitter.submit(first, TestJobs.small("restart", "resnet8", 3, 0.5, 23).build());
             Waits.version(first, 2);
 
             // Power cut: every device goes down at once, wherever the round stands; the same devices come back.
@@ -148,7 +142,7 @@ class SeparateJvmFleetTest {
             Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
                 Ignite ignite = fleet.client();
                 DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
-                JobSubmitter.submit(ignite, job("flap", "resnet8", 200, 0.5, 29));
+                JobSubmitter.submit(ignite, TestJobs.small("flap", "resnet8", 200, 0.5, 29).build());
                 Waits.version(ignite, 1);
 
                 for (int crash = 1; crash <= Quarantine.FLAP_FAILURES; crash++) {
@@ -183,7 +177,7 @@ class SeparateJvmFleetTest {
         Fleets.runWithNewFleet(dir, List.of("pc", "pc"), fleet -> {
             Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
-            JobSubmitter.submit(ignite, job("churn", "resnet20", 4, 1.0, 17));
+            JobSubmitter.submit(ignite, TestJobs.small("churn", "resnet20", 4, 1.0, 17).build());
             Waits.version(ignite, 1);
 
             fleet.add("rpi4"); // joins mid-training
@@ -206,7 +200,7 @@ class SeparateJvmFleetTest {
         Fleets.runWithNewFleet(dir, List.of("pc", "rpi4", "rpi4"), fleet -> {
             Ignite ignite = fleet.client();
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
-            JobSubmitter.submit(ignite, job("jvm-job", "resnet8", 2, 0.5, 13));
+            JobSubmitter.submit(ignite, TestJobs.small("jvm-job", "resnet8", 2, 0.5, 13).build());
 
             // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.
             Waits.version(ignite, 1);

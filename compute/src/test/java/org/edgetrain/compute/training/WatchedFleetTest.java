@@ -20,11 +20,10 @@ import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.ui.FleetStatusJson;
 import org.edgetrain.model.cifar.CifarReader;
 import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
-import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,8 +50,7 @@ class WatchedFleetTest {
                 return true;
             }, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
             DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 60, 20, 21)), 1, n -> { });
-            JobSpec job = JobSpec.builder("watched", NetworkSpec.of("resnet8", 3)).epochs(2).batch(16).roundSeconds(1.0)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(29).build();
+            JobSpec job = TestJobs.small("watched", "resnet8", 2, 1.0, 29).build();
             JobSubmitter.submit(ignite, job);
 
             // What a user watching the job runs in a loop: tools that join as client nodes (the old status, train
