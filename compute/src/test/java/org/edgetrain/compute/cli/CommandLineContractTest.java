@@ -45,9 +45,17 @@ class CommandLineContractTest {
     @Test
     void machineReadableOutputParsesAsPrinted() throws Exception {
         Path cifar = SyntheticCifar.write(dir, 10, 10, 5);
-        Fleets.runWithNewFleet(dir, 2, fleet -> {
+        Fleets.runWithNewFleet(2, fleet -> {
             String config = fleet.config().toString();
             DatasetLoader.load(fleet.client(), new CifarReader().read(cifar), 1, n -> { });
+
+            // A load asking for other backups than the caches were created with says so, naming the node file's key.
+            Path twoBackups = Files.writeString(fleet.dir().resolve("two-backups.properties"),
+                    Files.readString(fleet.config()).replace("backups=1", "backups=2"));
+            Run reload = edgetrain("dataset", "load", "--cifar", cifar.toString(), "--config", twoBackups.toString());
+            assertEquals(0, reload.exit(), reload.err());
+            assertTrue(reload.err().contains("the node file's backups=2 was not applied") && !reload.err().contains("--backups"),
+                    reload.err());
 
             Run status = edgetrain("status", "--json", "--config", config);
             assertEquals(0, status.exit(), status.err());

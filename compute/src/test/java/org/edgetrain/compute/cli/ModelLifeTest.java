@@ -12,23 +12,19 @@ import java.util.List;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.artifacts.ModelArtifacts;
 import org.edgetrain.compute.artifacts.ModelCard;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
 import org.edgetrain.model.cifar.CifarDataset;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.Dl4jEngine;
-import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.edgetrain.model.train.TestReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -37,20 +33,15 @@ import picocli.CommandLine;
  */
 @Timeout(600)
 class ModelLifeTest {
-    @TempDir
-    Path dir;
-
     @Test
     void checkpointsExportAndANewJobFromTheFile() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 60, 200, 31));
-        Fleets.runWithNewFleet(dir, 2, fleet -> {
+        Fleets.runWithNewFleet(2, fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, data, 1, n -> { });
-            JobSpec job = JobSpec.builder("life", NetworkSpec.of("resnet8", 5)).epochs(2).batch(16).roundSeconds(1.0)
-                    .schedule(new LearningRateSchedule("constant", 0.05, 2, 0)).seed(5).build();
+            CifarDataset data = fleet.loadSynthetic(60, 200, 31);
+            JobSpec job = TestJobs.small("life", "resnet8", 2, 1.0, 5).build();
 
             // Followed with checkpoints, as train --checkpoint-dir DIR --keep 1 does.
-            Path checkpoints = dir.resolve("checkpoints");
+            Path checkpoints = fleet.dir().resolve("checkpoints");
             JobSubmitter.submit(ignite, job);
             TrainCommand.follow(FleetReader.of(ignite), job, 300, false, new Checkpoints(checkpoints, 1, "resnet8", "life"));
 
@@ -83,7 +74,7 @@ class ModelLifeTest {
 
             // Export of the committed version, with its sidecar.
             FleetModels.Held held = FleetModels.select(FleetReader.of(ignite), null);
-            Path exported = dir.resolve("model.zip");
+            Path exported = fleet.dir().resolve("model.zip");
             ModelCard card = ModelArtifacts.write(held.model(), held.state(), exported, ModelArtifacts.Format.DL4J,
                     held.provenance());
             assertEquals("resnet8", card.architecture());
@@ -104,8 +95,8 @@ class ModelLifeTest {
             // (BatchNorm's running statistics still follow the data, which can only help a network that learned it).
             TrainCommand train = new TrainCommand();
             new CommandLine(train).parseArgs("--model", "resnet8", "--init-from", exported.toString());
-            JobSpec resumed = JobSpec.builder("resumed", NetworkSpec.of("resnet8", 6)).epochs(1).batch(16).roundSeconds(1.0)
-                    .schedule(new LearningRateSchedule("constant", 1e-9, 1, 0)).seed(6).build();
+            JobSpec resumed = TestJobs.small("resumed", "resnet8", 1, 1.0, 6)
+                    .schedule(new LearningRateSchedule("constant", 1e-9, 1, 0)).build();
             float[] initial = train.initialState(resumed);
             assertTrue(java.util.Arrays.equals(held.state(), initial), "the file must give back the exported state");
             JobSubmitter.submit(ignite, resumed, initial);

@@ -4,19 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.RoundPhases;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault harness on three device processes: an undisturbed run, then the same job with a crash while devices train,
@@ -25,15 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class FaultHarnessTest {
-    @TempDir
-    Path dir;
-
     @Test
     void crashHangAndJoinLoseNothingAndEndAsWellAsAnUndisturbedRun() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc", "pc", "rpi4"), fleet -> {
             Ignite ignite = fleet.client();
             // 200 test images: on 20, one model differing from another by 4 images already broke the 0.2 tolerance.
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 200, 21)), 1, n -> { });
+            fleet.loadSynthetic(40, 200, 21);
             FaultHarness harness = new FaultHarness(fleet.processes(), ignite);
 
             ScenarioResult stable = harness.run("stable", job("stable"), 200, List.of(), Double.NaN, 300_000);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteException;
@@ -12,7 +11,6 @@ import org.apache.ignite.lang.IgniteCallable;
 import org.edgetrain.compute.testing.Fleets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A device (its own JVM, started as edgetrain cluster starts it) runs Java deserialization only for the classes on
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class MarshallerFilterTest {
-    @TempDir
-    Path dir;
 
     /** @return a job of the project's own packages, sent the same way as the foreign one (a serialized lambda) */
     private static IgniteCallable<String> ownJob() {
@@ -30,7 +26,7 @@ class MarshallerFilterTest {
 
     @Test
     void aDeviceRefusesClassesOutsideTheAllowlist() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc"), fleet -> {
             Ignite ignite = fleet.client();
             assertEquals("ok", ignite.compute(ignite.cluster().forServers()).call(ownJob()));
 

@@ -3,6 +3,10 @@ package org.edgetrain.compute.testing;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.cifar.CifarReader;
+import org.edgetrain.model.cifar.SyntheticCifar;
 
 /**
  * A fleet of devices for a test, in one vocabulary whether its devices are Ignite nodes in the test's JVM
@@ -54,6 +58,22 @@ public interface Fleet extends AutoCloseable {
 
     /** Stops every device and starts the same devices again (what survives is what the fleet persists). */
     void restart();
+
+    /** @return the fleet's own folder (node file, device folders, data), deleted when the fleet closes */
+    Path dir();
+
+    /**
+     * Writes a synthetic CIFAR-10 in the fleet's folder and loads it into the fleet with one backup per record.
+     *
+     * @param trainPerFile records in each of the five training files
+     * @return the data set as loaded
+     */
+    default CifarDataset loadSynthetic(int trainPerFile, int testRecords, long seed) {
+        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir().resolve("cifar-" + seed), trainPerFile,
+                testRecords, seed));
+        DatasetLoader.load(client(), data, 1, n -> { });
+        return data;
+    }
 
     /** @return where the fleet keeps its devices' logs (kept after the test) */
     Path logs();

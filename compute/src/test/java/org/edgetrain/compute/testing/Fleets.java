@@ -25,22 +25,36 @@ public final class Fleets {
     }
 
     /** Runs {@code body} on a new in-process fleet of {@code devices} nodes. */
-    public static void runWithNewFleet(Path dir, int devices, Body<InProcessFleet> body) throws Exception {
+    public static void runWithNewFleet(int devices, Body<InProcessFleet> body) throws Exception {
+        Path dir = Files.createTempDirectory("edgetrain-fleet-");
         try (InProcessFleet fleet = InProcessFleet.start(dir, devices)) {
             run(fleet, body);
+        } finally {
+            delete(dir);
         }
     }
 
     /** Runs {@code body} on a new fleet of device processes of {@code classes}. */
-    public static void runWithNewFleet(Path dir, List<String> classes, Body<ProcessFleet> body) throws Exception {
-        runWithNewFleet(dir, false, classes, body);
+    public static void runWithNewFleet(List<String> classes, Body<ProcessFleet> body) throws Exception {
+        runWithNewFleet(false, classes, body);
     }
 
     /** The same, the devices with native persistence. */
-    public static void runWithNewFleet(Path dir, boolean persistent, List<String> classes, Body<ProcessFleet> body)
+    public static void runWithNewFleet(boolean persistent, List<String> classes, Body<ProcessFleet> body)
             throws Exception {
+        Path dir = Files.createTempDirectory("edgetrain-fleet-");
         try (ProcessFleet fleet = ProcessFleet.start(dir, persistent, classes)) {
             run(fleet, body);
+        } finally {
+            delete(dir);
+        }
+    }
+
+    private static void delete(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
         }
     }
 

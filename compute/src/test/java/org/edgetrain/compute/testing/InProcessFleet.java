@@ -11,6 +11,7 @@ import org.apache.ignite.ShutdownPolicy;
 import org.edgetrain.compute.device.EdgetrainNode;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.training.RoundCoordinator;
 
 /**
  * Devices as Ignite server nodes in the test's JVM, each run as {@code edgetrain node} runs it ({@link EdgetrainNode}),
@@ -169,8 +170,10 @@ public final class InProcessFleet extends PortsAndConfig {
         }
     }
 
+    /** Stops every node, and clears the process-wide commit listener a test may have set for these devices. */
     @Override
     public void close() {
         stopAll();
+        RoundCoordinator.setCommitListener(null);
     }
 }

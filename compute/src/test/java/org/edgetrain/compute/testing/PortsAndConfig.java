@@ -23,6 +23,11 @@ abstract class PortsAndConfig implements Fleet {
     }
 
     @Override
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
     public Path config() {
         return config;
     }

@@ -3,29 +3,21 @@ package org.edgetrain.compute.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Where the coordinator runs, and that it comes back when it dies; real in-process Ignite nodes. */
 @Timeout(600)
 class CoordinatorElectionTest {
-    @TempDir
-    Path dir;
-
     @Test
     void aCoordinatorThatDiesIsStartedAgainAndTheJobLosesNoSample() throws Exception {
         AtomicBoolean failed = new AtomicBoolean();
@@ -34,38 +26,34 @@ class CoordinatorElectionTest {
                 throw new AssertionError("injected: the coordinator's thread dies after committing v1");
             }
         });
-        try {
-            Fleets.runWithNewFleet(dir, 2, fleet -> {
-                Ignite ignite = fleet.client();
-                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 12)), 1, n -> { });
-                JobSpec job = TestJobs.small("orphan", "resnet8", 2, 0.5, 19).build();
-                JobSubmitter.submit(ignite, job);
+        Fleets.runWithNewFleet(2, fleet -> {
+            Ignite ignite = fleet.client();
+            fleet.loadSynthetic(20, 20, 12);
+            JobSpec job = TestJobs.small("orphan", "resnet8", 2, 0.5, 19).build();
+            JobSubmitter.submit(ignite, job);
 
-                ModelState last = Waits.finished(ignite, 300);
+            ModelState last = Waits.finished(ignite, 300);
 
-                assertTrue(failed.get(), "the failure was never injected");
-                assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
-                List<List<?>> restarts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
-                        EventKind.COORDINATOR_REDEPLOYED.name());
-                assertEquals(1, restarts.size(), restarts.toString());
-                assertTrue(String.valueOf(restarts.get(0).get(0)).contains("failed; started again from model v1"),
-                        restarts.toString());
-                String primary = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
-                List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
-                        EventKind.COORDINATOR_STARTED.name());
-                assertEquals(2, starts.size(), starts.toString());
-                starts.forEach(row -> assertEquals("on " + primary, row.get(0), "a coordinator ran beside a backup: " + starts));
-            });
-        } finally {
-            RoundCoordinator.setCommitListener(null);
-        }
+            assertTrue(failed.get(), "the failure was never injected");
+            assertEquals(200, last.samplesCommitted(), "2 epochs of 100 samples, none lost or repeated");
+            List<List<?>> restarts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                    EventKind.COORDINATOR_REDEPLOYED.name());
+            assertEquals(1, restarts.size(), restarts.toString());
+            assertTrue(String.valueOf(restarts.get(0).get(0)).contains("failed; started again from model v1"),
+                    restarts.toString());
+            String primary = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
+            List<List<?>> starts = GridSchema.sql(ignite, "SELECT DETAIL FROM EVENTS WHERE KIND = ?",
+                    EventKind.COORDINATOR_STARTED.name());
+            assertEquals(2, starts.size(), starts.toString());
+            starts.forEach(row -> assertEquals("on " + primary, row.get(0), "a coordinator ran beside a backup: " + starts));
+        });
     }
 
     @Test
     void aStoppedJobCommitsNothingMore() throws Exception {
-        Fleets.runWithNewFleet(dir, 2, fleet -> {
+        Fleets.runWithNewFleet(2, fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 200, 20, 13)), 1, n -> { });
+            fleet.loadSynthetic(200, 20, 13);
             JobSpec job = TestJobs.small("stopped", "resnet8", 5, 0.5, 23).build();
             JobSubmitter.submit(ignite, job);
             Waits.version(ignite, 1);

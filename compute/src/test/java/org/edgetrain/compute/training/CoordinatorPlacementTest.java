@@ -2,22 +2,16 @@ package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.CachePeekMode;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
-import org.edgetrain.model.cifar.CifarDataset;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shared state, the metrics and the coordinator live on the most capable devices, and follow them when the
@@ -25,19 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class CoordinatorPlacementTest {
-    @TempDir
-    Path dir;
-
     @Test
     void stateAndCoordinatorSitOnTheStrongestDevicesAndMoveWhenTheStrongestLeaves() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 300, 20, 8));
-        Fleets.runWithNewFleet(dir, 0, cluster -> {
+        Fleets.runWithNewFleet(0, cluster -> {
             // The weak devices start first: Ignite's oldest node is where a plain cluster singleton would go.
             Ignite weak1 = cluster.add("weak-1", 20);
             Ignite weak2 = cluster.add("weak-2", 20);
-            Ignite pc = cluster.add("pc", 100);
-            Ignite nano = cluster.add("nano", 35);
-            DatasetLoader.load(weak1, data, 1, n -> { });
+            cluster.add("pc", 100);
+            cluster.add("nano", 35);
+            cluster.loadSynthetic(300, 20, 8);
             JobSpec job = TestJobs.small("placement-job", "resnet8", 3, 0.5, 21).build();
             JobSubmitter.submit(weak1, job);
             Waits.version(weak1, 1);

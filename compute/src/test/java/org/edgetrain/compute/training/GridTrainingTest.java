@@ -3,7 +3,6 @@ package org.edgetrain.compute.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -23,107 +22,95 @@ import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.train.Shuffle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Federated training on three real in-process Ignite nodes. */
 @Timeout(600)
 class GridTrainingTest {
-    @TempDir
-    Path dir;
-
     @Test
     void threeDevicesTrainTwoEpochsVisitingEverySampleExactlyOnce() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 60, 50, 5));
         List<ModelState> commits = Collections.synchronizedList(new ArrayList<>());
         List<PartitionAdvance> advances = Collections.synchronizedList(new ArrayList<>());
         RoundCoordinator.setCommitListener((state, committed) -> {
             commits.add(state);
             advances.addAll(committed);
         });
-        try {
-            Fleets.runWithNewFleet(dir, 3, fleet -> {
-                Ignite ignite = fleet.client();
+        Fleets.runWithNewFleet(3, fleet -> {
+            Ignite ignite = fleet.client();
 
-                // Loading twice leaves one copy, and every record has a backup on another device.
-                DatasetLoader.load(ignite, data, 1, n -> { });
-                long[] counts = DatasetLoader.load(ignite, data, 1, n -> { });
-                assertEquals(300, counts[0]);
-                assertEquals(50, counts[1]);
-                Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
-                for (int key = 0; key < 300; key++) {
-                    assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
-                }
+            // Loading twice leaves one copy, and every record has a backup on another device.
+            CifarDataset data = fleet.loadSynthetic(60, 50, 5);
+            long[] counts = DatasetLoader.load(ignite, data, 1, n -> { });
+            assertEquals(300, counts[0]);
+            assertEquals(50, counts[1]);
+            Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
+            for (int key = 0; key < 300; key++) {
+                assertEquals(2, affinity.mapKeyToPrimaryAndBackups(key).size(), "copies of sample " + key);
+            }
 
-                JobSpec job = TestJobs.small("test-job", "resnet8", 2, 0.5, 11).build();
-                JobSubmitter.submit(ignite, job);
-                ModelState last = Waits.finished(ignite, 480);
+            JobSpec job = TestJobs.small("test-job", "resnet8", 2, 0.5, 11).build();
+            JobSubmitter.submit(ignite, job);
+            ModelState last = Waits.finished(ignite, 480);
 
-                // Exactly once: rebuild each committed slice's samples from the seeded permutation of its partition.
-                Map<Integer, List<Integer>> keysByPartition = new TreeMap<>();
-                for (int key = 0; key < 300; key++) {
-                    keysByPartition.computeIfAbsent(affinity.partition(key), p -> new ArrayList<>()).add(key);
-                }
-                for (int epoch = 1; epoch <= 2; epoch++) {
-                    Map<Integer, Integer> visits = new HashMap<>();
-                    for (PartitionAdvance advance : advances) {
-                        if (advance.epoch() != epoch) {
-                            continue;
-                        }
-                        List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
-                        // Colocation: a device reads a partition with a local scan, so the size it trained from is the
-                        // whole partition only where it holds a complete copy (its primary, or a backup it took).
-                        assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
-                        int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
-                        for (int i = advance.from(); i < advance.to(); i++) {
-                            visits.merge(keys.get(order[i]), 1, Integer::sum);
-                        }
+            // Exactly once: rebuild each committed slice's samples from the seeded permutation of its partition.
+            Map<Integer, List<Integer>> keysByPartition = new TreeMap<>();
+            for (int key = 0; key < 300; key++) {
+                keysByPartition.computeIfAbsent(affinity.partition(key), p -> new ArrayList<>()).add(key);
+            }
+            for (int epoch = 1; epoch <= 2; epoch++) {
+                Map<Integer, Integer> visits = new HashMap<>();
+                for (PartitionAdvance advance : advances) {
+                    if (advance.epoch() != epoch) {
+                        continue;
                     }
-                    assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
-                    int finalEpoch = epoch;
-                    visits.forEach((key, n) -> assertEquals(1, n, "visits of sample " + key + " in epoch " + finalEpoch));
-                }
-
-                // Model versions strictly increase, one per committed round.
-                for (int i = 1; i < commits.size(); i++) {
-                    assertEquals(commits.get(i - 1).version() + 1, commits.get(i).version());
-                }
-                assertTrue(last.finished());
-                assertEquals(600, last.samplesCommitted());
-
-                // Metrics are readable over the JDBC thin driver.
-                try (Connection jdbc = DriverManager.getConnection("jdbc:ignite:thin://127.0.0.1:" + fleet.clientPort());
-                     ResultSet evals = jdbc.createStatement().executeQuery(
-                             "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
-                     ResultSet rounds = jdbc.createStatement().executeQuery(
-                             "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
-                    int rows = 0;
-                    while (evals.next()) {
-                        rows++;
-                        assertEquals(50, evals.getLong("IMAGES"));
+                    List<Integer> keys = keysByPartition.getOrDefault(advance.partition(), List.of());
+                    // Colocation: a device reads a partition with a local scan, so the size it trained from is the
+                    // whole partition only where it holds a complete copy (its primary, or a backup it took).
+                    assertEquals(keys.size(), advance.size(), "size of partition " + advance.partition());
+                    int[] order = Shuffle.permutation(keys.size(), job.seed(), epoch, advance.partition());
+                    for (int i = advance.from(); i < advance.to(); i++) {
+                        visits.merge(keys.get(order[i]), 1, Integer::sum);
                     }
-                    assertEquals(2, rows);
-                    assertTrue(rounds.next());
-                    assertEquals(commits.size(), rounds.getLong(1));
-                    assertEquals(600, rounds.getLong(2));
                 }
-            });
-        } finally {
-            RoundCoordinator.setCommitListener(null);
-        }
+                assertEquals(300, visits.size(), "samples visited in epoch " + epoch);
+                int finalEpoch = epoch;
+                visits.forEach((key, n) -> assertEquals(1, n, "visits of sample " + key + " in epoch " + finalEpoch));
+            }
+
+            // Model versions strictly increase, one per committed round.
+            for (int i = 1; i < commits.size(); i++) {
+                assertEquals(commits.get(i - 1).version() + 1, commits.get(i).version());
+            }
+            assertTrue(last.finished());
+            assertEquals(600, last.samplesCommitted());
+
+            // Metrics are readable over the JDBC thin driver.
+            try (Connection jdbc = DriverManager.getConnection("jdbc:ignite:thin://127.0.0.1:" + fleet.clientPort());
+                 ResultSet evals = jdbc.createStatement().executeQuery(
+                         "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
+                 ResultSet rounds = jdbc.createStatement().executeQuery(
+                         "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
+                int rows = 0;
+                while (evals.next()) {
+                    rows++;
+                    assertEquals(50, evals.getLong("IMAGES"));
+                }
+                assertEquals(2, rows);
+                assertTrue(rounds.next());
+                assertEquals(commits.size(), rounds.getLong(1));
+                assertEquals(600, rounds.getLong(2));
+            }
+        });
     }
 
     @Test
     void nanFromOneDeviceIsRejectedAndTrainingGoesOn() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 30, 20, 6));
-        Fleets.runWithNewFleet(dir, 3, fleet -> {
+        Fleets.runWithNewFleet(3, fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, data, 1, n -> { });
+            fleet.loadSynthetic(30, 20, 6);
             String broken = "dev1";
             DeviceFault.inject(fleet.node(broken), DeviceFault.NAN_STATE);
 
@@ -150,48 +137,43 @@ class GridTrainingTest {
 
     @Test
     void aDeviceThatSlowsDownGetsASmallerShareWithinAFewRounds() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 400, 20, 7));
         Map<Long, Long> slowedByRound = new TreeMap<>();
         Map<Long, List<Long>> othersByRound = new TreeMap<>();
         String slowName = "dev2";
-        try {
-            Fleets.runWithNewFleet(dir, 3, fleet -> {
-                Ignite ignite = fleet.client();
-                DatasetLoader.load(ignite, data, 1, n -> { });
-                Ignite slowed = fleet.node(slowName);
-                RoundCoordinator.setCommitListener((state, committed) -> {
-                    if (state.round() == 3) {
-                        DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
-                    }
-                });
-                // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
-                // their time boxes and none is time-bound).
-                JobSpec job = TestJobs.small("slow-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
-                JobSubmitter.submit(ignite, job);
-                // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
-                // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
-                // time boxes: there the fast devices run out of data and a busy host made them look as slow as the slowed
-                // one (CI: 60 samples against its 51).
-                Waits.until("3 time-bound rounds from round 6 on", 300, () -> timeBoundRounds(ignite, 6).size() >= 3);
-                JobSubmitter.stop(ignite);
-                List<Long> timeBound = timeBoundRounds(ignite, 2);
-                for (List<?> row : GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SAMPLES FROM DEVICE_ROUNDS WHERE STATUS = "
-                        + "'ACCEPTED'")) {
-                    long round = ((Number) row.get(0)).longValue();
-                    long samples = ((Number) row.get(2)).longValue();
-                    if (!timeBound.contains(round)) {
-                        continue;
-                    }
-                    if (slowName.equals(row.get(1))) {
-                        slowedByRound.put(round, samples);
-                    } else {
-                        othersByRound.computeIfAbsent(round, r -> new ArrayList<>()).add(samples);
-                    }
+        Fleets.runWithNewFleet(3, fleet -> {
+            Ignite ignite = fleet.client();
+            fleet.loadSynthetic(400, 20, 7);
+            Ignite slowed = fleet.node(slowName);
+            RoundCoordinator.setCommitListener((state, committed) -> {
+                if (state.round() == 3) {
+                    DeviceFault.inject(slowed, DeviceFault.SLOW); // its CPU is cut to a quarter from round 4 on
                 }
             });
-        } finally {
-            RoundCoordinator.setCommitListener(null);
-        }
+            // On DL4J: the data size is sized to its pace (with libtorch, 3x as fast, rounds end their epochs before
+            // their time boxes and none is time-bound).
+            JobSpec job = TestJobs.small("slow-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
+            JobSubmitter.submit(ignite, job);
+            // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
+            // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
+            // time boxes: there the fast devices run out of data and a busy host made them look as slow as the slowed
+            // one (CI: 60 samples against its 51).
+            Waits.until("3 time-bound rounds from round 6 on", 300, () -> timeBoundRounds(ignite, 6).size() >= 3);
+            JobSubmitter.stop(ignite);
+            List<Long> timeBound = timeBoundRounds(ignite, 2);
+            for (List<?> row : GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SAMPLES FROM DEVICE_ROUNDS WHERE STATUS = "
+                    + "'ACCEPTED'")) {
+                long round = ((Number) row.get(0)).longValue();
+                long samples = ((Number) row.get(2)).longValue();
+                if (!timeBound.contains(round)) {
+                    continue;
+                }
+                if (slowName.equals(row.get(1))) {
+                    slowedByRound.put(round, samples);
+                } else {
+                    othersByRound.computeIfAbsent(round, r -> new ArrayList<>()).add(samples);
+                }
+            }
+        });
         String rounds = "time-bound rounds, slowed device " + slowedByRound + ", the others " + othersByRound;
         double before = median(slowedByRound.entrySet().stream().filter(e -> e.getKey() <= 3).map(Map.Entry::getValue).toList());
         double after = median(slowedByRound.entrySet().stream().filter(e -> e.getKey() >= 6).map(Map.Entry::getValue).toList());
@@ -216,35 +198,30 @@ class GridTrainingTest {
     @Test
     void aFastDeviceTrainsOnWhileTheRoundWaitsForAStalledOne() throws Exception {
         // 10,000 samples: the stall must fall inside an epoch, not on its last few samples.
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 2000, 20, 7));
         List<List<?>> rows = new ArrayList<>();
         String stalledName = "dev1";
-        try {
-            Fleets.runWithNewFleet(dir, 2, fleet -> {
-                Ignite ignite = fleet.client();
-                DatasetLoader.load(ignite, data, 1, n -> { });
-                Ignite stalled = fleet.node(stalledName);
-                java.util.concurrent.CountDownLatch past = new java.util.concurrent.CountDownLatch(1);
-                RoundCoordinator.setCommitListener((state, committed) -> {
-                    if (state.round() == 3) {
-                        DeviceFault.inject(stalled, DeviceFault.STALL); // one of its next rounds stalls, once
-                    }
-                    if (state.round() >= 8) {
-                        past.countDown();
-                    }
-                });
-                // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
-                // ended in the stalled round and the fast device had 3 samples left to train).
-                JobSpec job = TestJobs.small("stall-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
-                JobSubmitter.submit(ignite, job);
-                assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
-                JobSubmitter.stop(ignite);
-                rows.addAll(GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SECONDS, SAMPLES FROM "
-                        + "DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' ORDER BY ROUND_NO"));
+        Fleets.runWithNewFleet(2, fleet -> {
+            Ignite ignite = fleet.client();
+            fleet.loadSynthetic(2000, 20, 7);
+            Ignite stalled = fleet.node(stalledName);
+            java.util.concurrent.CountDownLatch past = new java.util.concurrent.CountDownLatch(1);
+            RoundCoordinator.setCommitListener((state, committed) -> {
+                if (state.round() == 3) {
+                    DeviceFault.inject(stalled, DeviceFault.STALL); // one of its next rounds stalls, once
+                }
+                if (state.round() >= 8) {
+                    past.countDown();
+                }
             });
-        } finally {
-            RoundCoordinator.setCommitListener(null);
-        }
+            // On DL4J: the data size puts the stall inside an epoch at its pace (with libtorch, 3x as fast, the epoch
+            // ended in the stalled round and the fast device had 3 samples left to train).
+            JobSpec job = TestJobs.small("stall-job", "resnet8", 50, 3.0, 14).engine(EngineKind.DL4J).build();
+            JobSubmitter.submit(ignite, job);
+            assertTrue(past.await(300, java.util.concurrent.TimeUnit.SECONDS), "rounds did not go on");
+            JobSubmitter.stop(ignite);
+            rows.addAll(GridSchema.sql(ignite, "SELECT ROUND_NO, DEVICE, SECONDS, SAMPLES FROM "
+                    + "DEVICE_ROUNDS WHERE STATUS = 'ACCEPTED' ORDER BY ROUND_NO"));
+        });
         // The stalled round: the stalled device's longest. Its time box (3 s) was full when the stall ended, so it
         // returned at once. The other device must have trained on past its own box instead of returning at about 3 s,
         // until the round closed or its slices (three times what its box needs) ran out.

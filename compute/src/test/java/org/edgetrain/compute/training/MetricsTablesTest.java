@@ -2,7 +2,6 @@ package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +14,6 @@ import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metrics tables are created by whichever node gets there first (a device's flap detector on a join, a tool's
@@ -24,12 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class MetricsTablesTest {
-    @TempDir
-    Path dir;
-
     @Test
     void nodesCreatingTheTablesAtOnceAllSucceedAndEveryTableIsUsableEverywhere() throws Exception {
-        Fleets.runWithNewFleet(dir, 3, fleet -> {
+        Fleets.runWithNewFleet(3, fleet -> {
             List<Ignite> nodes = new ArrayList<>();
             fleet.devices().forEach(d -> nodes.add(fleet.node(d)));
             nodes.add(fleet.client());

@@ -3,24 +3,19 @@ package org.edgetrain.compute.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.edgetrain.model.engine.EngineKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A fleet whose devices train on different engines: a job asks for libtorch, one device was started on DL4J
@@ -29,14 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class MixedEngineFleetTest {
-    @TempDir
-    Path dir;
-
     @Test
     void devicesOnBothEnginesTrainOneJobTogether() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc@dl4j", "pc"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc@dl4j", "pc"), fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 31)), 1, n -> { });
+            fleet.loadSynthetic(40, 20, 31);
             JobSpec job = TestJobs.small("mixed", "resnet8", 2, 0.5, 5).engine(EngineKind.TORCH).build();
             JobSubmitter.submit(ignite, job);
 

@@ -4,39 +4,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.testing.Fleets;
+import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
-import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.params.FlatVectors;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Divergence on real in-process nodes. */
 @Timeout(600)
 class SelfHealingTest {
-    @TempDir
-    Path dir;
-
     @Test
     void anExplodingModelRollsBackAndTrainsOnWithALowerLearningRate() throws Exception {
-        CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 9));
-        Fleets.runWithNewFleet(dir, 2, fleet -> {
+        Fleets.runWithNewFleet(2, fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, data, 1, n -> { });
+            CifarDataset data = fleet.loadSynthetic(20, 20, 9);
             // A learning rate of 10 blows ResNet-8 up within a step or two.
-            JobSpec job = JobSpec.builder("diverge", NetworkSpec.of("resnet8", 3)).epochs(1).batch(16).roundSeconds(0.5)
-                    .schedule(new LearningRateSchedule("constant", 10, 1, 0)).seed(15).build();
+            JobSpec job = TestJobs.small("diverge", "resnet8", 1, 0.5, 15)
+                    .schedule(new LearningRateSchedule("constant", 10, 1, 0)).build();
 
             JobSubmitter.submit(ignite, job);
             ModelState last = Waits.finished(ignite, 400);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -33,18 +32,12 @@ import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.testing.Waits;
 import org.edgetrain.model.cifar.CifarDataset;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Devices as separate JVMs, started the way {@code edgetrain cluster up} starts them; this JVM joins as a client. */
 @Timeout(600)
 class SeparateJvmFleetTest {
-    @TempDir
-    Path dir;
-
     @Test
     void threeDeviceProcessesTrainTwoEpochsAndSurviveACrash() throws Exception {
         runWithCrash(ignite -> "rpi4-2", false);
@@ -57,10 +50,9 @@ class SeparateJvmFleetTest {
 
     @Test
     void losingEveryCopyOfSomePartitionsPausesTrainingUntilTheDataIsReloaded() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4", "rpi4"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc", "pc", "rpi4", "rpi4"), fleet -> {
             Ignite ignite = fleet.client();
-            CifarDataset data = new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 10));
-            DatasetLoader.load(ignite, data, 1, n -> { });
+            CifarDataset data = fleet.loadSynthetic(40, 20, 10);
             JobSubmitter.submit(ignite, TestJobs.small("lose", "resnet8", 2, 0.5, 16).build());
             Waits.version(ignite, 1);
 
@@ -105,10 +97,10 @@ class SeparateJvmFleetTest {
 
     @Test
     void aWholeFleetRestartWithPersistenceResumesFromTheLastCommittedRound() throws Exception {
-        Fleets.runWithNewFleet(dir, true, List.of("pc", "pc"), fleet -> {
+        Fleets.runWithNewFleet(true, List.of("pc", "pc"), fleet -> {
             Ignite first = fleet.client();
             assertTrue(FleetActivation.ensureActive(first, 60_000).startsWith("activated a new persistent fleet"));
-            DatasetLoader.load(first, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 14)), 1, n -> { });
+            fleet.loadSynthetic(20, 20, 14);
             JobSubmitter.submit(first, TestJobs.small("restart", "resnet8", 3, 0.5, 23).build());
             Waits.version(first, 2);
 
@@ -139,9 +131,9 @@ class SeparateJvmFleetTest {
     void aFlappingDeviceIsQuarantinedWhileBackupsTrainItsPartitions() throws Exception {
         System.setProperty(SystemProperty.QUARANTINE_SECONDS.key(), "600"); // outlasts the test: its end is not under test
         try {
-            Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+            Fleets.runWithNewFleet(List.of("pc", "pc", "rpi4"), fleet -> {
                 Ignite ignite = fleet.client();
-                DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 40, 20, 15)), 1, n -> { });
+                fleet.loadSynthetic(40, 20, 15);
                 JobSubmitter.submit(ignite, TestJobs.small("flap", "resnet8", 200, 0.5, 29).build());
                 Waits.version(ignite, 1);
 
@@ -174,9 +166,9 @@ class SeparateJvmFleetTest {
 
     @Test
     void aDeviceJoinsAndAnotherLeavesGracefullyWhileTrainingRuns() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc", "pc"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc", "pc"), fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 100, 20, 11)), 1, n -> { });
+            fleet.loadSynthetic(100, 20, 11);
             JobSubmitter.submit(ignite, TestJobs.small("churn", "resnet20", 4, 1.0, 17).build());
             Waits.version(ignite, 1);
 
@@ -197,9 +189,9 @@ class SeparateJvmFleetTest {
     }
 
     private void runWithCrash(Function<Ignite, String> victim, boolean coordinatorMoves) throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc", "rpi4", "rpi4"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc", "rpi4", "rpi4"), fleet -> {
             Ignite ignite = fleet.client();
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 20, 20, 8)), 1, n -> { });
+            fleet.loadSynthetic(20, 20, 8);
             JobSubmitter.submit(ignite, TestJobs.small("jvm-job", "resnet8", 2, 0.5, 13).build());
 
             // Crash one device (SIGKILL) once the first round has committed; its data lives on in backups.

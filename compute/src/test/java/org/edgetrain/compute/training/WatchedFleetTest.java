@@ -14,7 +14,6 @@ import org.apache.ignite.configuration.ClientConfiguration;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.EventType;
 import org.edgetrain.compute.fleet.LocalFleet;
-import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
@@ -22,11 +21,8 @@ import org.edgetrain.compute.grid.ThinFleetReader;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
 import org.edgetrain.compute.ui.FleetStatusJson;
-import org.edgetrain.model.cifar.CifarReader;
-import org.edgetrain.model.cifar.SyntheticCifar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Watching a job must not break the fleet (issue: a device halted when {@code status} was polled while training).
@@ -35,12 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class WatchedFleetTest {
-    @TempDir
-    Path dir;
-
     @Test
     void clientsJoiningAndLeavingWhileAJobTrainsCostNoDevice() throws Exception {
-        Fleets.runWithNewFleet(dir, List.of("pc", "pc", "rpi4"), fleet -> {
+        Fleets.runWithNewFleet(List.of("pc", "pc", "rpi4"), fleet -> {
             Ignite ignite = fleet.client();
             AtomicInteger devicesLost = new AtomicInteger();
             ignite.events().localListen(event -> {
@@ -49,7 +42,7 @@ class WatchedFleetTest {
                 }
                 return true;
             }, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 60, 20, 21)), 1, n -> { });
+            fleet.loadSynthetic(60, 20, 21);
             JobSpec job = TestJobs.small("watched", "resnet8", 2, 1.0, 29).build();
             JobSubmitter.submit(ignite, job);
 

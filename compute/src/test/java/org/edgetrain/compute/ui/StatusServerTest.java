@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.configuration.ClientConfiguration;
 import org.edgetrain.compute.grid.DatasetLoader;
@@ -27,17 +26,13 @@ import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The status page and its JSON, served from a real fleet that has trained. */
 @Timeout(300)
 class StatusServerTest {
-    @TempDir
-    Path dir;
-
     @Test
     void servesThePageAndTheFleetsStatus() throws Exception {
-        Fleets.runWithNewFleet(dir, 2, fleet -> {
+        Fleets.runWithNewFleet(2, fleet -> {
             Ignite ignite = fleet.client();
             // The page reads as the ui command does: over the thin-client protocol, from any device's port.
             try (ThinFleetReader reader = ThinFleetReader.connect(new ClientConfiguration().setAddresses("127.0.0.1:"
@@ -53,7 +48,7 @@ class StatusServerTest {
             IllegalStateException refused = assertThrows(IllegalStateException.class, () -> JobSubmitter.submit(ignite, job));
             assertTrue(refused.getMessage().contains("dataset load"), refused.getMessage());
             assertEquals(-1, GridSchema.dataBackups(ignite));
-            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(dir, 10, 10, 3)), 2, n -> { });
+            DatasetLoader.load(ignite, new CifarReader().read(SyntheticCifar.write(fleet.dir(), 10, 10, 3)), 2, n -> { });
             assertEquals(2, GridSchema.dataBackups(ignite));
             JobSubmitter.submit(ignite, job);
             Waits.finished(ignite, 120);
