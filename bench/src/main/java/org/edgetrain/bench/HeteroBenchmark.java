@@ -76,14 +76,14 @@ final class HeteroBenchmark implements Callable<Integer> {
     // cpuScale keeps each preset's biggest fleet at HOST_SHARE of two cores: 1.6 cores x 0.75 and 3.3 cores x 0.36.
     static final Map<String, Preset> PRESETS = Map.of(
             // 20,000 images: with 10,000 a 4-device fleet reached the epoch's end in its measured rounds (a tail
-            // of half-empty rounds and an evaluation, measured at 8e5208c), which is not the steady state it measures.
+            // of half-empty rounds and an evaluation), which is not the steady state it measures.
             "smoke", new Preset("resnet8", 4, 6, 20_000, 0.75, 0, List.of(
                     List.of("pc", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4"),
                     List.of("pc", "rpi4", "rpi4", "rpi4"))),
             // ResNet-8: at 0.36 of its class's share an rpi4 has 0.07 core, and one ResNet-20 batch would take 20 s.
             // Failure detection at 30 s: at 5 s, devices at 0.05-0.36 core were dropped in JVM pauses during the
-            // data load and the first rounds (measured at 7644ff1: no 3- or 11-device fleet reached a round).
+            // data load and the first rounds (no 3- or 11-device fleet reached a round).
             "paper", new Preset("resnet8", 4, 10, 50_000, 0.36, 30_000, List.of(
                     List.of("pc", "jetson-nano", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4", "rpi4", "rpi4"),

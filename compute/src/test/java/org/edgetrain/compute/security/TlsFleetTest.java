@@ -50,7 +50,7 @@ class TlsFleetTest {
             assertEquals(2, nodes.get(0).cluster().forServers().nodes().size());
 
             // Signed by another CA: the handshake fails, so it cannot join the fleet. Depending on where the handshake
-            // breaks, Ignite either starts it alone or refuses to start it at all (seen in CI: "Unable to establish
+            // breaks, Ignite either starts it alone or refuses to start it at all (both seen: "Unable to establish
             // secure connection"); both keep it out.
             try {
                 Ignite rogue = Ignition.start(NodeConfigurations.build(settings("rogue", stranger.issue("rogue"), trust)));

@@ -156,7 +156,7 @@ class GridTrainingTest {
             // Compared over time-bound rounds only: three from the third after the slowdown on (the smoothed throughput
             // needs a few rounds), and before it. A round that ends an epoch is cut short by the data left, not by the
             // time boxes: there the fast devices run out of data and a busy host made them look as slow as the slowed
-            // one (CI: 60 samples against its 51).
+            // one (measured: 60 samples against its 51).
             Waits.until("3 time-bound rounds from round 6 on", 300, () -> timeBoundRounds(ignite, 6).size() >= 3);
             JobSubmitter.stop(ignite);
             List<Long> timeBound = timeBoundRounds(ignite, 2);
@@ -242,7 +242,7 @@ class GridTrainingTest {
         double usualSeconds = median(usual.stream().map(r -> r.get(2)).toList());
         double usualSamples = median(usual.stream().map(r -> r.get(3)).toList());
         // Seconds carry the claim; samples only have to exceed a usual round's: the stalled device spins on a core of
-        // this shared host, so the other one trains on at a slower pace (CI: 5.15 s and 471 samples, usually 3.0 s, 384).
+        // this shared host, so the other one trains on at a slower pace (measured: 5.15 s and 471 samples, usually 3.0 s, 384).
         assertTrue(((Number) fastRow.get(2)).doubleValue() > 1.3 * usualSeconds
                 && ((Number) fastRow.get(3)).doubleValue() > usualSamples, "the other device in the stalled round "
                 + round + ": " + fastRow + ", usually " + usualSeconds + " s and " + usualSamples + " samples: " + rows);

@@ -29,7 +29,7 @@ class MetricsTablesTest {
             fleet.devices().forEach(d -> nodes.add(fleet.node(d)));
             nodes.add(fleet.client());
             // Three times over, from no tables: one attempt rarely hits the race (twice it did not), three hit it in 2 of
-            // 2 runs without ensureTables' waiting ("Table doesn't exist: DEVICE_ROUNDS", as in CI).
+            // 2 runs without ensureTables' waiting ("Table doesn't exist: DEVICE_ROUNDS").
             for (int attempt = 0; attempt < 3; attempt++) {
                 if (attempt > 0) {
                     for (String table : TABLES) {
