@@ -30,12 +30,14 @@ import org.edgetrain.compute.training.RoundPhases;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CombinedDomainXYPlot;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import picocli.CommandLine.Command;
@@ -236,25 +238,31 @@ final class FaultBenchmark implements Callable<Integer> {
         Files.writeString(throughput, series);
     }
 
+    /**
+     * One panel per scenario on a shared time axis (on one plot, five scenarios' lines crossed and their fault labels
+     * overlapped), each fault a dashed line labelled with what it was.
+     */
     private static void writeChart(List<ScenarioResult> results, Path file) throws IOException {
-        XYSeriesCollection dataset = new XYSeriesCollection();
+        CombinedDomainXYPlot panels = new CombinedDomainXYPlot(new NumberAxis("seconds since the job started"));
+        panels.setGap(12);
         for (ScenarioResult r : results) {
             XYSeries series = new XYSeries(r.name());
             r.throughput().forEach(point -> series.add(point[0], point[1]));
-            dataset.addSeries(series);
-        }
-        JFreeChart chart = ChartFactory.createXYLineChart("Throughput under faults (dashed: a fault injected)",
-                "seconds since the job started", "images/s per round", dataset, PlotOrientation.VERTICAL, true, false, false);
-        chart.setBackgroundPaint(Color.WHITE);
-        XYPlot plot = chart.getXYPlot();
-        for (ScenarioResult r : results) {
+            NumberAxis imagesPerSecond = new NumberAxis("images/s");
+            XYPlot panel = new XYPlot(new XYSeriesCollection(series), null, imagesPerSecond,
+                    new XYLineAndShapeRenderer(true, true));
             for (ScenarioResult.InjectionResult injection : r.injections()) {
                 ValueMarker marker = new ValueMarker(injection.atSeconds(), Color.GRAY, new BasicStroke(1f,
                         BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
-                marker.setLabel(r.name());
-                plot.addDomainMarker(marker);
+                marker.setLabel(injection.fault());
+                marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+                marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                panel.addDomainMarker(marker);
             }
+            panels.add(panel);
         }
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 1100, 600);
+        JFreeChart chart = new JFreeChart("Throughput of each committed round under faults (dashed: the fault)",
+                JFreeChart.DEFAULT_TITLE_FONT, panels, true);
+        Charts.save(chart, file, 1100, 220 * Math.max(1, results.size()));
     }
 }

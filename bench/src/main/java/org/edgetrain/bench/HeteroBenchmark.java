@@ -1,6 +1,5 @@
 package org.edgetrain.bench;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,6 @@ import org.edgetrain.compute.io.Json;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.rebalancing.DeviceProfile;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
@@ -183,9 +181,9 @@ final class HeteroBenchmark implements Callable<Integer> {
             dataset.addValue(r.equalSplitImagesPerSecond(), "equal split", label);
         }
         JFreeChart chart = ChartFactory.createBarChart("Training throughput of heterogeneous fleets (" + result.model() + ")",
-                "fleet", "images/s", dataset, PlotOrientation.VERTICAL, true, false, false);
-        chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 560);
+                "fleet (devices on one host, each limited to its class's share of a core)", "training images per second",
+                dataset, PlotOrientation.VERTICAL, true, false, false);
+        Charts.save(chart, file, 1200, 640);
     }
 
     private static String summarize(List<String> devices) {

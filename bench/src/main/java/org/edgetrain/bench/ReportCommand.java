@@ -21,7 +21,6 @@ import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.cli.SqlCredentials;
 import org.edgetrain.compute.io.CsvTables;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
@@ -178,8 +177,7 @@ final class ReportCommand implements Callable<Integer> {
     }
 
     private void write(JFreeChart chart, String name, List<String[]> csv) throws IOException {
-        chart.setBackgroundPaint(Color.WHITE);
-        ChartUtils.saveChartAsPNG(out.resolve(name + ".png").toFile(), chart, 900, 500);
+        Charts.save(chart, out.resolve(name + ".png"), 1000, 560);
         Files.writeString(out.resolve(name + ".csv"), CsvTables.toCsv(csv));
     }
 

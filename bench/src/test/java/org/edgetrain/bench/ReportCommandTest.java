@@ -52,7 +52,8 @@ class ReportCommandTest {
         assertEquals(0, code);
         for (String chart : List.of("accuracy", "loss", "device-throughput", "partitions", "timeline")) {
             BufferedImage image = ImageIO.read(dir.resolve("report/" + chart + ".png").toFile());
-            assertEquals(900, image.getWidth(), chart);
+            assertEquals(1000, image.getWidth(), chart);
+            assertEquals(0xFFFFFF, image.getRGB(2, 2) & 0xFFFFFF, chart + ": a white background");
         }
         List<Map<String, String>> throughput = CsvTables.read(new StringReader(
                 Files.readString(dir.resolve("report/device-throughput.csv"))));

@@ -84,7 +84,7 @@ public final class RoundCoordinator {
             }
         } finally {
             if (recorder != null) {
-                recorder.flush();
+                recorder.flushAll();
             }
         }
     }
@@ -233,7 +233,7 @@ public final class RoundCoordinator {
     }
 
     private void finishEpoch(ModelState state) {
-        recorder.flush(); // every round's rows are in the tables before the epoch (or the job) is declared finished
+        recorder.flushAll(); // every round's rows are in the tables before the epoch (or the job) is declared finished
         Evaluation evaluation = evaluate(state);
         recorder.evaluated(job, state, evaluation);
         boolean finished = state.epoch() >= job.epochs();

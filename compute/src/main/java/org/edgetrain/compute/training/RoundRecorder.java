@@ -18,18 +18,23 @@ import org.edgetrain.model.strategy.Failure;
 
 /**
  * Writes what the coordinator did to the SQL tables (ROUNDS, DEVICE_ROUNDS, EVALS, EVENTS). A record, never state:
- * nothing reads these rows to decide, so a write that fails is logged and dropped (the commit it describes stands).
- * A round's rows wait until {@link #flush}: the coordinator flushes once the next round's jobs are out, so the writes
- * (a few statements on every device) cost the devices no idle time. A coordinator that dies before a flush loses that
- * round's rows, not its commit. Used by the coordinator's thread.
+ * nothing reads these rows to decide. A round's rows wait until {@link #flush}: the coordinator flushes once the next
+ * round's jobs are out, so the writes (a few statements on every device) cost the devices no idle time. A write that
+ * fails (a statement can fail while a device joins and the partitions move) is tried again at the next flushes, up to
+ * {@link #WRITE_ATTEMPTS} times (the statements are MERGEs: a half-written round is completed, not doubled), then
+ * logged and dropped; the commit it describes stands either way. A coordinator that dies before a flush loses the
+ * rows it kept, not the commits. Used by the coordinator's thread.
  */
 final class RoundRecorder {
     private static final Logger LOG = LogManager.getLogger(RoundRecorder.class);
     private static final int DEVICE_ROUND_COLUMNS = 14;
+    /** Flushes at which a round's rows are tried before they are dropped. */
+    static final int WRITE_ATTEMPTS = 3;
 
     private final Ignite ignite;
     private final Supplier<Map<String, String>> deviceClasses;
-    private Round pending;
+    /** Rounds whose rows are not written yet. */
+    private final RetriedWrites<Round> rows = new RetriedWrites<>(WRITE_ATTEMPTS, this::write);
 
     /**
      * A round as it ended.
@@ -40,6 +45,10 @@ final class RoundRecorder {
      */
     record Round(JobSpec job, RoundDecision decision, List<DeviceRoundResult> arrived, double seconds,
                  double learningRate, long lostSamples, Timestamp endedAt) {
+        @Override
+        public String toString() {
+            return "the metrics of round " + decision.next().round();
+        }
     }
 
     /** @param deviceClasses each device in the fleet now, by name, with its class */
@@ -53,25 +62,31 @@ final class RoundRecorder {
         GridSchema.recordEvent(ignite, kind, device, detail);
     }
 
-    /** Keeps {@code round}'s rows until the next {@link #flush} (replacing rows not flushed: there are none then). */
+    /** Keeps {@code round}'s rows until the next {@link #flush}. */
     void ended(Round round) {
-        pending = round;
+        rows.add(round);
     }
 
-    /** Writes the kept round's rows, if any. @return milliseconds it took */
+    /** Writes the kept rounds' rows, oldest first, stopping at one that fails. @return milliseconds it took */
     long flush() {
-        Round round = pending;
-        pending = null;
-        if (round == null) {
-            return 0;
-        }
         long start = System.nanoTime();
-        try {
-            write(round);
-        } catch (RuntimeException e) {
-            LOG.warn("metrics of round {} not recorded: {}", round.decision().next().round(), e.toString());
-        }
+        rows.flush();
         return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /**
+     * Writes every kept round's rows, trying each up to {@link #WRITE_ATTEMPTS} times a second apart: before an epoch
+     * (or the job) is declared finished, and when the coordinator stops, readers must find every round's rows.
+     */
+    void flushAll() {
+        for (int attempt = 0; attempt < WRITE_ATTEMPTS && rows.flush() > 0; attempt++) {
+            try {
+                Thread.sleep(1000); // a backoff: the statements failed while the partitions moved
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Writes an epoch's evaluation: its EVALS row. */

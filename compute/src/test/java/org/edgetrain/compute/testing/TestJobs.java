@@ -15,7 +15,12 @@ public final class TestJobs {
      * @return a builder, for anything more a test sets (engine, learning rate, batch)
      */
     public static JobSpec.Builder small(String id, String model, int epochs, double roundSeconds, long seed) {
-        return JobSpec.builder(id, NetworkSpec.of(model, 3)).epochs(epochs).batch(16).roundSeconds(roundSeconds)
+        return small(id, NetworkSpec.of(model, 3), epochs, roundSeconds, seed);
+    }
+
+    /** The same with a network of the test's own (another initialization seed, say). */
+    public static JobSpec.Builder small(String id, NetworkSpec network, int epochs, double roundSeconds, long seed) {
+        return JobSpec.builder(id, network).epochs(epochs).batch(16).roundSeconds(roundSeconds)
                 .schedule(new LearningRateSchedule("constant", 0.05, epochs, 0)).seed(seed);
     }
 }

@@ -67,4 +67,53 @@ class AugmentationTest {
         assertTrue(sawPad, "20 random crops never shifted the image");
         assertFalse(Float.isNaN(whiteValue));
     }
+
+    @Test
+    void everyAugmentedImageIsTheSourceShiftedAndSometimesMirrored() {
+        // Channel 0 holds 8 x the column, channel 1 8 x the row: each pixel says where it came from.
+        int side = CifarFormat.SIDE;
+        byte[] gradient = new byte[CifarFormat.RECORD_BYTES];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                gradient[1 + y * side + x] = (byte) (8 * x);
+                gradient[1 + CifarFormat.PLANE + y * side + x] = (byte) (8 * y);
+            }
+        }
+        java.util.Set<Boolean> flips = new java.util.HashSet<>();
+        java.util.Set<String> shifts = new java.util.HashSet<>();
+        for (int sample = 0; sample < 40; sample++) {
+            float[] out = new float[CifarFormat.IMAGE_BYTES];
+            new Augmentation(3, true).apply(gradient, 0, 0, sample, out, 0);
+            // The centre is inside the source for any shift of at most PAD: it reveals the shift and the mirroring.
+            int centre = 16 * side + 16;
+            boolean flip = column(out, centre + 1) < column(out, centre);
+            int dx = column(out, centre) - (flip ? side - 1 - 16 : 16);
+            int dy = row(out, centre) - 16;
+            assertTrue(Math.abs(dx) <= Augmentation.PAD && Math.abs(dy) <= Augmentation.PAD, "shift " + dx + ", " + dy);
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    int sx = (flip ? side - 1 - x : x) + dx;
+                    int sy = y + dy;
+                    float expected0 = sx < 0 || sx >= side || sy < 0 || sy >= side ? normalized(0, 0) : normalized(0, 8 * sx);
+                    assertEquals(expected0, out[y * side + x], 1e-5, "sample " + sample + " at " + x + "," + y);
+                }
+            }
+            flips.add(flip);
+            shifts.add(dx + "," + dy);
+        }
+        assertEquals(java.util.Set.of(true, false), flips, "40 samples, yet mirroring is never (or always) applied");
+        assertTrue(shifts.size() >= 10, "40 samples took only " + shifts.size() + " different shifts");
+    }
+
+    private static float normalized(int channel, int value) {
+        return (value / 255f - Normalization.MEAN[channel]) / Normalization.STD[channel];
+    }
+
+    private static int column(float[] out, int pixel) {
+        return Math.round((out[pixel] * Normalization.STD[0] + Normalization.MEAN[0]) * 255f / 8f);
+    }
+
+    private static int row(float[] out, int pixel) {
+        return Math.round((out[CifarFormat.PLANE + pixel] * Normalization.STD[1] + Normalization.MEAN[1]) * 255f / 8f);
+    }
 }

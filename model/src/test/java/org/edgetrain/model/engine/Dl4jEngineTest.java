@@ -2,6 +2,7 @@ package org.edgetrain.model.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,9 +66,10 @@ class Dl4jEngineTest {
         try (Dl4jEngine a = new Dl4jEngine(NetworkSpec.of("resnet8", 1), true);
              Dl4jEngine b = new Dl4jEngine(NetworkSpec.of("resnet8", 1), true)) {
             a.train(batch, 0.05);
-            b.train(batch, 0.05);
+            b.train(batch(8, 9), 0.05); // another batch: b holds momentum of its own
             float[] momentum = a.optimizerState();
             assertTrue(momentum.length > 0);
+            assertFalse(java.util.Arrays.equals(momentum, b.optimizerState()), "b must start from other momentum");
 
             b.setOptimizerState(momentum);
 

@@ -2,6 +2,7 @@ package org.edgetrain.model.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -78,6 +79,7 @@ class TorchEngineTest {
             a.train(batch, 0.05);
             float[] velocity = a.optimizerState();
             assertEquals(a.trainableParameterCount(), velocity.length);
+            assertFalse(java.util.Arrays.equals(velocity, b.optimizerState()), "b must start from another velocity");
 
             b.setOptimizerState(velocity);
 
