@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.cli.DataOutput;
-import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.cli.ProgressBarFactory;
@@ -57,20 +55,17 @@ final class FaultBenchmark implements Callable<Integer> {
             + "(3, 5, 8 and 11 devices; crashes every few rounds, churn, coordinator crash, randomized); default: ${DEFAULT-VALUE}")
     String preset;
 
-    @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")
-    Path cifar;
-
     @Option(names = "--out", defaultValue = "runs/bench-faults", description = "folder for JSON, CSV, PNG and device logs; default: ${DEFAULT-VALUE}")
     Path out;
-
-    @Option(names = "--json", description = "also write the JSON here")
-    Path json;
 
     @Option(names = "--throttle", defaultValue = "NONE", description = "auto, cgroup, duty or none; default: ${DEFAULT-VALUE}")
     String throttle;
 
     @Option(names = "--seed", defaultValue = "7", description = "seed of the randomized scenario; default: ${DEFAULT-VALUE}")
     long seed;
+
+    @Mixin
+    DataAndJson io;
 
     @Mixin
     FleetOptions fleet;
@@ -132,7 +127,7 @@ final class FaultBenchmark implements Callable<Integer> {
             throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke or full");
         }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
-        CifarDataset full = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
+        CifarDataset full = io.read();
         CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(p.testImages()),
                 full.source());
         Files.createDirectories(out);
@@ -175,9 +170,7 @@ final class FaultBenchmark implements Callable<Integer> {
         }
         Result result = new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results);
         Json.write(result, out.resolve("faults.json"));
-        if (json != null) {
-            DataOutput.writeJson(result, json);
-        }
+        io.write(result);
         writeCsv(results, out.resolve("faults.csv"), out.resolve("faults-throughput.csv"));
         writeChart(results, out.resolve("faults.png"));
         System.out.println("wrote faults.json, faults.csv, faults-throughput.csv and faults.png under " + out);

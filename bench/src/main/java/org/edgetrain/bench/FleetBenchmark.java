@@ -3,8 +3,6 @@ package org.edgetrain.bench;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.edgetrain.compute.cli.DataOutput;
-import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.settings.Defaults;
@@ -35,17 +33,14 @@ final class FleetBenchmark implements Callable<Integer> {
     @Option(names = "--round-seconds", defaultValue = Defaults.ROUND_SECONDS, description = "default: ${DEFAULT-VALUE}")
     double roundSeconds;
 
-    @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")
-    Path cifar;
-
     @Option(names = "--dir", defaultValue = "runs/bench-fleet", description = "fleet folder; default: ${DEFAULT-VALUE}")
     Path dir;
 
     @Option(names = "--standalone-seconds", defaultValue = "30", description = "length of the standalone measurement; default: ${DEFAULT-VALUE}")
     double standaloneSeconds;
 
-    @Option(names = "--json", description = "write the result as JSON to this file")
-    Path json;
+    @Mixin
+    DataAndJson io;
 
     @Mixin
     FleetOptions fleet;
@@ -62,7 +57,7 @@ final class FleetBenchmark implements Callable<Integer> {
         EngineBenchmark.Result standalone = EngineBenchmark.measure(EngineKind.preferred(), model, batch, cores,
                 standaloneSeconds);
         System.out.printf("standalone %s, %d threads: %.1f images/s%n", model, cores, standalone.imagesPerSecond());
-        CifarDataset data = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
+        CifarDataset data = io.read();
         FleetRun.Measurement fleetRate = new FleetRun(devices, model, batch, rounds, roundSeconds, true,
                 LocalFleet.Throttle.NONE, 1.0, 0).run(fleet, data, dir);
         Result result = new Result(devices, model, batch, rounds, fleetRate.imagesPerSecond(),
@@ -70,9 +65,7 @@ final class FleetBenchmark implements Callable<Integer> {
                 fleetRate.imagesPerSecond() / standalone.imagesPerSecond());
         System.out.printf("fleet %s: %.1f images/s over %d rounds; standalone %.1f; ratio %.2f%n", devices,
                 result.imagesPerSecond(), rounds, standalone.imagesPerSecond(), result.ratioToStandalone());
-        if (json != null) {
-            DataOutput.writeJson(result, json);
-        }
+        io.write(result);
         return 0;
     }
 }

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.edgetrain.compute.cli.DataOutput;
-import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.io.Json;
@@ -36,14 +34,8 @@ final class HeteroBenchmark implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "smoke", description = "smoke (a few minutes) or paper (up to 11 devices); default: ${DEFAULT-VALUE}")
     String preset;
 
-    @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")
-    Path cifar;
-
     @Option(names = "--out", defaultValue = "runs/bench-hetero", description = "folder for JSON, CSV, PNG and device logs; default: ${DEFAULT-VALUE}")
     Path out;
-
-    @Option(names = "--json", description = "also write the JSON here")
-    Path json;
 
     @Option(names = "--throttle", defaultValue = "AUTO", description = "auto, cgroup or duty; default: ${DEFAULT-VALUE}")
     String throttle;
@@ -51,6 +43,9 @@ final class HeteroBenchmark implements Callable<Integer> {
     @Option(names = "--fleet", description = "run this fleet instead of the preset's (device classes, comma-separated, "
             + "e.g. pc,jetson-nano,rpi4); repeat for several fleets")
     List<String> fleets;
+
+    @Mixin
+    DataAndJson io;
 
     @Mixin
     FleetOptions fleet;
@@ -117,7 +112,7 @@ final class HeteroBenchmark implements Callable<Integer> {
             throw new org.edgetrain.compute.cli.EdgetrainCommand.UserError("--fleet: " + e.getMessage());
         }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
-        CifarDataset full = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
+        CifarDataset full = io.read();
         CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(1000), full.source());
         Files.createDirectories(out);
         Map<String, Double> standalone = new LinkedHashMap<>();
@@ -152,9 +147,7 @@ final class HeteroBenchmark implements Callable<Integer> {
         }
         Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone, rows);
         Json.write(result, out.resolve("hetero.json"));
-        if (json != null) {
-            DataOutput.writeJson(result, json);
-        }
+        io.write(result);
         writeCsv(result, out.resolve("hetero.csv"));
         writeChart(result, out.resolve("hetero.png"));
         System.out.println("wrote hetero.json, hetero.csv and hetero.png under " + out);

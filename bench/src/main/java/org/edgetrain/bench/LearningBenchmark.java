@@ -9,8 +9,6 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.cli.DataOutput;
-import org.edgetrain.compute.cli.DatasetCommand;
 import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.cli.TrainingOptions;
 import org.edgetrain.compute.fleet.LocalFleet;
@@ -56,9 +54,6 @@ public final class LearningBenchmark implements Callable<Integer> {
             description = "device classes of the fleet; default: ${DEFAULT-VALUE}")
     List<String> fleetClasses;
 
-    @Option(names = "--cifar", description = "CIFAR-10 archive or folder; default: data/ or the shared copy")
-    Path cifar;
-
     @Option(names = "--limit-train", defaultValue = "0", description = "use only the first N training images (0: all)")
     int limitTrain;
 
@@ -76,8 +71,8 @@ public final class LearningBenchmark implements Callable<Integer> {
             + "logs; default: ${DEFAULT-VALUE}")
     Path out;
 
-    @Option(names = "--json", description = "also write the JSON here")
-    Path json;
+    @Mixin
+    DataAndJson io;
 
     @Mixin
     TrainingOptions training;
@@ -110,7 +105,7 @@ public final class LearningBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
-        CifarDataset full = DatasetCommand.read(cifar != null ? cifar : FleetOptions.defaultCifar());
+        CifarDataset full = io.read();
         CifarDataset data = new CifarDataset(limitTrain > 0 ? full.train().limit(limitTrain) : full.train(),
                 limitTest > 0 ? full.test().limit(limitTest) : full.test(), full.source());
         NetworkSpec spec = training.networkSpec();
@@ -140,9 +135,7 @@ public final class LearningBenchmark implements Callable<Integer> {
         Files.writeString(out.resolve("learning.csv"), csv(result));
         writeChart(result, true, out.resolve("learning-images.png"));
         writeChart(result, false, out.resolve("learning-time.png"));
-        if (json != null) {
-            DataOutput.writeJson(result, json);
-        }
+        io.write(result);
         for (int e = 0; e < gap.size(); e++) {
             System.out.printf("epoch %d: standalone %.2f %% at %.0f s, fleet %.2f %% at %.0f s, gap %+.2f points%n", e + 1,
                     100 * standalone.get(e).testAccuracy(), standalone.get(e).seconds(),
