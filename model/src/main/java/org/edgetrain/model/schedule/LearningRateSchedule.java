@@ -47,4 +47,11 @@ public record LearningRateSchedule(String kind, double base, double totalEpochs,
     public LearningRateSchedule scaled(double factor) {
         return new LearningRateSchedule(kind, base * factor, totalEpochs, warmupEpochs);
     }
+
+    /** @return e.g. {@code cosine from 0.1 over 10 epochs, 0.2 warm-up}: for people (logs, chart titles) */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s from %.3g over %.3g epochs%s", kind, base, totalEpochs,
+                warmupEpochs > 0 ? String.format(Locale.ROOT, ", %.2g warm-up", warmupEpochs) : "");
+    }
 }
