@@ -11,6 +11,7 @@ import org.edgetrain.compute.cli.FleetOptions;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.model.cifar.CifarDataset;
@@ -59,7 +60,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
             Files.createDirectories(dir);
             config = Files.writeString(dir.resolve("node.properties"), Files.readString(config)
                     + "\n# bench: devices at a few hundredths of a core need longer than the default\n"
-                    + "failure.detection.millis=" + failureDetectionMillis + "\n");
+                    + NodeSettings.Keys.FAILURE_DETECTION_MILLIS + "=" + failureDetectionMillis + "\n");
         }
         LocalFleet local = LocalFleet.open(dir, config).throttled(throttle, cpuScale);
         try {

@@ -105,22 +105,42 @@ public record NodeSettings(String name, String deviceClass, double capability, b
             throw new IllegalArgumentException("cannot read node configuration " + file + ": " + e.getMessage()
                     + " (see ignite-config/loopback.properties for the format)");
         }
-        String work = p.getProperty("work.dir");
-        boolean persistent = flag(p, file, "persistence");
+        String work = p.getProperty(Keys.WORK_DIR);
+        boolean persistent = flag(p, file, Keys.PERSISTENCE);
         Tls tls = null;
-        if (p.getProperty("tls.keystore") != null) {
+        if (p.getProperty(Keys.TLS_KEYSTORE) != null) {
             // Relative store paths are relative to the configuration file; "{name}" stands for the device name.
             Path base = file.toAbsolutePath().getParent();
-            tls = new Tls(base.resolve(p.getProperty("tls.keystore").replace("{name}", name)),
-                    base.resolve(required(p, file, "tls.truststore")),
-                    p.getProperty("tls.password.env", "EDGETRAIN_TLS_PASSWORD"));
+            tls = new Tls(base.resolve(p.getProperty(Keys.TLS_KEYSTORE).replace("{name}", name)),
+                    base.resolve(required(p, file, Keys.TLS_TRUSTSTORE)),
+                    p.getProperty(Keys.TLS_PASSWORD_ENV, "EDGETRAIN_TLS_PASSWORD"));
         }
-        return new NodeSettings(name, deviceClass, capability, false, required(p, file, "discovery.addresses"),
-                required(p, file, "local.address"), integer(p, file, "discovery.port"),
-                integer(p, file, "communication.port"), integer(p, file, "client.port"),
-                work == null ? null : Path.of(work.replace("{name}", name)), integer(p, file, "backups"), tls,
-                persistent, flag(p, file, "authentication"), p.getProperty("failure.detection.millis") == null
-                        ? DEFAULT_FAILURE_DETECTION_MILLIS : integer(p, file, "failure.detection.millis"));
+        return new NodeSettings(name, deviceClass, capability, false, required(p, file, Keys.DISCOVERY_ADDRESSES),
+                required(p, file, Keys.LOCAL_ADDRESS), integer(p, file, Keys.DISCOVERY_PORT),
+                integer(p, file, Keys.COMMUNICATION_PORT), integer(p, file, Keys.CLIENT_PORT),
+                work == null ? null : Path.of(work.replace("{name}", name)), integer(p, file, Keys.BACKUPS), tls,
+                persistent, flag(p, file, Keys.AUTHENTICATION), p.getProperty(Keys.FAILURE_DETECTION_MILLIS) == null
+                        ? DEFAULT_FAILURE_DETECTION_MILLIS : integer(p, file, Keys.FAILURE_DETECTION_MILLIS));
+    }
+
+    /** The keys of a node file ({@code ignite-config/*.properties}), in one place. */
+    public static final class Keys {
+        public static final String DISCOVERY_ADDRESSES = "discovery.addresses";
+        public static final String LOCAL_ADDRESS = "local.address";
+        public static final String DISCOVERY_PORT = "discovery.port";
+        public static final String COMMUNICATION_PORT = "communication.port";
+        public static final String CLIENT_PORT = "client.port";
+        public static final String BACKUPS = "backups";
+        public static final String WORK_DIR = "work.dir";
+        public static final String PERSISTENCE = "persistence";
+        public static final String AUTHENTICATION = "authentication";
+        public static final String FAILURE_DETECTION_MILLIS = "failure.detection.millis";
+        public static final String TLS_KEYSTORE = "tls.keystore";
+        public static final String TLS_TRUSTSTORE = "tls.truststore";
+        public static final String TLS_PASSWORD_ENV = "tls.password.env";
+
+        private Keys() {
+        }
     }
 
     private static boolean flag(Properties p, Path file, String key) {

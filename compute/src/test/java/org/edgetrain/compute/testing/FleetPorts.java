@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.edgetrain.compute.grid.NodeConfigurations;
+import org.edgetrain.compute.grid.NodeSettings;
 
 /**
  * Ports for a test's fleet, allocated, never written into a test: each fleet of the run gets a block of its own,
@@ -43,9 +44,10 @@ public final class FleetPorts {
 
         /** @return the node file of a fleet on loopback in this block, with {@code backups} data backups */
         public String nodeFile(int backups) {
-            return "discovery.addresses=" + discoveryAddresses() + "\nlocal.address=127.0.0.1\ndiscovery.port="
-                    + discovery() + "\ncommunication.port=" + communication() + "\nclient.port=" + client()
-                    + "\nbackups=" + backups + "\n";
+            return String.join("\n", NodeSettings.Keys.DISCOVERY_ADDRESSES + "=" + discoveryAddresses(),
+                    NodeSettings.Keys.LOCAL_ADDRESS + "=127.0.0.1", NodeSettings.Keys.DISCOVERY_PORT + "=" + discovery(),
+                    NodeSettings.Keys.COMMUNICATION_PORT + "=" + communication(),
+                    NodeSettings.Keys.CLIENT_PORT + "=" + client(), NodeSettings.Keys.BACKUPS + "=" + backups) + "\n";
         }
     }
 
