@@ -50,7 +50,12 @@ final class Charts {
         plot.setBackgroundPaint(Color.WHITE);
         plot.setOutlineVisible(false);
         if (plot instanceof CombinedDomainXYPlot combined) {
-            combined.getSubplots().forEach(Charts::style);
+            // One panel per run: each its own colour, so that the legend names the panels.
+            for (int i = 0; i < combined.getSubplots().size(); i++) {
+                XYPlot panel = combined.getSubplots().get(i);
+                style(panel);
+                panel.getRenderer().setSeriesPaint(0, COLOURS[i % COLOURS.length]);
+            }
         } else if (plot instanceof XYPlot xy) {
             xy.setDomainGridlinePaint(Color.LIGHT_GRAY);
             xy.setRangeGridlinePaint(Color.LIGHT_GRAY);

@@ -209,20 +209,21 @@ final class FaultBenchmark implements Callable<Integer> {
 
     private static void print(ScenarioResult r) {
         System.out.printf(Locale.ROOT, "%-28s detect %5.1f s  recover %5.1f s  lost rounds %d  lost samples %5d  "
-                        + "exactly-once %-5s  accuracy %.4f (%+.4f)  %6.1f img/s%n", r.name(), r.detectionSeconds(),
-                r.recoverySeconds(), r.lostCommittedRounds(), r.lostSamples(), r.exactlyOnce(), r.accuracy(),
+                        + "exactly-once %-5s  metrics complete %-5s  accuracy %.4f (%+.4f)  %6.1f img/s%n", r.name(),
+                r.detectionSeconds(), r.recoverySeconds(), r.lostCommittedRounds(), r.lostSamples(), r.exactlyOnce(),
+                r.metricsComplete(), r.accuracy(),
                 r.accuracyDelta(), r.imagesPerSecond());
     }
 
     private static void writeCsv(List<ScenarioResult> results, Path table, Path throughput) throws IOException {
         StringBuilder csv = new StringBuilder("name,devices,detection_seconds,recovery_seconds,lost_committed_rounds,"
-                + "lost_samples,exactly_once,partitions_lost,accuracy,accuracy_delta,images_per_second\n");
+                + "lost_samples,exactly_once,partitions_lost,accuracy,accuracy_delta,images_per_second,metrics_complete\n");
         StringBuilder series = new StringBuilder("scenario,seconds,images_per_second\n");
         for (ScenarioResult r : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%d,%d,%s,%d,%.4f,%.4f,%.2f%n", r.name(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%d,%d,%s,%d,%.4f,%.4f,%.2f,%s%n", r.name(),
                     String.join("+", r.devices()), r.detectionSeconds(), r.recoverySeconds(), r.lostCommittedRounds(),
                     r.lostSamples(), r.exactlyOnce(), r.partitionsLost(), r.accuracy(), r.accuracyDelta(),
-                    r.imagesPerSecond()));
+                    r.imagesPerSecond(), r.metricsComplete()));
             for (double[] point : r.throughput()) {
                 series.append(String.format(Locale.ROOT, "%s,%.2f,%.2f%n", r.name(), point[0], point[1]));
             }
@@ -241,7 +242,7 @@ final class FaultBenchmark implements Callable<Integer> {
         for (ScenarioResult r : results) {
             XYSeries series = new XYSeries(r.name());
             r.throughput().forEach(point -> series.add(point[0], point[1]));
-            NumberAxis imagesPerSecond = new NumberAxis("images/s");
+            NumberAxis imagesPerSecond = new NumberAxis(r.name() + ": images/s");
             XYPlot panel = new XYPlot(new XYSeriesCollection(series), null, imagesPerSecond,
                     new XYLineAndShapeRenderer(true, true));
             for (ScenarioResult.InjectionResult injection : r.injections()) {

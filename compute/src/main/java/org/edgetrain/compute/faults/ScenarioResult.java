@@ -14,8 +14,10 @@ import java.util.List;
  * @param lostCommittedRounds committed model versions that were later lost (0 when no commit was ever undone)
  * @param lostSamples samples trained but not committed: refused results, and the planned work of devices whose result
  *     never came
- * @param exactlyOnce every sample visited exactly once per completed epoch (committed samples = epochs x data, and the
- *     ROUNDS table agrees)
+ * @param exactlyOnce every sample visited exactly once per completed epoch (the model's committed samples = epochs x
+ *     data; the model commits a partition's cursor with the round that trained it, so this is training's own count)
+ * @param metricsComplete the ROUNDS table's committed samples agree: no round's metrics row was lost (a coordinator
+ *     that dies holding rows it could not write yet loses them; the commits stand)
  * @param partitionsLost PARTITIONS_LOST events during the job (0 expected while each partition kept a live copy)
  * @param accuracyDelta final test accuracy minus the undisturbed run's (0 for the undisturbed run itself)
  * @param accuracy final test accuracy
@@ -25,7 +27,8 @@ import java.util.List;
  * @param throughput per committed round: seconds since the job started, and that round's images/s
  */
 public record ScenarioResult(String name, List<String> devices, double detectionSeconds, double recoverySeconds,
-                             long lostCommittedRounds, long lostSamples, boolean exactlyOnce, long partitionsLost,
+                             long lostCommittedRounds, long lostSamples, boolean exactlyOnce, boolean metricsComplete,
+                             long partitionsLost,
                              double accuracyDelta,
                              double accuracy, double imagesPerSecond, double seconds, List<InjectionResult> injections,
                              List<double[]> throughput) {

@@ -39,6 +39,7 @@ class FaultHarnessTest {
 
             assertEquals(3, faulty.injections().size(), "every fault injected: " + faulty.injections());
             assertTrue(faulty.exactlyOnce(), "every sample exactly once per epoch: " + faulty);
+            assertTrue(stable.metricsComplete(), "every round of the undisturbed run has its ROUNDS row: " + stable);
             assertEquals(0, faulty.lostCommittedRounds(), "no committed round lost");
             assertEquals(0, faulty.partitionsLost(), "one backup covers one fault at a time");
             for (ScenarioResult.InjectionResult injection : faulty.injections()) {
