@@ -175,14 +175,15 @@ public final class LearningBenchmark implements Callable<Integer> {
                 long start = System.currentTimeMillis();
                 JobSubmitter.submit(client, job);
                 List<Point> points = new ArrayList<>();
-                while (points.size() < epochs) {
+                boolean finished = false;
+                while (points.size() < epochs && !finished) {
                     Thread.sleep(1000); // polling the EVALS table; the job's end (or a stop) ends the wait
-                    points = evaluations(client, job, start, data.train().size());
                     ModelState state = JobSubmitter.current(client);
-                    if (state.finished() && state.jobId().equals(job.id())) {
-                        points = evaluations(client, job, start, data.train().size());
-                        break;
-                    }
+                    finished = state.finished() && state.jobId().equals(job.id());
+                    List<Point> now = evaluations(client, job, start, data.train().size());
+                    now.subList(points.size(), now.size()).forEach(p -> System.out.printf(
+                            "fleet epoch %d: test accuracy %.2f %% at %.0f s%n", p.epoch(), 100 * p.testAccuracy(), p.seconds()));
+                    points = now;
                 }
                 client.cluster().shutdownPolicy(org.apache.ignite.ShutdownPolicy.IMMEDIATE); // the whole fleet stops next
                 return points;

@@ -51,7 +51,12 @@ public record LearningRateSchedule(String kind, double base, double totalEpochs,
     /** @return e.g. {@code cosine from 0.1 over 10 epochs, 0.2 warm-up}: for people (logs, chart titles) */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s from %.3g over %.3g epochs%s", kind, base, totalEpochs,
-                warmupEpochs > 0 ? String.format(Locale.ROOT, ", %.2g warm-up", warmupEpochs) : "");
+        return kind + " from " + plain(base) + " over " + plain(totalEpochs) + " epochs"
+                + (warmupEpochs > 0 ? ", " + plain(warmupEpochs) + " warm-up" : "");
+    }
+
+    /** @return {@code value} with at most 3 significant digits and no trailing zeros: 0.1, 3, 0.25 */
+    private static String plain(double value) {
+        return new java.math.BigDecimal(value).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
     }
 }
