@@ -203,7 +203,7 @@ public final class ClusterCommand {
 
         @Override
         public Integer call() {
-            up(where, java.util.List.of(deviceClass), 120);
+            up(where, java.util.List.of(deviceClass), Integer.parseInt(Defaults.JOIN_TIMEOUT_SECONDS));
             return 0;
         }
     }

@@ -3,8 +3,8 @@ package org.edgetrain.compute.device;
 import java.util.concurrent.CountDownLatch;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
-import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.IgnitionListener;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.health.FlapDetector;
@@ -53,19 +53,9 @@ public final class EdgetrainNode implements AutoCloseable {
         return ignite;
     }
 
-    /** @return the device's name (its node's consistent id) */
-    public String name() {
-        return String.valueOf(ignite.cluster().localNode().consistentId());
-    }
-
     /** Blocks until the node has stopped (closed here, or dropped by the fleet). */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
-    }
-
-    /** @return true once the node has stopped */
-    public boolean stopped() {
-        return stopped.getCount() == 0;
     }
 
     /** Leaves the fleet gracefully: running jobs finish, the partitions move to the remaining devices. */

@@ -7,14 +7,6 @@ import java.util.stream.Stream;
 
 /** Starts fleets for tests, and says what happened in one when its test fails. */
 public final class Fleets {
-    /** Where a fleet's devices run. */
-    public enum Kind {
-        /** Ignite nodes in the test's JVM ({@link InProcessFleet}) */
-        IN_PROCESS,
-        /** one JVM per device ({@link ProcessFleet}) */
-        PROCESSES
-    }
-
     /** A test's body, given the fleet. */
     @FunctionalInterface
     public interface Body<F extends Fleet> {

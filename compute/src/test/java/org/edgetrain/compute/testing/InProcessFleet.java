@@ -129,7 +129,7 @@ public final class InProcessFleet extends PortsAndConfig {
 
     @Override
     public Path logs() {
-        return dir; // the nodes log to the test's own log (target/test-logs)
+        return Path.of("target", "surefire-reports"); // the nodes log into the test class's output file there
     }
 
     private EdgetrainNode remove(String device) {

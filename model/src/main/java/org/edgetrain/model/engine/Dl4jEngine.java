@@ -1,5 +1,7 @@
 package org.edgetrain.model.engine;
 
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.edgetrain.model.cifar.Batch;
 import org.edgetrain.model.cifar.CifarFormat;
@@ -11,8 +13,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.apache.logging.log4j.Logger;
-import org.apache.logging.log4j.LogManager;
 
 /**
  * {@link TrainingEngine} on a DeepLearning4J {@link ComputationGraph}, on the oneDNN fast path when it is
