@@ -10,6 +10,8 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.cli.FleetOptions;
+import org.edgetrain.compute.cli.StrategyOptions;
+import org.edgetrain.compute.cli.TrainCommand;
 import org.edgetrain.compute.cli.TrainingOptions;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
@@ -80,6 +82,9 @@ public final class LearningBenchmark implements Callable<Integer> {
     @Mixin
     FleetOptions fleet;
 
+    @Mixin
+    StrategyOptions strategy;
+
     /**
      * Where one run stood after an epoch.
      *
@@ -96,10 +101,13 @@ public final class LearningBenchmark implements Callable<Integer> {
      * @param standalone one point per epoch of the standalone run
      * @param fleet one point per epoch of the fleet's run
      * @param gapAtEqualImages standalone's accuracy minus the fleet's, in percentage points, per epoch
+     * @param strategy how the fleet aggregated its rounds
+     * @param roundSeconds the fleet's target round length
      */
     public record Result(String model, String engine, String schedule, int epochs, int batch, long seed,
                          int standaloneThreads, List<String> fleetDevices, int trainImages, int testImages,
-                         List<Point> standalone, List<Point> fleet, List<Double> gapAtEqualImages) {
+                         List<Point> standalone, List<Point> fleet, List<Double> gapAtEqualImages,
+                         TrainCommand.StrategyJson strategy, double roundSeconds) {
     }
 
     @Override
@@ -110,6 +118,7 @@ public final class LearningBenchmark implements Callable<Integer> {
                 limitTest > 0 ? full.test().limit(limitTest) : full.test(), full.source());
         NetworkSpec spec = training.networkSpec();
         LearningRateSchedule schedule = training.schedule(epochs);
+        JobSpec.Aggregation aggregation = strategy.aggregation();
         Files.createDirectories(out);
         System.out.printf("bench learning: %s, %d epochs, %s, batch %d, seed %d; %,d training / %,d test images%n",
                 spec.model(), epochs, schedule, training.batch(), training.seed(), data.train().size(), data.test().size());
@@ -122,15 +131,16 @@ public final class LearningBenchmark implements Callable<Integer> {
             System.out.printf("standalone: %d thread(s), engine %s%n", training.threads(), engine);
             standalone = standalone(local, schedule, data);
         }
-        System.out.println("fleet: " + fleetClasses);
-        List<Point> onFleet = onFleet(mode, spec, schedule, data);
+        System.out.println("fleet: " + fleetClasses + ", " + aggregation.name() + " (" + aggregation.server() + ")");
+        List<Point> onFleet = onFleet(mode, spec, schedule, aggregation, data);
 
         List<Double> gap = new ArrayList<>();
         for (int e = 0; e < Math.min(standalone.size(), onFleet.size()); e++) {
             gap.add(100 * (standalone.get(e).testAccuracy() - onFleet.get(e).testAccuracy()));
         }
         Result result = new Result(spec.model(), engine, schedule.toString(), epochs, training.batch(), training.seed(),
-                training.threads(), fleetClasses, data.train().size(), data.test().size(), standalone, onFleet, gap);
+                training.threads(), fleetClasses, data.train().size(), data.test().size(), standalone, onFleet, gap,
+                TrainCommand.StrategyJson.of(aggregation), roundSeconds);
         Json.write(result, out.resolve("learning.json"));
         Files.writeString(out.resolve("learning.csv"), csv(result));
         writeChart(result, true, out.resolve("learning-images.png"));
@@ -162,7 +172,7 @@ public final class LearningBenchmark implements Callable<Integer> {
 
     /** Trains the same job on a fleet of device processes on this host; its EVALS rows give the points. */
     private List<Point> onFleet(LocalFleet.Throttle mode, NetworkSpec spec, LearningRateSchedule schedule,
-                                CifarDataset data) throws InterruptedException {
+                                JobSpec.Aggregation aggregation, CifarDataset data) throws InterruptedException {
         LocalFleet local = LocalFleet.open(out.resolve("fleet"), fleet.configPath()).throttled(mode, 1);
         try {
             fleetClasses.forEach(local::add);
@@ -171,7 +181,7 @@ public final class LearningBenchmark implements Callable<Integer> {
                 DatasetLoader.load(client, data, 1, n -> { });
                 JobSpec job = JobSpec.builder("learning-" + UUID.randomUUID().toString().substring(0, 8), spec)
                         .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(schedule)
-                        .seed(training.seed()).engine(training.engine()).build();
+                        .seed(training.seed()).engine(training.engine()).aggregation(aggregation).build();
                 long start = System.currentTimeMillis();
                 JobSubmitter.submit(client, job);
                 List<Point> points = new ArrayList<>();

@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.edgetrain.compute.cli.TrainCommand;
 import org.edgetrain.compute.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,13 +22,15 @@ class LearningBenchmarkTest {
                 new LearningBenchmark.Point(2, 2000, 61.0, 0.50, 1.4)),
                 List.of(new LearningBenchmark.Point(1, 1000, 45.0, 0.38, 1.8),
                         new LearningBenchmark.Point(2, 2000, 88.0, 0.47, 1.5)),
-                List.of(2.0, 3.0));
+                List.of(2.0, 3.0), new TrainCommand.StrategyJson("fedavgm", 1.0, 0.9, 0.5, 2.0), 10);
     }
 
     @Test
     void theJsonNamesBothRunsPointByPointAsScriptsReadIt() throws Exception {
         JsonNode json = Json.mapper().readTree(Json.write(result()));
 
+        assertEquals("fedavgm", json.get("strategy").get("name").asText());
+        assertEquals(0.9, json.get("strategy").get("serverMomentum").asDouble());
         assertEquals(2, json.get("standalone").size());
         JsonNode point = json.get("fleet").get(1);
         assertEquals(2, point.get("epoch").asInt());

@@ -66,6 +66,9 @@ public final class DemoCommand implements Callable<Integer> {
     TrainingOptions training;
 
     @Mixin
+    StrategyOptions strategy;
+
+    @Mixin
     FleetOptions fleet;
 
     @Override
@@ -91,6 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
                 train.roundSeconds = roundSeconds;
                 train.limitTrain = limitTrain;
                 train.training = training;
+                train.strategy = strategy;
                 JobSpec job = train.job();
                 long trainSize = TrainCommand.submit(client, job, null);
                 FleetReader reader = FleetReader.of(client);

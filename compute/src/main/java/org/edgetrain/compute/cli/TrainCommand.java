@@ -65,6 +65,9 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingOptions training;
 
     @Mixin
+    StrategyOptions strategy;
+
+    @Mixin
     FleetOptions fleet;
 
     @Mixin
@@ -73,7 +76,20 @@ public final class TrainCommand implements Callable<Integer> {
     /** The JSON of {@code train} and {@code demo}. */
     public record Result(String job, String model, int epochs, double testAccuracy, double imagesPerSecond, long rounds,
                          long committedRounds, long samples, double seconds, List<FleetQueries.DeviceStatus> devices,
-                         List<FleetQueries.EpochAccuracy> history) {
+                         List<FleetQueries.EpochAccuracy> history, StrategyJson strategy) {
+    }
+
+    /**
+     * How the job aggregated, as its JSON reports it.
+     *
+     * @param name {@code fedavg} or {@code fedavgm}
+     */
+    public record StrategyJson(String name, double serverLearningRate, double serverMomentum, double minCompletionRate,
+                               double maxRelativeChange) {
+        public static StrategyJson of(JobSpec.Aggregation a) {
+            return new StrategyJson(a.name(), a.server().learningRate(), a.server().momentum(), a.minCompletionRate(),
+                    a.maxRelativeChange());
+        }
     }
 
     @Override
@@ -128,7 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
         return JobSpec.builder("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec())
                 .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(training.schedule(epochs))
                 .limitTrain(limitTrain).seed(training.seed()).threadsPerDevice(training.threadsOr(1))
-                .adaptiveQuotas(!equalQuotas).engine(training.engine).build();
+                .adaptiveQuotas(!equalQuotas).engine(training.engine).aggregation(strategy.aggregation()).build();
     }
 
     /**
@@ -142,9 +158,9 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
-        System.out.printf("submitted %s: %s, %d epoch(s), batch %d per device, rounds of ~%.0f s, %d devices%n",
-                job.id(), job.network().model(), job.epochs(), job.batch(), job.roundSeconds(),
-                client.cluster().forServers().nodes().size());
+        System.out.printf("submitted %s: %s, %d epoch(s), batch %d per device, rounds of ~%.0f s, %s (%s), %d devices%n",
+                job.id(), job.network().model(), job.epochs(), job.batch(), job.roundSeconds(), job.aggregation().name(),
+                job.aggregation().server(), client.cluster().forServers().nodes().size());
         long trainSize = client.cache(GridNames.TRAIN).size();
         return job.limitTrain() > 0 ? Math.min(job.limitTrain(), trainSize) : trainSize;
     }
@@ -188,7 +204,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(fleet, job.id());
         Result result = new Result(job.id(), job.network().model(), job.epochs(), state.lastAccuracy(),
                 state.samplesCommitted() / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
-                seconds, FleetQueries.devices(fleet), history);
+                seconds, FleetQueries.devices(fleet), history, StrategyJson.of(job.aggregation()));
         history.forEach(h -> System.out.printf("epoch %d: test accuracy %.2f %% (loss %.4f) after round %d%n",
                 h.epoch(), 100 * h.testAccuracy(), h.testLoss(), h.roundNo()));
         System.out.printf("job %s finished: test accuracy %.2f %%, %.1f images/s over %d rounds (%d committed)%n",

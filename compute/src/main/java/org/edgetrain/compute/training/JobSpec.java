@@ -5,7 +5,9 @@ import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
+import org.edgetrain.model.net.StateLayout;
 import org.edgetrain.model.strategy.FedAvg;
+import org.edgetrain.model.strategy.ServerOptimizer;
 import org.edgetrain.model.strategy.Strategy;
 import org.edgetrain.model.strategy.UpdateValidator;
 
@@ -34,19 +36,38 @@ public record JobSpec(String id, NetworkSpec network, int epochs, int batch, dou
         implements Serializable {
     /**
      * The strategy's settings: federated averaging of the results that pass the validator, committed when enough of
-     * the devices asked contributed.
+     * the devices asked contributed, then the server's step towards the average.
      *
      * @param maxRelativeChange a result whose distance from the model exceeds this multiple of the model's norm is
      *     refused as absurd ({@link UpdateValidator})
      * @param minCompletionRate fraction of the devices asked whose valid results a round needs to commit
+     * @param server the coordinator's step on the averaged update (null: {@link ServerOptimizer#AVERAGE}, which a job
+     *     stored before there was a server step also reads as)
      */
-    public record Aggregation(double maxRelativeChange, double minCompletionRate) implements Serializable {
-        /** Far above any honest round of SGD; half of the devices. */
-        public static final Aggregation DEFAULT = new Aggregation(UpdateValidator.DEFAULT.maxRelativeChange(), 0.5);
+    public record Aggregation(double maxRelativeChange, double minCompletionRate, ServerOptimizer server)
+            implements Serializable {
+        /** Far above any honest round of SGD; half of the devices; plain averaging. */
+        public static final Aggregation DEFAULT = new Aggregation(UpdateValidator.DEFAULT.maxRelativeChange(), 0.5,
+                ServerOptimizer.AVERAGE);
 
-        /** @return the strategy these settings describe */
-        public Strategy strategy() {
-            return new FedAvg(new UpdateValidator(maxRelativeChange), minCompletionRate);
+        /** Reads a missing server step as plain averaging. */
+        public Aggregation {
+            server = server == null ? ServerOptimizer.AVERAGE : server;
+        }
+
+        /** @return the strategy these settings describe, for a network of layout {@code model} */
+        public Strategy strategy(String model) {
+            return new FedAvg(new UpdateValidator(maxRelativeChange), minCompletionRate, server, StateLayout.of(model));
+        }
+
+        /** @return {@code fedavgm} when the server keeps momentum, else {@code fedavg} (the names of {@code --strategy}) */
+        public String name() {
+            return server.hasVelocity() ? "fedavgm" : "fedavg";
+        }
+
+        /** @return a copy with {@code server} as the server step */
+        public Aggregation withServer(ServerOptimizer server) {
+            return new Aggregation(maxRelativeChange, minCompletionRate, server);
         }
     }
 
@@ -58,7 +79,7 @@ public record JobSpec(String id, NetworkSpec network, int epochs, int batch, dou
                     + threadsPerDevice);
         }
         aggregation = aggregation == null ? Aggregation.DEFAULT : aggregation;
-        aggregation.strategy(); // refuses a completion rate outside (0, 1]
+        aggregation.strategy(network.model()); // refuses a completion rate outside (0, 1]
     }
 
     /** @return true when sample {@code key} takes part in this job */

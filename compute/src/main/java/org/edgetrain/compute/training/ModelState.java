@@ -20,10 +20,13 @@ import java.io.Serializable;
  * @param goodVersion the newest version known good: a round that started from it trained with a normal loss
  * @param goodState the state of {@code goodVersion}, where a divergence rolls back to
  * @param rollbacks rollbacks so far; devices reset their optimizer state when it changes
+ * @param serverVelocity the server step's velocity after the last committed round (FedAvgM), null when none is kept:
+ *     committed with the model, so a successor coordinator goes on with the same momentum
  */
 public record ModelState(String jobId, long version, long round, int epoch, long samplesCommitted, float[] state,
                          boolean finished, double lastAccuracy, double learningRateScale, double lossEwma,
-                         long goodVersion, float[] goodState, int rollbacks) implements Serializable {
+                         long goodVersion, float[] goodState, int rollbacks, float[] serverVelocity)
+        implements Serializable {
     /** The learning rate is not halved below this fraction of the schedule. */
     public static final double MIN_LEARNING_RATE_SCALE = 1.0 / 1024;
 
@@ -34,44 +37,46 @@ public record ModelState(String jobId, long version, long round, int epoch, long
 
     /** @return the state of a job that has not trained yet */
     public static ModelState initial(String jobId, float[] state) {
-        return new ModelState(jobId, 0, 0, 1, 0, state, false, Double.NaN, 1.0, Double.NaN, 0, state, 0);
+        return new ModelState(jobId, 0, 0, 1, 0, state, false, Double.NaN, 1.0, Double.NaN, 0, state, 0, null);
     }
 
     /**
-     * @return the successor after round {@code round} committed {@code newState}; the version the round started from
-     *     becomes the known-good one, since training from it gave a normal loss
+     * @return the successor after round {@code round} committed {@code newState} with the server's {@code velocity}
+     *     (null: none); the version the round started from becomes the known-good one, since training from it gave a
+     *     normal loss
      */
-    public ModelState committed(long round, float[] newState, long samples, double loss) {
+    public ModelState committed(long round, float[] newState, float[] velocity, long samples, double loss) {
         double ewma = Double.isNaN(lossEwma) ? loss : 0.7 * lossEwma + 0.3 * loss;
         return new ModelState(jobId, version + 1, round, epoch, samplesCommitted + samples, newState, false, lastAccuracy,
-                learningRateScale, ewma, version, state, rollbacks);
+                learningRateScale, ewma, version, state, rollbacks, velocity);
     }
 
     /** @return the successor after round {@code round} did not commit (the model stays) */
     public ModelState notCommitted(long round) {
         return new ModelState(jobId, version, round, epoch, samplesCommitted, state, finished, lastAccuracy,
-                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks, serverVelocity);
     }
 
     /**
      * @return the successor after round {@code round} diverged: a new version holding the known-good state, and half
-     *     the learning rate (not below {@link #MIN_LEARNING_RATE_SCALE})
+     *     the learning rate (not below {@link #MIN_LEARNING_RATE_SCALE}); the server's velocity, built on the
+     *     diverging rounds, is dropped
      */
     public ModelState rolledBack(long round) {
         return new ModelState(jobId, version + 1, round, epoch, samplesCommitted, goodState, finished, lastAccuracy,
                 Math.max(MIN_LEARNING_RATE_SCALE, learningRateScale / 2), lossEwma, version + 1, goodState,
-                rollbacks + 1);
+                rollbacks + 1, null);
     }
 
     /** @return the successor after an epoch's evaluation */
     public ModelState nextEpoch(double accuracy, boolean done) {
         return new ModelState(jobId, version, round, epoch + 1, samplesCommitted, state, done, accuracy,
-                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks, serverVelocity);
     }
 
     /** @return the same state, marked as ended by an operator */
     public ModelState stopped() {
         return new ModelState(jobId, version, round, epoch, samplesCommitted, state, true, lastAccuracy,
-                learningRateScale, lossEwma, goodVersion, goodState, rollbacks);
+                learningRateScale, lossEwma, goodVersion, goodState, rollbacks, serverVelocity);
     }
 }

@@ -79,7 +79,7 @@ public final class RoundCoordinator {
             gate = new TrainingGate(ignite, store, recorder);
             recorder.event(EventKind.COORDINATOR_STARTED, null, "on " + ignite.cluster().localNode().consistentId());
             if (job != null) {
-                strategy = job.aggregation().strategy();
+                strategy = job.aggregation().strategy(job.network().model());
                 runRounds();
             }
         } finally {

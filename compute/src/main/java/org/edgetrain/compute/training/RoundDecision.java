@@ -31,7 +31,7 @@ record RoundDecision(RoundOutcome outcome, ModelState next, boolean commits, Str
      */
     static RoundDecision decide(Strategy strategy, ModelState from, long round, List<DeviceRoundResult> arrived,
                                 List<Failure> failures, int batch) {
-        RoundOutcome outcome = strategy.aggregate(round, from.state(),
+        RoundOutcome outcome = strategy.aggregate(round, from.state(), from.serverVelocity(),
                 arrived.stream().map(DeviceRoundResult::result).toList(), failures);
         List<PartitionAdvance> advances = new ArrayList<>();
         for (DeviceRoundResult result : arrived) {
@@ -45,7 +45,7 @@ record RoundDecision(RoundOutcome outcome, ModelState next, boolean commits, Str
             return new RoundDecision(outcome, from.rolledBack(round), false, divergence, advances);
         }
         ModelState next = outcome.commits()
-                ? from.committed(round, outcome.state(), outcome.acceptedSamples(), loss) : from.notCommitted(round);
+                ? from.committed(round, outcome.state(), outcome.velocity(), outcome.acceptedSamples(), loss) : from.notCommitted(round);
         return new RoundDecision(outcome, next, outcome.commits(), null, advances);
     }
 

@@ -11,15 +11,17 @@ import java.util.List;
 import java.util.Map;
 import org.edgetrain.model.strategy.DeviceResult;
 import org.edgetrain.model.strategy.Failure;
+import org.edgetrain.model.strategy.FedAvg;
 import org.edgetrain.model.strategy.RoundOutcome;
 import org.edgetrain.model.strategy.Strategy;
+import org.edgetrain.model.strategy.UpdateValidator;
 import org.junit.jupiter.api.Test;
 
 class RoundDecisionTest {
     private static final float[] MODEL = {0.1f, 0.2f};
-    private static final Strategy FED_AVG = JobSpec.Aggregation.DEFAULT.strategy();
+    private static final Strategy FED_AVG = new FedAvg(UpdateValidator.DEFAULT, 0.5);
     /** A model that has trained one round at a loss of 1.0. */
-    private static final ModelState LEARNING = ModelState.initial("job", MODEL).committed(1, MODEL, 64, 1.0);
+    private static final ModelState LEARNING = ModelState.initial("job", MODEL).committed(1, MODEL, null, 64, 1.0);
 
     private static DeviceRoundResult result(String device, long round, float[] state, long samples, double meanLoss,
                                             PartitionAdvance... advances) {
@@ -28,7 +30,7 @@ class RoundDecisionTest {
     }
 
     private static RoundOutcome outcome(long samples, double meanLoss) {
-        return new RoundOutcome(MODEL, List.of(new DeviceResult("pc-1", 9, MODEL, samples, samples * meanLoss)), List.of());
+        return new RoundOutcome(MODEL, null, List.of(new DeviceResult("pc-1", 9, MODEL, samples, samples * meanLoss)), List.of());
     }
 
     @Test
@@ -48,6 +50,21 @@ class RoundDecisionTest {
                 1, new PartitionProgress(1, 10, 100), 2, new PartitionProgress(1, 5, 100)));
         assertEquals(Map.of(0, new PartitionProgress(1, 64, 100), 1, new PartitionProgress(1, 74, 100),
                 2, new PartitionProgress(1, 5, 100)), after);
+    }
+
+    @Test
+    void theServersVelocityIsCommittedWithTheModelAndDroppedByARollback() {
+        float[] velocity = {0.5f, -0.5f};
+        Strategy withMomentum = (round, global, previous, results, failures) -> new RoundOutcome(
+                new float[] {0.3f, 0.3f}, velocity, results, List.of());
+        ModelState committed = RoundDecision.decide(withMomentum, LEARNING, 2,
+                List.of(result("pc-1", 2, MODEL, 64, 1.0)), List.of(), 64).next();
+        assertArrayEquals(velocity, committed.serverVelocity());
+
+        RoundDecision exploded = RoundDecision.decide(withMomentum, committed, 3,
+                List.of(result("pc-1", 3, MODEL, 64, 50.0)), List.of(), 64);
+        assertNotNull(exploded.rollback());
+        assertNull(exploded.next().serverVelocity());
     }
 
     @Test

@@ -12,9 +12,11 @@ public interface Strategy {
      *
      * @param round the round number
      * @param global the global state the devices started from
+     * @param velocity the server's velocity after the previous committed round, or null (none kept, or none yet)
      * @param results the results that arrived in time
      * @param failures devices that failed or were late (an argument, not an exception)
      * @return the new global state, or an outcome that keeps the previous one
      */
-    RoundOutcome aggregate(long round, float[] global, List<DeviceResult> results, List<Failure> failures);
+    RoundOutcome aggregate(long round, float[] global, float[] velocity, List<DeviceResult> results,
+                           List<Failure> failures);
 }
