@@ -96,9 +96,10 @@ public final class DemoCommand implements Callable<Integer> {
                 train.training = training;
                 train.strategy = strategy;
                 JobSpec job = train.job();
-                long trainSize = TrainCommand.submit(client, job, null);
+                TrainCommand.Start start = new TrainCommand.Start(null, 0, 0);
+                long trainSize = TrainCommand.submit(client, job, start);
                 FleetReader reader = FleetReader.of(client);
-                TrainCommand.Result result = TrainCommand.follow(reader, job, trainSize, true, null);
+                TrainCommand.Result result = TrainCommand.follow(reader, job, start, trainSize, true, null);
                 System.out.println();
                 StatusCommand.printDevices(result.devices());
                 System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.ignite.Ignite;
+import org.edgetrain.compute.artifacts.ModelArtifacts;
+import org.edgetrain.compute.artifacts.ModelCard;
 import org.edgetrain.compute.grid.FleetQueries;
 import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.GridNames;
@@ -61,6 +63,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "random weights; its network must be --model's")
     Path initFrom;
 
+    @Option(names = "--resume-from", description = "continue from this checkpoint (a model.zip whose sidecar names its "
+            + "epoch, as --checkpoint-dir writes): its weights, and the schedule from the epoch after its own")
+    Path resumeFrom;
+
     @Mixin
     TrainingOptions training;
 
@@ -95,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         JobSpec job = job();
-        float[] initial = initialState(job);
+        Start start = start(job);
         Checkpoints checkpoints = checkpointDir == null ? null
                 : new Checkpoints(checkpointDir, keep, job.network().model(), job.id());
         // A client node joins only to submit (or stop): job submission creates the shared caches and builds the initial
@@ -107,7 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
                 System.out.println("job stopped; committed rounds are kept");
                 return 0;
             }
-            trainSize = submit(client, job, initial);
+            trainSize = submit(client, job, start);
         }
         if (detach) {
             System.out.println("detached; follow with edgetrain status");
@@ -118,7 +124,7 @@ public final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(detachNotice);
         Result result;
         try (ThinFleetReader reader = fleet.reader(credentials.orNull())) {
-            result = follow(reader, job, trainSize, !waitQuietly, checkpoints);
+            result = follow(reader, job, start, trainSize, !waitQuietly, checkpoints);
         }
         Runtime.getRuntime().removeShutdownHook(detachNotice);
         if (json != null) {
@@ -127,20 +133,50 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** @return the state of the {@code --init-from} file, or null to start from the seed */
-    float[] initialState(JobSpec job) {
-        if (initFrom == null) {
-            return null;
+    /**
+     * Where a job starts: the seed's weights, an exported model ({@code --init-from}) or a checkpoint
+     * ({@code --resume-from}).
+     *
+     * @param state the initial weights, null for the seed's
+     * @param epochsDone epochs the weights were trained for when the schedule continues (0: it starts over)
+     * @param imagesTrained images those epochs trained
+     */
+    record Start(float[] state, int epochsDone, long imagesTrained) {
+    }
+
+    /** @return where the job starts, from {@code --init-from} or {@code --resume-from} */
+    Start start(JobSpec job) {
+        if (initFrom != null && resumeFrom != null) {
+            throw new EdgetrainCommand.UserError("--init-from and --resume-from both give the initial model: pass one");
         }
-        org.edgetrain.model.export.Dl4jModelFile.Loaded loaded = ModelFiles.read(initFrom);
+        if (initFrom == null && resumeFrom == null) {
+            return new Start(null, 0, 0);
+        }
+        Path file = initFrom != null ? initFrom : resumeFrom;
+        org.edgetrain.model.export.Dl4jModelFile.Loaded loaded = ModelFiles.read(file);
         if (!loaded.model().equals(job.network().model())) {
-            throw new EdgetrainCommand.UserError(initFrom + " holds a " + loaded.model() + ", and this job trains a "
+            throw new EdgetrainCommand.UserError(file + " holds a " + loaded.model() + ", and this job trains a "
                     + job.network().model() + ": pass --model " + loaded.model() + ", or a file of a " + job.network().model());
         }
-        return loaded.state();
+        if (initFrom != null) {
+            return new Start(loaded.state(), 0, 0);
+        }
+        ModelCard card = ModelArtifacts.card(resumeFrom);
+        if (card == null || card.epoch() == null || card.imagesTrained() == null) {
+            throw new EdgetrainCommand.UserError(resumeFrom + " has no sidecar naming the epoch it was saved at ("
+                    + ModelArtifacts.sidecar(resumeFrom).getFileName() + "): use --init-from to start from its weights "
+                    + "at epoch 1");
+        }
+        if (card.epoch() >= job.epochs()) {
+            throw new EdgetrainCommand.UserError(resumeFrom + " was saved after epoch " + card.epoch() + ", and the job "
+                    + "has " + job.epochs() + " epochs: pass --epochs above " + card.epoch() + " (the same as the run it "
+                    + "came from, for the same schedule)");
+        }
+        return new Start(loaded.state(), card.epoch(), card.imagesTrained());
     }
 
     JobSpec job() {
+        int epochs = training.applyPreset(this.epochs);
         return JobSpec.builder("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec())
                 .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(training.schedule(epochs))
                 .limitTrain(limitTrain).seed(training.seed()).threadsPerDevice(training.threadsOr(1))
@@ -148,19 +184,21 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Submits {@code job} to the fleet {@code client} belongs to, starting from {@code initial} (null: the seed's weights).
+     * Submits {@code job} to the fleet {@code client} belongs to, starting at {@code start}.
      *
      * @return the training images the job covers per epoch
      */
-    static long submit(Ignite client, JobSpec job, float[] initial) {
+    static long submit(Ignite client, JobSpec job, Start start) {
         try {
-            JobSubmitter.submit(client, job, initial);
+            JobSubmitter.submit(client, job, start.state(), start.epochsDone(), start.imagesTrained());
         } catch (IllegalStateException e) {
             throw new EdgetrainCommand.UserError(e.getMessage());
         }
-        System.out.printf("submitted %s: %s, %d epoch(s), batch %d per device, rounds of ~%.0f s, %s (%s), %d devices%n",
-                job.id(), job.network().model(), job.epochs(), job.batch(), job.roundSeconds(), job.aggregation().name(),
-                job.aggregation().server(), client.cluster().forServers().nodes().size());
+        System.out.printf("submitted %s: %s, %d epoch(s)%s, batch %d per device, %s, rounds of ~%.0f s, %s (%s), "
+                        + "%d devices%n", job.id(), job.network().model(), job.epochs(),
+                start.epochsDone() > 0 ? " resumed after epoch " + start.epochsDone() : "", job.batch(), job.schedule(),
+                job.roundSeconds(), job.aggregation().name(), job.aggregation().server(),
+                client.cluster().forServers().nodes().size());
         long trainSize = client.cache(GridNames.TRAIN).size();
         return job.limitTrain() > 0 ? Math.min(job.limitTrain(), trainSize) : trainSize;
     }
@@ -168,14 +206,16 @@ public final class TrainCommand implements Callable<Integer> {
     /**
      * Follows {@code job} to its end.
      *
+     * @param start where it started (images trained before it do not count in its images per second)
      * @param trainSize training images per epoch, for the progress bar
      * @param checkpoints where each evaluated epoch's model goes, or null
      * @return the job's result
      */
-    static Result follow(FleetReader fleet, JobSpec job, long trainSize, boolean progressBar, Checkpoints checkpoints)
+    static Result follow(FleetReader fleet, JobSpec job, Start start, long trainSize, boolean progressBar,
+                         Checkpoints checkpoints)
             throws InterruptedException {
         long total = trainSize * job.epochs();
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         ModelState state;
         try (ProgressBar bar = progressBar ? ProgressBarFactory.items("train", total, "img") : null) {
             while (true) {
@@ -195,7 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
                 Thread.sleep(500); // polling the committed state for display
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
         List<List<?>> rounds = fleet.sql("SELECT COUNT(*), SUM(CASE WHEN COMMITTED THEN 1 ELSE 0 END), "
                 + "SUM(SECONDS) FROM ROUNDS WHERE JOB = ?", job.id());
         long roundCount = ((Number) rounds.get(0).get(0)).longValue();
@@ -203,7 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
         double trainingSeconds = rounds.get(0).get(2) == null ? seconds : ((Number) rounds.get(0).get(2)).doubleValue();
         List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(fleet, job.id());
         Result result = new Result(job.id(), job.network().model(), job.epochs(), state.lastAccuracy(),
-                state.samplesCommitted() / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
+                (state.samplesCommitted() - start.imagesTrained()) / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
                 seconds, FleetQueries.devices(fleet), history, StrategyJson.of(job.aggregation()));
         history.forEach(h -> System.out.printf("epoch %d: test accuracy %.2f %% (loss %.4f) after round %d%n",
                 h.epoch(), 100 * h.testAccuracy(), h.testLoss(), h.roundNo()));

@@ -52,6 +52,7 @@ public final class TrainLocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        epochs = training.applyPreset(epochs);
         CifarDataset data = DatasetCommand.read(cifar);
         CifarSplit train = limitTrain == null ? data.train() : data.train().limit(limitTrain);
         CifarSplit test = limitTest == null ? data.test() : data.test().limit(limitTest);

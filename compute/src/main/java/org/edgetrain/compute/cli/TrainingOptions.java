@@ -7,7 +7,10 @@ import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.net.ResNet;
 import org.edgetrain.model.schedule.LearningRateSchedule;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -43,6 +46,14 @@ public final class TrainingOptions {
     @Option(names = "--engine", converter = EngineName.class, description = "torch (libtorch) or dl4j (DeepLearning4J);"
             + " default: the fastest that loads on this machine")
     EngineKind engine;
+
+    @Option(names = "--preset", converter = Preset.Name.class, description = "a named recipe: paper-resnet32 (He et al. "
+            + "2016: resnet32, batch 128, lr 0.1 step, momentum 0.9, weight decay 1e-4, 164 epochs); options given "
+            + "beside it win")
+    Preset preset;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = "--seed", defaultValue = Defaults.SEED, description = "initialization, shuffling and augmentation seed; default: ${DEFAULT-VALUE}")
     long seed;
@@ -83,6 +94,28 @@ public final class TrainingOptions {
                 throw new TypeConversionException(e.getMessage());
             }
         }
+    }
+
+    /**
+     * Applies {@code --preset} to every training option the command line did not give. Call once, before the options
+     * are read.
+     *
+     * @param epochs the command's {@code --epochs}
+     * @return the epochs to train: {@code epochs} when given or without a preset, else the preset's
+     */
+    public int applyPreset(int epochs) {
+        if (preset == null || command == null) {
+            return epochs;
+        }
+        ParseResult given = command.commandLine().getParseResult();
+        model = given.hasMatchedOption("--model") ? model : preset.model();
+        batch = given.hasMatchedOption("--batch") ? batch : preset.batch();
+        learningRate = given.hasMatchedOption("--lr") ? learningRate : preset.learningRate();
+        schedule = given.hasMatchedOption("--schedule") ? schedule : preset.schedule();
+        warmupEpochs = given.hasMatchedOption("--warmup") ? warmupEpochs : preset.warmupEpochs();
+        momentum = given.hasMatchedOption("--momentum") ? momentum : preset.momentum();
+        weightDecay = given.hasMatchedOption("--weight-decay") ? weightDecay : preset.weightDecay();
+        return given.hasMatchedOption("--epochs") ? epochs : preset.epochs();
     }
 
     /** @return the network to build */

@@ -36,6 +36,22 @@ public final class JobSubmitter {
      * @throws IllegalArgumentException when {@code initial} is not a state of the job's network
      */
     public static void submit(Ignite ignite, JobSpec job, float[] initial) {
+        submit(ignite, job, initial, 0, 0);
+    }
+
+    /**
+     * Submits {@code job} to continue a model trained elsewhere (a checkpoint): it starts at epoch
+     * {@code epochsDone + 1}, where the schedule stands then, with {@code imagesTrained} counted as committed. The
+     * devices' optimizer momentum starts from zero.
+     *
+     * @throws IllegalStateException when another job is still running, or the data set is not loaded
+     * @throws IllegalArgumentException when {@code initial} is not a state of the job's network, or the job has no
+     *     epoch left after {@code epochsDone}
+     */
+    public static void submit(Ignite ignite, JobSpec job, float[] initial, int epochsDone, long imagesTrained) {
+        if (epochsDone < 0 || epochsDone >= job.epochs()) {
+            throw new IllegalArgumentException("a job of " + job.epochs() + " epochs cannot resume after epoch " + epochsDone);
+        }
         GridSchema.ensureShared(ignite);
         if (GridSchema.trainSize(ignite) == 0) {
             throw new IllegalStateException("the fleet holds no training data: run edgetrain dataset load --cifar PATH first");
@@ -56,7 +72,7 @@ public final class JobSubmitter {
         ignite.cache(GridNames.PROGRESS).clear();
         model.remove(EvaluatedModel.KEY);
         model.put(ModelState.JOB_KEY, Wire.pack(job));
-        model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial)));
+        model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial).resumedAfter(epochsDone, imagesTrained)));
         CoordinatorElection.wake(ignite);
     }
 

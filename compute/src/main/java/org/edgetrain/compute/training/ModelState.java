@@ -41,6 +41,15 @@ public record ModelState(String jobId, long version, long round, int epoch, long
     }
 
     /**
+     * @return this state, placed after {@code epochsDone} epochs that trained {@code imagesTrained} images elsewhere
+     *     (a checkpoint a job resumes from): the schedule goes on from there
+     */
+    public ModelState resumedAfter(int epochsDone, long imagesTrained) {
+        return new ModelState(jobId, version, round, epoch + epochsDone, samplesCommitted + imagesTrained, state,
+                finished, lastAccuracy, learningRateScale, lossEwma, goodVersion, goodState, rollbacks, serverVelocity);
+    }
+
+    /**
      * @return the successor after round {@code round} committed {@code newState} with the server's {@code velocity}
      *     (null: none); the version the round started from becomes the known-good one, since training from it gave a
      *     normal loss

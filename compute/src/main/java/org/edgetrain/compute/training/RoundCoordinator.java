@@ -200,10 +200,14 @@ public final class RoundCoordinator {
                 job.adaptiveQuotas());
         long committedInEpoch = progress.values().stream().mapToLong(PartitionProgress::cursor).sum();
         double epochProgress = from.epoch() - 1 + Math.min(1.0, (double) committedInEpoch / epochSamples);
-        double learningRate = job.schedule().at(epochProgress) * from.learningRateScale();
+        long roundImages = shares.values().stream().mapToLong(RoundPacer.Share::expected).sum();
+        // Not past the epoch's end: the next epoch's images go to the next round.
+        double roundEpochs = Math.min(roundImages, Math.max(0, epochSamples - committedInEpoch)) / (double) epochSamples;
+        RoundRate rate = RoundRate.of(p -> job.schedule().at(p) * from.learningRateScale(), epochProgress, roundEpochs);
+        double learningRate = rate.start();
         byte[] modelBytes = Wire.pack(from.state()); // once, not once per device
         Map<String, TrainingJob> jobs = new LinkedHashMap<>();
-        plan.forEach((device, work) -> jobs.put(device, new TrainingJob(job, round, from, modelBytes, learningRate, work,
+        plan.forEach((device, work) -> jobs.put(device, new TrainingJob(job, round, from, modelBytes, rate, work,
                 rejectedLastRound.contains(device), shares.get(device).trainSeconds(), pacer.rate(device),
                 devices.self())));
         return new RoundPipeline.Round(round, from, progress, plan, shares, learningRate,

@@ -48,7 +48,9 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     private final byte[] modelBytes;
     private final int modelEpoch;
     private final int rollbacks;
-    private final double learningRate;
+    // Two doubles, not the record: Ignite's marshaller cannot build records (see Wire).
+    private final double rateAtStart;
+    private final double rateAtEnd;
     private final byte[] workBytes;
     private final boolean resetOptimizer;
     private final double trainSeconds;
@@ -63,11 +65,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     /**
      * @param model the global model to start from (its epoch and rollback count travel with the job)
      * @param modelBytes {@code model}'s weights, packed once for all of the round's jobs
+     * @param rate the learning rate from the round's start to its end, followed as the device's box goes by
      * @param trainSeconds the time box for training, or 0 to train every slice in full
      * @param expectedRate the coordinator's estimate of this device's images/s (sizes the first batch of a time box)
      * @param coordinator the coordinator's node, told when the time box is full ({@link RoundEnd})
      */
-    TrainingJob(JobSpec job, long round, ModelState model, byte[] modelBytes, double learningRate, List<PartitionWork> work,
+    TrainingJob(JobSpec job, long round, ModelState model, byte[] modelBytes, RoundRate rate, List<PartitionWork> work,
                 boolean resetOptimizer, double trainSeconds, double expectedRate, java.util.UUID coordinator) {
         this.coordinator = coordinator;
         this.resetOptimizer = resetOptimizer;
@@ -78,7 +81,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         this.modelBytes = modelBytes;
         this.modelEpoch = model.epoch();
         this.rollbacks = model.rollbacks();
-        this.learningRate = learningRate;
+        this.rateAtStart = rate.start();
+        this.rateAtEnd = rate.end();
         this.workBytes = Wire.pack(new ArrayList<>(work));
     }
 
@@ -153,8 +157,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     sampleIds[i] = ids.get(from + i);
                 }
                 long step = System.nanoTime();
+                // How far through its share of the round the device is: by its box's time, or by its slices untimed.
+                double through = trainSeconds > 0 ? (step - start) / 1e9 / trainSeconds : (double) trained / records.size();
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch),
-                        learningRateFor(learningRate, size, job.batch())) * size;
+                        learningRateFor(new RoundRate(rateAtStart, rateAtEnd).at(through), size, job.batch())) * size;
                 batches++;
                 long busy = System.nanoTime() - step;
                 DeviceThrottle.pauseAfter(busy);

@@ -34,6 +34,8 @@ import picocli.CommandLine;
  */
 @Timeout(600)
 class ModelLifeTest {
+    private static final TrainCommand.Start FROM_SEED = new TrainCommand.Start(null, 0, 0);
+
     @Test
     void checkpointsExportAndANewJobFromTheFile() throws Exception {
         Fleets.runWithNewFleet(2, fleet -> {
@@ -45,7 +47,8 @@ class ModelLifeTest {
             // Followed with checkpoints, as train --checkpoint-dir DIR --keep 1 does.
             Path checkpoints = fleet.dir().resolve("checkpoints");
             JobSubmitter.submit(ignite, job);
-            TrainCommand.follow(FleetReader.of(ignite), job, 300, false, new Checkpoints(checkpoints, 1, "resnet8", "life"));
+            TrainCommand.follow(FleetReader.of(ignite), job, FROM_SEED, 300, false,
+                    new Checkpoints(checkpoints, 1, "resnet8", "life"));
 
             List<List<?>> evals = GridSchema.sql(ignite, "SELECT EPOCH, TEST_ACCURACY, MODEL_VERSION FROM EVALS "
                     + "WHERE JOB = 'life' ORDER BY EPOCH");
@@ -99,10 +102,10 @@ class ModelLifeTest {
             new CommandLine(train).parseArgs("--model", "resnet8", "--init-from", exported.toString());
             JobSpec resumed = TestJobs.small("resumed", "resnet8", 1, 1.0, 6)
                     .schedule(new LearningRateSchedule("constant", 1e-9, 1, 0)).build();
-            float[] initial = train.initialState(resumed);
+            float[] initial = train.start(resumed).state();
             assertTrue(java.util.Arrays.equals(held.state(), initial), "the file must give back the exported state");
             JobSubmitter.submit(ignite, resumed, initial);
-            TrainCommand.follow(FleetReader.of(ignite), resumed, 300, false, null);
+            TrainCommand.follow(FleetReader.of(ignite), resumed, FROM_SEED, 300, false, null);
             double first = ((Number) GridSchema.sql(ignite, "SELECT TEST_ACCURACY FROM EVALS WHERE JOB = 'resumed' "
                     + "AND EPOCH = 1").get(0).get(0)).doubleValue();
             System.out.printf("exported %.4f, first evaluation of the job started from it %.4f%n", card.testAccuracy(), first);
@@ -111,9 +114,37 @@ class ModelLifeTest {
             TrainCommand mismatch = new TrainCommand();
             new CommandLine(mismatch).parseArgs("--model", "resnet20", "--init-from", exported.toString());
             EdgetrainCommand.UserError refused = assertThrows(EdgetrainCommand.UserError.class,
-                    () -> mismatch.initialState(mismatch.job()));
+                    () -> mismatch.start(mismatch.job()));
             assertTrue(refused.getMessage().contains("holds a resnet8") && refused.getMessage().contains("--model resnet8"),
                     refused.getMessage());
+
+            // A checkpoint resumed: the job of 3 epochs starts at epoch 3 with the file's weights, the schedule where
+            // epoch 3 stands, and the images of epochs 1-2 counted; it trains one epoch and ends.
+            Path checkpoint = checkpoints.resolve("epoch-2.zip");
+            TrainCommand resume = new TrainCommand();
+            new CommandLine(resume).parseArgs("--model", "resnet8", "--resume-from", checkpoint.toString(), "--epochs", "3");
+            JobSpec third = TestJobs.small("third", NetworkSpec.of("resnet8", 5), 3, 1.0, 5)
+                    .schedule(new LearningRateSchedule("step", 0.05, 3, 0)).build();
+            TrainCommand.Start start = resume.start(third);
+            assertEquals(2, start.epochsDone());
+            assertEquals(lastCard.imagesTrained(), start.imagesTrained());
+            TrainCommand.submit(ignite, third, start);
+            ModelState resumedAt = JobSubmitter.current(ignite);
+            assertEquals(3, resumedAt.epoch());
+            assertEquals(lastCard.imagesTrained(), resumedAt.samplesCommitted());
+            TrainCommand.Result resumedResult = TrainCommand.follow(FleetReader.of(ignite), third, start, 300, false, null);
+            assertEquals(List.of(3), GridSchema.sql(ignite, "SELECT EPOCH FROM EVALS WHERE JOB = 'third'").stream()
+                    .map(row -> ((Number) row.get(0)).intValue()).toList());
+            assertEquals(lastCard.imagesTrained() + 300, resumedResult.samples(), "one more epoch of the 300 images");
+            double firstRate = ((Number) GridSchema.sql(ignite, "SELECT MAX(LEARNING_RATE) FROM ROUNDS WHERE JOB = 'third'")
+                    .get(0).get(0)).doubleValue();
+            assertEquals(0.005, firstRate, 1e-9, "where epoch 3 of the step schedule stands (0.05 / 10), not its start");
+
+            TrainCommand done = new TrainCommand();
+            new CommandLine(done).parseArgs("--model", "resnet8", "--resume-from", checkpoint.toString(), "--epochs", "2");
+            EdgetrainCommand.UserError nothingLeft = assertThrows(EdgetrainCommand.UserError.class,
+                    () -> done.start(done.job()));
+            assertTrue(nothingLeft.getMessage().contains("--epochs above 2"), nothingLeft.getMessage());
         });
     }
 }
