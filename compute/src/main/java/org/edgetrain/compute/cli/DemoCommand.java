@@ -96,10 +96,10 @@ public final class DemoCommand implements Callable<Integer> {
                 train.training = training;
                 train.strategy = strategy;
                 JobSpec job = train.job();
-                TrainCommand.Start start = new TrainCommand.Start(null, 0, 0);
-                long trainSize = TrainCommand.submit(client, job, start);
+                long trainSize = TrainCommand.submit(client, job, TrainCommand.Start.FROM_SEED);
                 FleetReader reader = FleetReader.of(client);
-                TrainCommand.Result result = TrainCommand.follow(reader, job, start, trainSize, true, null);
+                TrainCommand.Result result = TrainCommand.follow(reader, job, TrainCommand.Start.FROM_SEED, trainSize,
+                        true, null);
                 System.out.println();
                 StatusCommand.printDevices(result.devices());
                 System.out.printf("%ntest accuracy %.2f %%, fleet throughput %.1f images/s, %d rounds%n",

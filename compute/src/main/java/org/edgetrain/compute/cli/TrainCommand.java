@@ -142,6 +142,8 @@ public final class TrainCommand implements Callable<Integer> {
      * @param imagesTrained images those epochs trained
      */
     record Start(float[] state, int epochsDone, long imagesTrained) {
+        /** The seed's weights, epoch 1. */
+        static final Start FROM_SEED = new Start(null, 0, 0);
     }
 
     /** @return where the job starts, from {@code --init-from} or {@code --resume-from} */
@@ -150,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new EdgetrainCommand.UserError("--init-from and --resume-from both give the initial model: pass one");
         }
         if (initFrom == null && resumeFrom == null) {
-            return new Start(null, 0, 0);
+            return Start.FROM_SEED;
         }
         Path file = initFrom != null ? initFrom : resumeFrom;
         org.edgetrain.model.export.Dl4jModelFile.Loaded loaded = ModelFiles.read(file);

@@ -34,8 +34,6 @@ import picocli.CommandLine;
  */
 @Timeout(600)
 class ModelLifeTest {
-    private static final TrainCommand.Start FROM_SEED = new TrainCommand.Start(null, 0, 0);
-
     @Test
     void checkpointsExportAndANewJobFromTheFile() throws Exception {
         Fleets.runWithNewFleet(2, fleet -> {
@@ -47,7 +45,7 @@ class ModelLifeTest {
             // Followed with checkpoints, as train --checkpoint-dir DIR --keep 1 does.
             Path checkpoints = fleet.dir().resolve("checkpoints");
             JobSubmitter.submit(ignite, job);
-            TrainCommand.follow(FleetReader.of(ignite), job, FROM_SEED, 300, false,
+            TrainCommand.follow(FleetReader.of(ignite), job, TrainCommand.Start.FROM_SEED, 300, false,
                     new Checkpoints(checkpoints, 1, "resnet8", "life"));
 
             List<List<?>> evals = GridSchema.sql(ignite, "SELECT EPOCH, TEST_ACCURACY, MODEL_VERSION FROM EVALS "
@@ -105,7 +103,7 @@ class ModelLifeTest {
             float[] initial = train.start(resumed).state();
             assertTrue(java.util.Arrays.equals(held.state(), initial), "the file must give back the exported state");
             JobSubmitter.submit(ignite, resumed, initial);
-            TrainCommand.follow(FleetReader.of(ignite), resumed, FROM_SEED, 300, false, null);
+            TrainCommand.follow(FleetReader.of(ignite), resumed, TrainCommand.Start.FROM_SEED, 300, false, null);
             double first = ((Number) GridSchema.sql(ignite, "SELECT TEST_ACCURACY FROM EVALS WHERE JOB = 'resumed' "
                     + "AND EPOCH = 1").get(0).get(0)).doubleValue();
             System.out.printf("exported %.4f, first evaluation of the job started from it %.4f%n", card.testAccuracy(), first);
