@@ -102,7 +102,7 @@ public final class NodeCommand implements Callable<Integer> {
         EdgetrainNode node = EdgetrainNode.start(settings);
         Ignite ignite = node.ignite();
         if (uiPort != null) {
-            StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(org.edgetrain.compute.grid.FleetReader.of(ignite)));
+            StatusServer page = new StatusServer("127.0.0.1", uiPort, () -> FleetStatusJson.of(org.edgetrain.compute.grid.FleetReader.of(node.ignite())));
             LOG.info("status page on http://127.0.0.1:{}/", page.port());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

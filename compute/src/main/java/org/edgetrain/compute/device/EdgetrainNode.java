@@ -1,38 +1,57 @@
 package org.edgetrain.compute.device;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
+import org.apache.ignite.ShutdownPolicy;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.IgnitionListener;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.lifecycle.LifecycleBean;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.health.FlapDetector;
+import org.edgetrain.compute.health.FleetQuorum;
 
 /**
  * A device as the fleet sees it: an Ignite server node and what runs beside it, the flap detector (it quarantines
- * devices that crash again and again) and a watchdog that notices when the node stops, because it was closed or
- * because the fleet dropped it (it hung past the failure detection, or lost the network). {@code edgetrain node} runs
- * one per process; the in-process test fleet runs several in one JVM, the same way. Thread-safe.
+ * devices that crash again and again), the quorum (it keeps a side of a cut fleet without a majority from training,
+ * {@link FleetQuorum}) and a watchdog that notices when the node stops, because it was closed or because the fleet
+ * dropped it (it hung past the failure detection). When the quorum finds this device on the smaller side of a healed
+ * cut, the device starts its node again, joined to the larger side: {@link #ignite} then returns the new node, and
+ * {@link #awaitStopped} goes on waiting. {@code edgetrain node} runs one per process; the in-process test fleet runs
+ * several in one JVM, the same way. Thread-safe.
  */
 public final class EdgetrainNode implements AutoCloseable {
-    private final Ignite ignite;
-    private final FlapDetector flaps;
+    private static final Logger LOG = LogManager.getLogger(EdgetrainNode.class);
+    /** A failed member counts against the quorum for this many failure detection timeouts (see FleetQuorum). */
+    private static final int SETTLE_TIMEOUTS = 3;
+
+    private final NodeSettings settings;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final IgnitionListener watchdog;
+    private volatile Ignite ignite;
+    private FlapDetector flaps;
+    /** True while this device restarts its node to rejoin (read by the watchdog, from Ignite's stopping thread). */
+    private volatile boolean rejoining;
+    /** Guarded by this. */
+    private boolean closed;
 
-    private EdgetrainNode(Ignite ignite) {
-        this.ignite = ignite;
-        this.flaps = FlapDetector.start(ignite);
+    private EdgetrainNode(NodeSettings settings) {
+        this.settings = settings;
         this.watchdog = (name, state) -> {
-            if (ignite.name().equals(name) && state != IgniteState.STARTED) {
+            if (settings.name().equals(name) && state != IgniteState.STARTED && !rejoining) {
                 stopped.countDown();
             }
         };
-        Ignition.addListener(watchdog);
-        if (Ignition.state(ignite.name()) != IgniteState.STARTED) {
-            stopped.countDown(); // it stopped before the watchdog listened
-        }
     }
 
     /**
@@ -45,15 +64,65 @@ public final class EdgetrainNode implements AutoCloseable {
         if (settings.client()) {
             throw new IllegalArgumentException("a device runs a server node; " + settings.name() + " is a client");
         }
-        return new EdgetrainNode(Ignition.start(NodeConfigurations.build(settings)));
+        EdgetrainNode node = new EdgetrainNode(settings);
+        node.launch(settings);
+        Ignition.addListener(node.watchdog);
+        if (Ignition.state(settings.name()) != IgniteState.STARTED) {
+            node.stopped.countDown(); // it stopped before the watchdog listened
+        }
+        return node;
     }
 
-    /** @return the Ignite node */
+    private void launch(NodeSettings with) {
+        IgniteConfiguration cfg = NodeConfigurations.build(with);
+        List<LifecycleBean> beans = new ArrayList<>();
+        // First: the coordinator election, a later bean, asks the quorum before each round.
+        beans.add(new FleetQuorum(SETTLE_TIMEOUTS * with.failureDetectionMillis(), this::rejoin));
+        if (cfg.getLifecycleBeans() != null) {
+            beans.addAll(List.of(cfg.getLifecycleBeans()));
+        }
+        cfg.setLifecycleBeans(beans.toArray(LifecycleBean[]::new));
+        ignite = Ignition.start(cfg);
+        flaps = FlapDetector.start(ignite);
+    }
+
+    /** Stops the node and starts it again, joined through {@code addresses} (the larger side of a healed cut). */
+    private void rejoin(List<InetSocketAddress> addresses) {
+        String discovery = addresses.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
+                .collect(Collectors.joining(","));
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            rejoining = true;
+            try {
+                flaps.close();
+                // The smaller side's cluster is given up: its devices must not wait, as a graceful stop does, for copies
+                // of their partitions that only the other side has. The policy is that cluster's alone; the larger
+                // side's stays graceful.
+                ignite.cluster().shutdownPolicy(ShutdownPolicy.IMMEDIATE);
+                Ignition.stop(settings.name(), true);
+                launch(settings.withDiscovery(discovery));
+            } catch (RuntimeException e) {
+                LOG.error("device {} could not rejoin the fleet through {}; exiting", settings.name(), discovery, e);
+                stopped.countDown();
+                return;
+            } finally {
+                rejoining = false;
+            }
+        }
+        LOG.warn("device {} rejoined the fleet through {}: {} devices", settings.name(), discovery,
+                ignite.cluster().forServers().nodes().size());
+        GridSchema.recordEvent(ignite, EventKind.REJOINED, settings.name(), settings.name() + " was on the smaller "
+                + "side of a cut; rejoined through " + discovery + " and took the fleet's model");
+    }
+
+    /** @return the Ignite node (a new one after a rejoin) */
     public Ignite ignite() {
         return ignite;
     }
 
-    /** Blocks until the node has stopped (closed here, or dropped by the fleet). */
+    /** Blocks until the node has stopped (closed here, or dropped by the fleet), not while it rejoins. */
     public void awaitStopped() throws InterruptedException {
         stopped.await();
     }
@@ -70,8 +139,11 @@ public final class EdgetrainNode implements AutoCloseable {
     }
 
     private void stop(boolean cancel) {
-        flaps.close();
-        Ignition.stop(ignite.name(), cancel);
+        synchronized (this) {
+            closed = true;
+            flaps.close();
+        }
+        Ignition.stop(settings.name(), cancel);
         Ignition.removeListener(watchdog);
         stopped.countDown();
     }

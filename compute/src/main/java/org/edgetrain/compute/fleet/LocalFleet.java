@@ -65,6 +65,7 @@ public final class LocalFleet {
     private Throttle throttle = Throttle.AUTO;
     private double cpuScale = 1.0;
     private boolean persistent;
+    private java.util.function.Function<String, List<String>> launcher;
 
     private LocalFleet(Path dir, Path config, List<Device> devices) {
         this.dir = dir;
@@ -107,6 +108,19 @@ public final class LocalFleet {
      */
     public LocalFleet persistent(boolean on) {
         this.persistent = on;
+        return this;
+    }
+
+    /**
+     * Starts devices from now on through a command prefix, e.g. {@code ip netns exec NS} to put each in a network
+     * namespace of its own ({@code NetworkFaults#prefix}). Not kept in {@code fleet.json}: for the process that manages
+     * the fleet.
+     *
+     * @param prefix the prefix for a device, by name
+     * @return this
+     */
+    public LocalFleet launchedThrough(java.util.function.Function<String, List<String>> prefix) {
+        this.launcher = prefix;
         return this;
     }
 
@@ -189,6 +203,9 @@ public final class LocalFleet {
             boolean keepsData = persistent || devices.stream().anyMatch(Device::persistent);
             if (keepsData) {
                 command.add("--persistent");
+            }
+            if (launcher != null) {
+                command.addAll(0, launcher.apply(name));
             }
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

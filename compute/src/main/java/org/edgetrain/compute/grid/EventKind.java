@@ -25,5 +25,11 @@ public enum EventKind {
     /** an epoch ended with its evaluation */
     EPOCH_FINISHED,
     /** the job's last epoch ended */
-    JOB_FINISHED
+    JOB_FINISHED,
+    /** this side of the fleet sees no majority of its members (a cut link, or too many failures at once): it waits */
+    NO_QUORUM,
+    /** this side sees a majority of its members again: training resumes */
+    QUORUM_REGAINED,
+    /** a device that was cut off on the smaller side came back and joined the larger side's fleet */
+    REJOINED
 }

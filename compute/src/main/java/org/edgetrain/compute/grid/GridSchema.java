@@ -44,6 +44,10 @@ public final class GridSchema {
             // Tables of fleets created before the column existed (kept on disk by persistent fleets) gain it here.
             new Ddl("DEVICE_ROUNDS", "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS RESIDENT_MB DOUBLE"),
             new Ddl("DEVICE_ROUNDS", "ALTER TABLE DEVICE_ROUNDS ADD COLUMN IF NOT EXISTS ENGINE VARCHAR"),
+            // The model's history as one line: each committed version's parent, and a checksum of its weights, so that a
+            // checker finds a version committed twice with different weights (a fork) or one with a stranger parent.
+            new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS PARENT_VERSION BIGINT"),
+            new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS MODEL_CRC BIGINT"),
             new Ddl("EVALS",
                     "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"

@@ -13,6 +13,7 @@ import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Wire;
+import org.edgetrain.compute.health.FleetQuorum;
 
 /**
  * The lasting state a coordinator works on, typed: the job, the committed model, the partitions' progress, and the
@@ -105,7 +106,7 @@ final class JobStore {
             updated.forEach((partition, p) -> packed.put(partition, Wire.pack(p)));
             progressCache().putAll(packed);
             modelCache().put(ModelState.KEY, Wire.pack(next));
-            tx.commit();
+            commitWithQuorum(tx);
         }
     }
 
@@ -120,7 +121,27 @@ final class JobStore {
             requireUnchanged(planned);
             modelCache().put(ModelState.KEY, Wire.pack(next));
             modelCache().put(EvaluatedModel.KEY, Wire.pack(evaluated));
-            tx.commit();
+            commitWithQuorum(tx);
+        }
+    }
+
+    /**
+     * Commits {@code tx} only on a side of the fleet that holds a quorum, and tells the caller when the quorum was lost
+     * while it committed. That happens when a link is cut mid-commit: the transaction waits for the copies beyond the
+     * cut until those devices are declared failed, then completes on this side's copies alone. Such a commit is in
+     * doubt: the larger side may not have it, and this side's copies are dropped when its devices rejoin, so the
+     * caller must neither record nor announce it.
+     *
+     * @throws IllegalStateException when this side has no quorum (nothing written) or lost it during the commit
+     */
+    private void commitWithQuorum(Transaction tx) {
+        if (!FleetQuorum.allowsCommits(ignite)) {
+            throw new IllegalStateException("no quorum on this side of the fleet: nothing committed");
+        }
+        tx.commit();
+        if (!FleetQuorum.allowsCommits(ignite)) {
+            throw new IllegalStateException("the quorum was lost during the commit: the commit is in doubt and is not "
+                    + "recorded; the larger side's model wins when the fleet is whole again");
         }
     }
 

@@ -163,7 +163,7 @@ public final class RoundCoordinator {
         long committing = System.nanoTime();
         store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of());
         long committed = System.nanoTime();
-        recorder.ended(new RoundRecorder.Round(job, decision, collected.arrived(), collected.seconds(), r.learningRate(),
+        recorder.ended(new RoundRecorder.Round(job, r.from().version(), decision, collected.arrived(), collected.seconds(), r.learningRate(),
                 decision.lostSamples(r.plan(), r.shares(), collected.arrived()), new Timestamp(System.currentTimeMillis())));
         // Where a round's time goes: planning and sending, training (to the last result), aggregation, the next
         // round's sending, the commit (the next round trains meanwhile).

@@ -39,12 +39,12 @@ final class RoundRecorder {
     /**
      * A round as it ended.
      *
-     * @param next the model state it left (its round, epoch and version label the rows)
+     * @param parentVersion the committed model version the round started from
      * @param seconds from sending the jobs to the end of collecting
      * @param lostSamples work done for nothing ({@link RoundDecision#lostSamples})
      */
-    record Round(JobSpec job, RoundDecision decision, List<DeviceRoundResult> arrived, double seconds,
-                 double learningRate, long lostSamples, Timestamp endedAt) {
+    record Round(JobSpec job, long parentVersion, RoundDecision decision, List<DeviceRoundResult> arrived,
+                 double seconds, double learningRate, long lostSamples, Timestamp endedAt) {
         @Override
         public String toString() {
             return "the metrics of round " + decision.next().round();
@@ -124,15 +124,24 @@ final class RoundRecorder {
         long samples = decision.commits() ? decision.outcome().acceptedSamples() : 0;
         // The round's row last: a reader that sees it (bench, status) finds the round's device rows complete.
         GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
-                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES)"
-                        + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES, PARENT_VERSION,"
+                        + " MODEL_CRC) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 next.round(), round.job().id(), next.epoch(), next.version(), decision.commits(),
                 decision.outcome().accepted().size(), decision.outcome().rejected().size(), samples,
                 RoundDecision.meanLoss(decision.outcome()), round.seconds(), samples / Math.max(1e-9, round.seconds()),
-                round.learningRate(), round.endedAt(), round.lostSamples());
+                round.learningRate(), round.endedAt(), round.lostSamples(), round.parentVersion(), checksum(next.state()));
         for (Failure failure : decision.outcome().rejected()) {
             event(EventKind.RESULT_REJECTED, failure.device(), "round " + next.round() + ": " + failure.reason());
         }
+    }
+
+    /** @return the CRC-32 of the weights' IEEE 754 bits: equal weights, equal checksum, on any device */
+    static long checksum(float[] state) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(state.length * Float.BYTES);
+        buffer.asFloatBuffer().put(state);
+        crc.update(buffer);
+        return crc.getValue();
     }
 
     /** @return a result's DEVICE_ROUNDS.STATUS: ACCEPTED, ROUND_NOT_COMMITTED, or why it was refused */

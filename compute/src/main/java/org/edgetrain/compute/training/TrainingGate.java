@@ -8,11 +8,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.grid.DatasetLoadMarker;
 import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.health.FleetQuorum;
 import org.edgetrain.compute.health.Quarantine;
 
 /**
- * What must hold before devices are given work: the data complete and still (no partition without a copy, no data
- * set load running), and who is in quarantine. Reports each change once, as an event. Reads the grid, writes only
+ * What must hold before devices are given work: this side of the fleet holds a quorum ({@link FleetQuorum}), the data
+ * complete and still (no partition without a copy, no data set load running), and who is in quarantine. Reports each change once, as an event. Reads the grid, writes only
  * events; its memory of what it reported is rebuilt by a new coordinator (which may report a state once more). Used
  * by the coordinator's thread.
  */
@@ -33,10 +34,14 @@ final class TrainingGate {
     }
 
     /**
-     * @return true while a partition has lost every copy (training waits for an operator to reload the data) or a
+     * @return true while this side of the fleet has no quorum (the device that sees it records NO_QUORUM), a
+     *     partition has lost every copy (training waits for an operator to reload the data) or a
      *     data set load runs (a partition it fills must not be counted half-full)
      */
     boolean closed() {
+        if (!FleetQuorum.allowsCommits(ignite)) {
+            return true;
+        }
         Set<Integer> lost = store.lostPartitions();
         if (!lost.isEmpty()) {
             if (!lost.equals(reportedLost)) {

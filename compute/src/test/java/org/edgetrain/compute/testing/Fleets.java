@@ -42,6 +42,16 @@ public final class Fleets {
         }
     }
 
+    /** Runs {@code body} on device processes of {@code classes}, each in a network namespace of its own. */
+    public static void runWithNamespacedFleet(List<String> classes, Body<ProcessFleet> body) throws Exception {
+        Path dir = Files.createTempDirectory("edgetrain-netns-");
+        try (ProcessFleet fleet = ProcessFleet.startNamespaced(dir, classes)) {
+            run(fleet, body);
+        } finally {
+            delete(dir);
+        }
+    }
+
     private static void delete(Path dir) throws java.io.IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

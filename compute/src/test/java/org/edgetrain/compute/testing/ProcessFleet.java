@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.edgetrain.compute.faults.NetworkFaults;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.FleetActivation;
 import org.edgetrain.compute.grid.NodeConfigurations;
@@ -25,12 +26,18 @@ public final class ProcessFleet extends PortsAndConfig {
     private static final long LEAVE_SECONDS = 120;
 
     private final LocalFleet fleet;
+    /** The devices' network namespaces, or null for devices on loopback. */
+    private final NetworkFaults network;
     private Ignite client;
 
-    private ProcessFleet(Path dir, boolean persistent) {
+    private ProcessFleet(Path dir, boolean persistent, NetworkFaults network) {
         super(dir);
+        this.network = network;
         this.fleet = LocalFleet.open(dir.resolve("fleet"), config()).throttled(LocalFleet.Throttle.NONE, 1)
                 .persistent(persistent);
+        if (network != null) {
+            fleet.launchedThrough(network::prefix);
+        }
     }
 
     /**
@@ -40,7 +47,26 @@ public final class ProcessFleet extends PortsAndConfig {
      * @param persistent with Ignite native persistence: each device keeps its data in {@code dir/fleet/work/NAME}
      */
     public static ProcessFleet start(Path dir, boolean persistent, List<String> devices) {
-        ProcessFleet fleet = new ProcessFleet(dir, persistent);
+        return start(new ProcessFleet(dir, persistent, null), devices);
+    }
+
+    /**
+     * Starts {@code devices} each in a network namespace of its own ({@link NetworkFaults}), in memory, and a client on
+     * this host's end of their bridge. Needs root, ip and iptables.
+     */
+    public static ProcessFleet startNamespaced(Path dir, List<String> devices) {
+        NetworkFaults network = NetworkFaults.create(devices.size() + 2, dir);
+        ProcessFleet fleet;
+        try {
+            fleet = new ProcessFleet(dir, false, network);
+        } catch (RuntimeException | Error e) {
+            network.close();
+            throw e;
+        }
+        return start(fleet, devices);
+    }
+
+    private static ProcessFleet start(ProcessFleet fleet, List<String> devices) {
         try {
             fleet.startDevices(devices);
         } catch (RuntimeException | Error e) {
@@ -56,8 +82,9 @@ public final class ProcessFleet extends PortsAndConfig {
         String key = SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key();
         String previous = System.setProperty(key, "180000");
         try {
+            Path clientConfig = network == null ? config() : network.clientConfig();
             client = Ignition.start(NodeConfigurations.build(
-                    NodeSettings.fromFile(config(), "test-client-" + ports.base(), "client", 0).asClient()));
+                    NodeSettings.fromFile(clientConfig, "test-client-" + ports.base(), "client", 0).asClient()));
         } finally {
             if (previous == null) {
                 System.clearProperty(key);
@@ -67,6 +94,20 @@ public final class ProcessFleet extends PortsAndConfig {
         }
         Waits.until("every device joined: " + fleet.devices(), 180,
                 () -> client.cluster().forServers().nodes().size() >= classes.size());
+    }
+
+    /** @return the devices' node file: on loopback, or in their namespaces */
+    @Override
+    public Path config() {
+        return network == null ? super.config() : network.deviceConfig();
+    }
+
+    /** @return the devices' network, to cut and shape links @throws IllegalStateException on a loopback fleet */
+    public NetworkFaults network() {
+        if (network == null) {
+            throw new IllegalStateException("a loopback fleet has no network to break: use startNamespaced");
+        }
+        return network;
     }
 
     /** @return the device processes, for the fault harness */
@@ -144,6 +185,9 @@ public final class ProcessFleet extends PortsAndConfig {
             }
             fleet.down(20);
             keepLogs();
+            if (network != null) {
+                network.close();
+            }
         }
     }
 

@@ -1,0 +1,270 @@
+package org.edgetrain.compute.health;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.events.DiscoveryEvent;
+import org.apache.ignite.events.Event;
+import org.apache.ignite.events.EventType;
+import org.apache.ignite.lang.IgnitePredicate;
+import org.apache.ignite.lifecycle.LifecycleBean;
+import org.apache.ignite.lifecycle.LifecycleEventType;
+import org.apache.ignite.resources.IgniteInstanceResource;
+import org.apache.ignite.spi.discovery.tcp.internal.TcpDiscoveryNode;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.GridSchema;
+
+/**
+ * Whether this device's side of the fleet may train: it sees a strict majority of the fleet's members. When a link
+ * cuts the fleet in two, Ignite 2.x lets each side carry on as a cluster of its own (measured on devices in network
+ * namespaces: a 3|2 cut gave two clusters that never merged after the link came back); this is what keeps the side
+ * without a majority from committing a model history of its own, and brings its devices back when the link heals.
+ *
+ * <p><b>Members.</b> Every device that joined, less those that left on purpose and those whose failure a majority
+ * confirmed: a failed device stops being a member once the fleet has stayed quorate and unchanged for
+ * {@code settleMillis} after it. A cut shows on each side as failures of the other side's devices; the side without
+ * a majority never confirms them, so its members stay those from before the cut and it waits; the majority side
+ * confirms them and goes on, and can then lose more devices one at a time. Sides of equal size both wait. A fleet of
+ * two therefore cannot lose one device and train on: it cannot tell the other's crash from a cut.
+ *
+ * <p><b>Rejoin.</b> While this side has no quorum it tries, every {@link #PROBE_MILLIS} ms, the discovery port of each
+ * member it lost. When one answers, the link is back and the two sides are two clusters: the side with fewer members
+ * (on a tie, the one without the alphabetically first member) gives way. Its devices stop their node, and
+ * {@code EdgetrainNode} starts it again with discovery pointed at the members that answered, so it joins their
+ * cluster empty and takes their model. A device restarted while its side is still cut off trusts the side it joined
+ * (its members start as that side): a known limit.
+ *
+ * <p>Not {@link #held} by Ignite's own means (a cache TopologyValidator) because a validator's verdict is fixed per
+ * topology version and made from the node list alone, which tells neither a graceful leave nor a confirmed crash from
+ * a cut; the coordinator asks {@link #held} before planning a round and before and after each commit instead.
+ *
+ * <p>One per device, installed as a lifecycle bean; {@link #of} finds it. Thread-safe.
+ */
+public final class FleetQuorum implements LifecycleBean {
+    /** How often a side without quorum looks for the members it lost. */
+    static final long PROBE_MILLIS = 1000;
+    private static final int PROBE_TIMEOUT_MILLIS = 300;
+    private static final String KEY = "edgetrain-quorum";
+    private static final Logger LOG = LogManager.getLogger(FleetQuorum.class);
+
+    /** What this device sees: the fleet's members, those of them present, and whether they are a majority. */
+    public record Status(Set<String> members, Set<String> present, boolean held) {
+        /** @return e.g. {@code 2 of 5 members (pc-1, pc-2 of pc-1, pc-2, pc-3, rpi4-1, rpi4-2)} */
+        public String describe() {
+            return present.size() + " of " + members.size() + " members (" + String.join(", ", present) + " of "
+                    + String.join(", ", members) + ")";
+        }
+    }
+
+    private final long settleMillis;
+    private final Consumer<List<InetSocketAddress>> rejoin;
+    @IgniteInstanceResource
+    private Ignite ignite;
+    private ScheduledExecutorService scheduler;
+    private final IgnitePredicate<Event> listener = this::onEvent;
+    /** Members by name, with the discovery addresses they were last seen at. Guarded by this. */
+    private final Map<String, Collection<InetSocketAddress>> members = new TreeMap<>();
+    /** Members that failed and are not confirmed gone yet. Guarded by this. */
+    private final Set<String> suspected = new TreeSet<>();
+    private long lastChangeMillis = System.currentTimeMillis();
+    private boolean reportedLost;
+    private boolean rejoinRequested;
+
+    /**
+     * @param settleMillis how long the fleet must stay quorate and unchanged before a failed member stops counting
+     *     (a few failure detection timeouts: the devices of a cut side fail within about one)
+     * @param rejoin called once, from a thread of its own, when this device must leave its side and join the others at
+     *     these discovery addresses
+     */
+    public FleetQuorum(long settleMillis, Consumer<List<InetSocketAddress>> rejoin) {
+        this.settleMillis = settleMillis;
+        this.rejoin = rejoin;
+    }
+
+    /** @return the quorum of the device {@code ignite} runs, or null on a client node (tools never coordinate) */
+    public static FleetQuorum of(Ignite ignite) {
+        Object quorum = ignite.cluster().nodeLocalMap().get(KEY);
+        return quorum instanceof FleetQuorum q ? q : null;
+    }
+
+    /** @return true when the coordinator may plan and commit: no quorum is installed here, or it is held */
+    public static boolean allowsCommits(Ignite ignite) {
+        FleetQuorum quorum = of(ignite);
+        return quorum == null || quorum.status().held();
+    }
+
+    @Override
+    public void onLifecycleEvent(LifecycleEventType event) {
+        if (event == LifecycleEventType.AFTER_NODE_START) {
+            synchronized (this) {
+                for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+                    members.put(name(node), addresses(node));
+                }
+            }
+            ignite.cluster().nodeLocalMap().put(KEY, this);
+            ignite.events().localListen(listener, EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
+                    EventType.EVT_NODE_FAILED);
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "edgetrain-quorum-" + ignite.name());
+                thread.setDaemon(true);
+                return thread;
+            });
+            scheduler.scheduleWithFixedDelay(this::tickQuietly, PROBE_MILLIS, PROBE_MILLIS, TimeUnit.MILLISECONDS);
+        } else if (event == LifecycleEventType.BEFORE_NODE_STOP) {
+            ignite.events().stopLocalListen(listener);
+            ignite.cluster().nodeLocalMap().remove(KEY);
+            if (scheduler != null) {
+                scheduler.shutdownNow();
+            }
+        }
+    }
+
+    /** @return what this device sees now (failures settled long enough are confirmed first) */
+    public synchronized Status status() {
+        Set<String> present = new TreeSet<>();
+        for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+            present.add(name(node));
+        }
+        present.retainAll(members.keySet());
+        boolean held = present.size() * 2 > members.size();
+        if (held && !suspected.isEmpty() && System.currentTimeMillis() - lastChangeMillis >= settleMillis) {
+            LOG.info("members {} confirmed gone: the fleet kept a majority for {} ms after they failed", suspected,
+                    settleMillis);
+            suspected.forEach(members::remove);
+            suspected.clear();
+        }
+        return new Status(Set.copyOf(members.keySet()), present, held);
+    }
+
+    private boolean onEvent(Event event) {
+        ClusterNode node = ((DiscoveryEvent) event).eventNode();
+        if (node.isClient()) {
+            return true;
+        }
+        String name = name(node);
+        synchronized (this) {
+            lastChangeMillis = System.currentTimeMillis();
+            switch (event.type()) {
+                case EventType.EVT_NODE_JOINED -> {
+                    members.put(name, addresses(node));
+                    suspected.remove(name);
+                }
+                case EventType.EVT_NODE_LEFT -> {
+                    members.remove(name);
+                    suspected.remove(name);
+                }
+                default -> suspected.add(name);
+            }
+        }
+        return true;
+    }
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.debug("quorum check skipped: {}", e.toString());
+        }
+    }
+
+    /** Reports a lost or regained quorum once, and looks for the members a side without quorum lost. */
+    private void tick() {
+        Status status = status();
+        if (!status.held() && !reportedLost) {
+            reportedLost = true;
+            LOG.warn("no quorum: this side of the fleet sees {}; training paused until a majority is back",
+                    status.describe());
+            recordOnOldest(EventKind.NO_QUORUM, "this side sees " + status.describe() + ": training paused until a "
+                    + "majority is back (a cut link, or more devices failed at once than a majority)");
+        } else if (status.held() && reportedLost) {
+            reportedLost = false;
+            LOG.info("quorum back: {}", status.describe());
+            recordOnOldest(EventKind.QUORUM_REGAINED, "this side sees " + status.describe() + ": training resumes");
+        }
+        if (!status.held() && !rejoinRequested) {
+            lookForTheOtherSide(status);
+        }
+    }
+
+    private void lookForTheOtherSide(Status status) {
+        Set<String> mine = status.present();
+        Set<String> theirs = new TreeSet<>(status.members());
+        theirs.removeAll(mine);
+        boolean yields = theirs.size() > mine.size()
+                || (theirs.size() == mine.size() && !theirs.isEmpty() && theirs.iterator().next().compareTo(
+                mine.iterator().next()) < 0);
+        if (!yields) {
+            return; // the other side comes to us when the link heals
+        }
+        Map<String, Collection<InetSocketAddress>> lost;
+        synchronized (this) {
+            lost = members.entrySet().stream().filter(e -> theirs.contains(e.getKey()))
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        }
+        // An address of this side's own (a device started since, on a port a lost member had) is not the other side.
+        Set<InetSocketAddress> ours = ignite.cluster().forServers().nodes().stream().flatMap(n -> addresses(n).stream())
+                .collect(Collectors.toSet());
+        List<InetSocketAddress> answering = new ArrayList<>();
+        lost.values().forEach(addresses -> addresses.stream().filter(a -> !ours.contains(a) && answers(a)).findFirst()
+                .ifPresent(answering::add));
+        if (answering.isEmpty()) {
+            return;
+        }
+        rejoinRequested = true;
+        LOG.warn("the link to {} is back and their side {}: rejoining the fleet through {}", lost.keySet(),
+                theirs.size() > mine.size() ? "is the larger one" : "is as large and has the first name", answering);
+        Thread thread = new Thread(() -> rejoin.accept(answering), "edgetrain-rejoin-" + ignite.name());
+        thread.setDaemon(false);
+        thread.start();
+    }
+
+    /** Writes an event on this side's oldest device only, so that each side records a change once. */
+    private void recordOnOldest(EventKind kind, String detail) {
+        ClusterNode oldest = ignite.cluster().forServers().forOldest().node();
+        if (oldest != null && oldest.isLocal()) {
+            GridSchema.recordEvent(ignite, kind, name(oldest), detail);
+        }
+    }
+
+    private static boolean answers(InetSocketAddress address) {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, PROBE_TIMEOUT_MILLIS);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String name(ClusterNode node) {
+        return String.valueOf(node.consistentId());
+    }
+
+    /**
+     * @return where the node's discovery listens: its own addresses but loopback (which, seen from another device,
+     *     is that device), unless it has no other (a fleet on one machine)
+     */
+    private static Collection<InetSocketAddress> addresses(ClusterNode node) {
+        if (!(node instanceof TcpDiscoveryNode discovery)) {
+            return List.of();
+        }
+        List<InetSocketAddress> all = new ArrayList<>(discovery.socketAddresses());
+        List<InetSocketAddress> routable = all.stream().filter(a -> !a.getAddress().isLoopbackAddress()).toList();
+        return routable.isEmpty() ? all : routable;
+    }
+}
