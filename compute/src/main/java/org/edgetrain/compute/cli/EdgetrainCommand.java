@@ -13,7 +13,7 @@ import picocli.CommandLine;
         description = "Self-aware distributed deep learning for heterogeneous IoT fleets on Apache Ignite.",
         subcommands = {DatasetCommand.class, TrainLocalCommand.class, NodeCommand.class, ClusterCommand.class,
                 TrainCommand.class, StatusCommand.class, SqlCommand.class, UserCommand.class, DemoCommand.class, TlsCommand.class,
-                UiCommand.class, ModelCommand.class, PredictCommand.class,
+                UiCommand.class, ModelCommand.class, PredictCommand.class, QuorumCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EdgetrainCommand implements Runnable {
     @CommandLine.Spec

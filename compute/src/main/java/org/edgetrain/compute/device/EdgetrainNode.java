@@ -32,8 +32,6 @@ import org.edgetrain.compute.health.FleetQuorum;
  */
 public final class EdgetrainNode implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(EdgetrainNode.class);
-    /** A failed member counts against the quorum for this many failure detection timeouts (see FleetQuorum). */
-    private static final int SETTLE_TIMEOUTS = 3;
 
     private final NodeSettings settings;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -77,7 +75,7 @@ public final class EdgetrainNode implements AutoCloseable {
         IgniteConfiguration cfg = NodeConfigurations.build(with);
         List<LifecycleBean> beans = new ArrayList<>();
         // First: the coordinator election, a later bean, asks the quorum before each round.
-        beans.add(new FleetQuorum(SETTLE_TIMEOUTS * with.failureDetectionMillis(), this::rejoin));
+        beans.add(new FleetQuorum(with.failureDetectionMillis(), this::rejoin));
         if (cfg.getLifecycleBeans() != null) {
             beans.addAll(List.of(cfg.getLifecycleBeans()));
         }
@@ -86,10 +84,13 @@ public final class EdgetrainNode implements AutoCloseable {
         flaps = FlapDetector.start(ignite);
     }
 
-    /** Stops the node and starts it again, joined through {@code addresses} (the larger side of a healed cut). */
+    /**
+     * Stops the node and starts it again, joined through {@code addresses} (the larger side of a healed cut), or
+     * through the configured discovery addresses when none are given.
+     */
     private void rejoin(List<InetSocketAddress> addresses) {
-        String discovery = addresses.stream().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
-                .collect(Collectors.joining(","));
+        String discovery = addresses.isEmpty() ? settings.discoveryAddresses() : addresses.stream()
+                .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).collect(Collectors.joining(","));
         synchronized (this) {
             if (closed) {
                 return;
@@ -113,8 +114,8 @@ public final class EdgetrainNode implements AutoCloseable {
         }
         LOG.warn("device {} rejoined the fleet through {}: {} devices", settings.name(), discovery,
                 ignite.cluster().forServers().nodes().size());
-        GridSchema.recordEvent(ignite, EventKind.REJOINED, settings.name(), settings.name() + " was on the smaller "
-                + "side of a cut; rejoined through " + discovery + " and took the fleet's model");
+        GridSchema.recordEvent(ignite, EventKind.REJOINED, settings.name(), settings.name() + " was cut off (the smaller "
+                + "side of a cut, or dropped while frozen); rejoined through " + discovery + " and took the fleet's model");
     }
 
     /** @return the Ignite node (a new one after a rejoin) */

@@ -34,6 +34,8 @@ import org.edgetrain.compute.training.RoundPhases;
 public final class FaultHarness {
     /** How long a hung device stays frozen: well past the failure detection, so the fleet drops it. */
     static final long HANG_MILLIS = 2 * org.edgetrain.compute.grid.NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS;
+    /** How long a woken device that the fleet dropped may take to notice it and end. */
+    private static final long WAKE_SECONDS = 60;
     /** How long a leaving device may take to hand its partitions over before it is killed (and reported so). */
     private static final long LEAVE_SECONDS = 120;
 
@@ -172,9 +174,8 @@ public final class FaultHarness {
             default -> throw new IllegalArgumentException(injection.kind().toString());
         }
         long noticed = awaitChange(device, noticedAs, t0, deadline);
-        if (injection.kind() == Injection.Kind.HANG) {
-            fleet.resume(device); // it wakes up dropped by the fleet and exits (NodeCommand), like a crashed device
-            fleet.kill(device);
+        if (injection.kind() == Injection.Kind.HANG && !wake(device, noticed, deadline)) {
+            forcedKill.set(true);
         }
         if (leaving != null) {
             leaving.join(Math.max(1, deadline - System.currentTimeMillis()));
@@ -182,6 +183,37 @@ public final class FaultHarness {
         long recovered = awaitCommitAfter(phases, noticed, deadline);
         return new ScenarioResult.InjectionResult(injection.toString(), device, (t0 - start) / 1000.0,
                 (noticed - t0) / 1000.0, (recovered - t0) / 1000.0, forcedKill.get());
+    }
+
+    /**
+     * Wakes a hung device (SIGCONT) that the fleet dropped, as a real hang ends. The device then either finds its side of
+     * the fleet without a quorum and rejoins the fleet by itself ({@code FleetQuorum}), or finds its node stopped and
+     * ends (NodeCommand), when the harness starts it again as a supervisor (Docker's restart policy) would.
+     *
+     * @return false when it did neither within {@link #WAKE_SECONDS} (it is killed then)
+     */
+    private boolean wake(String device, long dropped, long deadline) throws InterruptedException {
+        LocalFleet.Device process = fleet.devices().stream().filter(d -> d.name().equals(device)).findFirst()
+                .orElseThrow();
+        fleet.resume(device);
+        long until = Math.min(deadline, System.currentTimeMillis() + WAKE_SECONDS * 1000);
+        while (System.currentTimeMillis() < until) {
+            if (!process.alive()) {
+                fleet.awaitExit(device, 0);
+                fleet.add(process.deviceClass());
+                return true;
+            }
+            TopologyChange next = changes.poll(100, TimeUnit.MILLISECONDS);
+            if (next != null) {
+                seen.add(next);
+            }
+            if (seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_JOINED
+                    && c.atMillis() >= dropped)) {
+                return true;
+            }
+        }
+        fleet.awaitExit(device, 0);
+        return false;
     }
 
     /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */

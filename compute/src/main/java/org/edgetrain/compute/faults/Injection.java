@@ -18,7 +18,10 @@ public record Injection(Kind kind, RoundPhases.Point at, long afterVersion, Stri
         CRASH,
         /** SIGKILL of the device that runs the coordinator. */
         CRASH_COORDINATOR_HOST,
-        /** SIGSTOP for longer than the failure detection, then SIGCONT: a device that hangs. */
+        /**
+         * SIGSTOP for longer than the failure detection, then SIGCONT: a device that hangs and wakes up dropped by the
+         * fleet; it rejoins by itself, or ends and is started again (as its supervisor would).
+         */
         HANG,
         /** SIGTERM: a graceful leave. */
         LEAVE,

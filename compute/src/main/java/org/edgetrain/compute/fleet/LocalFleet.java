@@ -270,6 +270,31 @@ public final class LocalFleet {
     }
 
     /**
+     * Waits for a device to end by itself (a device the fleet dropped while it hung ends when it wakes up); SIGKILL
+     * if it is still running after {@code seconds}.
+     *
+     * @return true when it ended by itself
+     */
+    public boolean awaitExit(String name, long seconds) {
+        Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
+                + " in " + dir + " (edgetrain cluster list shows them)"));
+        boolean ended = ProcessHandle.of(device.pid()).map(handle -> {
+            try {
+                handle.onExit().get(seconds, TimeUnit.SECONDS);
+                return true;
+            } catch (Exception e) {
+                handle.destroyForcibly();
+                handle.onExit().join();
+                return false;
+            }
+        }).orElse(true);
+        release(device);
+        devices.remove(device);
+        save();
+        return ended;
+    }
+
+    /**
      * Graceful leave of one device (SIGTERM): it finishes its running job and waits until its partitions have
      * another copy, then exits; SIGKILL if it is still running after {@code seconds}.
      *

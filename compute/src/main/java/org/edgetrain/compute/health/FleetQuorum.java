@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,7 @@ import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.Event;
 import org.apache.ignite.events.EventType;
+import org.apache.ignite.lang.IgniteBiPredicate;
 import org.apache.ignite.lang.IgnitePredicate;
 import org.apache.ignite.lifecycle.LifecycleBean;
 import org.apache.ignite.lifecycle.LifecycleEventType;
@@ -37,15 +39,18 @@ import org.edgetrain.compute.grid.GridSchema;
  * without a majority from committing a model history of its own, and brings its devices back when the link heals.
  *
  * <p><b>Members.</b> Every device that joined, less those that left on purpose and those whose failure a majority
- * confirmed: a failed device stops being a member once the fleet has stayed quorate and unchanged for
- * {@code settleMillis} after it. A cut shows on each side as failures of the other side's devices; the side without
+ * confirmed: a failed device stops being a member once the fleet has stayed quorate and unchanged for three failure
+ * detection timeouts after it. A cut shows on each side as failures of the other side's devices; the side without
  * a majority never confirms them, so its members stay those from before the cut and it waits; the majority side
  * confirms them and goes on, and can then lose more devices one at a time. Sides of equal size both wait. A fleet of
  * two therefore cannot lose one device and train on: it cannot tell the other's crash from a cut.
  *
  * <p><b>Rejoin.</b> While this side has no quorum it tries, every {@link #PROBE_MILLIS} ms, the discovery port of each
- * member it lost. When one answers, the link is back and the two sides are two clusters: the side with fewer members
- * (on a tie, the one without the alphabetically first member) gives way. Its devices stop their node, and
+ * member it lost. When some answer, the link is back and the two sides are two clusters: the side with fewer members
+ * (on a tie, the one without the alphabetically first member) gives way, counting on the other side only the members
+ * that answer. A device that finds it was frozen past the failure detection and then without quorum (the fleet
+ * dropped it) rejoins at once through its configured discovery addresses: its view is stale, so it never waits for
+ * others to come to it. Its devices stop their node, and
  * {@code EdgetrainNode} starts it again with discovery pointed at the members that answered, so it joins their
  * cluster empty and takes their model. A device restarted while its side is still cut off trusts the side it joined
  * (its members start as that side): a known limit.
@@ -59,8 +64,12 @@ import org.edgetrain.compute.grid.GridSchema;
 public final class FleetQuorum implements LifecycleBean {
     /** How often a side without quorum looks for the members it lost. */
     static final long PROBE_MILLIS = 1000;
-    private static final int PROBE_TIMEOUT_MILLIS = 300;
+    private static final int PROBE_TIMEOUT_MILLIS = 500;
+    /** What an Ignite node first sends on a discovery connection (IgniteUtils.IGNITE_HEADER). */
+    private static final byte[] IGNITE_HEADER = {0x00, 0x49, 0x47, 0x4E};
     private static final String KEY = "edgetrain-quorum";
+    /** Messages on this topic make every device that receives them take the devices present as the members. */
+    private static final String RESET_TOPIC = "edgetrain-quorum-reset";
     private static final Logger LOG = LogManager.getLogger(FleetQuorum.class);
 
     /** What this device sees: the fleet's members, those of them present, and whether they are a majority. */
@@ -72,12 +81,19 @@ public final class FleetQuorum implements LifecycleBean {
         }
     }
 
+    /** A device silent this long is dropped by the fleet. */
+    private final long failureDetectionMillis;
+    /** How long the fleet must stay quorate and unchanged before a failed member stops counting. */
     private final long settleMillis;
     private final Consumer<List<InetSocketAddress>> rejoin;
     @IgniteInstanceResource
     private Ignite ignite;
     private ScheduledExecutorService scheduler;
     private final IgnitePredicate<Event> listener = this::onEvent;
+    private final IgniteBiPredicate<UUID, Object> resetListener = (sender, message) -> {
+        reset();
+        return true;
+    };
     /** Members by name, with the discovery addresses they were last seen at. Guarded by this. */
     private final Map<String, Collection<InetSocketAddress>> members = new TreeMap<>();
     /** Members that failed and are not confirmed gone yet. Guarded by this. */
@@ -85,15 +101,23 @@ public final class FleetQuorum implements LifecycleBean {
     private long lastChangeMillis = System.currentTimeMillis();
     private boolean reportedLost;
     private boolean rejoinRequested;
+    /** The lost members that answered at the last probe, when this side would yield to them; scheduler thread only. */
+    private Set<String> answeringBefore = Set.of();
+    /** When the last check ran (System.nanoTime), to notice that this device was frozen; scheduler thread only. */
+    private long lastTickNanos;
+    /** Until when (System.nanoTime) a freeze seen counts: a device dropped while frozen rejoins at once. */
+    private long frozenUntilNanos;
 
     /**
-     * @param settleMillis how long the fleet must stay quorate and unchanged before a failed member stops counting
-     *     (a few failure detection timeouts: the devices of a cut side fail within about one)
+     * @param failureDetectionMillis the fleet's failure detection timeout. A failed member stops counting after three
+     *     of them (the devices beyond a cut fail within about one); a device that finds it was frozen longer than half
+     *     knows the fleet dropped it.
      * @param rejoin called once, from a thread of its own, when this device must leave its side and join the others at
-     *     these discovery addresses
+     *     these discovery addresses (none: at the configured ones)
      */
-    public FleetQuorum(long settleMillis, Consumer<List<InetSocketAddress>> rejoin) {
-        this.settleMillis = settleMillis;
+    public FleetQuorum(long failureDetectionMillis, Consumer<List<InetSocketAddress>> rejoin) {
+        this.failureDetectionMillis = failureDetectionMillis;
+        this.settleMillis = 3 * failureDetectionMillis;
         this.rejoin = rejoin;
     }
 
@@ -120,6 +144,7 @@ public final class FleetQuorum implements LifecycleBean {
             ignite.cluster().nodeLocalMap().put(KEY, this);
             ignite.events().localListen(listener, EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
                     EventType.EVT_NODE_FAILED);
+            ignite.message().localListen(RESET_TOPIC, resetListener);
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "edgetrain-quorum-" + ignite.name());
                 thread.setDaemon(true);
@@ -128,11 +153,35 @@ public final class FleetQuorum implements LifecycleBean {
             scheduler.scheduleWithFixedDelay(this::tickQuietly, PROBE_MILLIS, PROBE_MILLIS, TimeUnit.MILLISECONDS);
         } else if (event == LifecycleEventType.BEFORE_NODE_STOP) {
             ignite.events().stopLocalListen(listener);
+            ignite.message().stopLocalListen(RESET_TOPIC, resetListener);
             ignite.cluster().nodeLocalMap().remove(KEY);
             if (scheduler != null) {
                 scheduler.shutdownNow();
             }
         }
+    }
+
+    /**
+     * Makes the devices {@code ignite} sees the fleet's members, on each of them: for an operator who knows that the
+     * missing devices are gone for good (more than half of them failed at once, which no device can tell from a cut).
+     * Run on the wrong side of a cut, it lets that side commit a history of its own: the command says so.
+     *
+     * @return the devices told
+     */
+    public static Set<String> resetMembers(Ignite ignite) {
+        Set<String> devices = ignite.cluster().forServers().nodes().stream().map(FleetQuorum::name)
+                .collect(Collectors.toCollection(TreeSet::new));
+        ignite.message(ignite.cluster().forServers()).send(RESET_TOPIC, "reset");
+        return devices;
+    }
+
+    private synchronized void reset() {
+        members.clear();
+        for (ClusterNode node : ignite.cluster().forServers().nodes()) {
+            members.put(name(node), addresses(node));
+        }
+        suspected.clear();
+        LOG.warn("an operator reset the fleet's members to the devices present: {}", members.keySet());
     }
 
     /** @return what this device sees now (failures settled long enough are confirmed first) */
@@ -185,7 +234,22 @@ public final class FleetQuorum implements LifecycleBean {
 
     /** Reports a lost or regained quorum once, and looks for the members a side without quorum lost. */
     private void tick() {
+        long now = System.nanoTime();
+        // Half the failure detection: a device the fleet dropped was silent about that long, less one check period; a
+        // pause this long that did not get it dropped changes nothing (it still sees its quorum).
+        if (lastTickNanos != 0 && now - lastTickNanos > failureDetectionMillis * 1_000_000 / 2) {
+            LOG.warn("this device was frozen for {} ms: the fleet may have dropped it",
+                    (now - lastTickNanos) / 1_000_000);
+            frozenUntilNanos = now + settleMillis * 1_000_000;
+        }
+        lastTickNanos = now;
         Status status = status();
+        if (!status.held() && !rejoinRequested && now < frozenUntilNanos) {
+            // Its view is stale, not the fleet's: it asks nobody to join it, and rejoins whoever trains now.
+            LOG.warn("dropped while frozen: this side sees {}; rejoining the fleet", status.describe());
+            requestRejoin(List.of());
+            return;
+        }
         if (!status.held() && !reportedLost) {
             reportedLost = true;
             LOG.warn("no quorum: this side of the fleet sees {}; training paused until a majority is back",
@@ -202,34 +266,40 @@ public final class FleetQuorum implements LifecycleBean {
         }
     }
 
+    /**
+     * Finds the members this side lost that answer again, and yields to them when they are more (or as many, and the
+     * first of them by name comes before this side's first): both sides decide the same from what each sees. Members
+     * that do not answer (crashed, frozen) do not count. Seen on two probes in a row, not one: a device that wakes from
+     * a freeze answers for a moment before it rejoins by itself, and a side must not yield to that.
+     */
     private void lookForTheOtherSide(Status status) {
         Set<String> mine = status.present();
-        Set<String> theirs = new TreeSet<>(status.members());
-        theirs.removeAll(mine);
-        boolean yields = theirs.size() > mine.size()
-                || (theirs.size() == mine.size() && !theirs.isEmpty() && theirs.iterator().next().compareTo(
-                mine.iterator().next()) < 0);
-        if (!yields) {
-            return; // the other side comes to us when the link heals
-        }
         Map<String, Collection<InetSocketAddress>> lost;
         synchronized (this) {
-            lost = members.entrySet().stream().filter(e -> theirs.contains(e.getKey()))
+            lost = members.entrySet().stream().filter(e -> !mine.contains(e.getKey()))
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         }
         // An address of this side's own (a device started since, on a port a lost member had) is not the other side.
         Set<InetSocketAddress> ours = ignite.cluster().forServers().nodes().stream().flatMap(n -> addresses(n).stream())
                 .collect(Collectors.toSet());
-        List<InetSocketAddress> answering = new ArrayList<>();
-        lost.values().forEach(addresses -> addresses.stream().filter(a -> !ours.contains(a) && answers(a)).findFirst()
-                .ifPresent(answering::add));
-        if (answering.isEmpty()) {
-            return;
+        Map<String, InetSocketAddress> answering = new TreeMap<>();
+        lost.forEach((member, addresses) -> addresses.stream().filter(a -> !ours.contains(a) && answers(a)).findFirst()
+                .ifPresent(a -> answering.put(member, a)));
+        Set<String> theirs = answering.keySet();
+        boolean yields = theirs.size() > mine.size() || (theirs.size() == mine.size() && !theirs.isEmpty()
+                && theirs.iterator().next().compareTo(mine.iterator().next()) < 0);
+        boolean seenTwice = yields && theirs.equals(answeringBefore);
+        answeringBefore = yields ? Set.copyOf(theirs) : Set.of();
+        if (seenTwice) {
+            LOG.warn("the link to {} is back and their side {}: rejoining the fleet through them", answering,
+                    theirs.size() > mine.size() ? "is the larger one" : "is as large and has the first name");
+            requestRejoin(List.copyOf(answering.values()));
         }
+    }
+
+    private void requestRejoin(List<InetSocketAddress> through) {
         rejoinRequested = true;
-        LOG.warn("the link to {} is back and their side {}: rejoining the fleet through {}", lost.keySet(),
-                theirs.size() > mine.size() ? "is the larger one" : "is as large and has the first name", answering);
-        Thread thread = new Thread(() -> rejoin.accept(answering), "edgetrain-rejoin-" + ignite.name());
+        Thread thread = new Thread(() -> rejoin.accept(through), "edgetrain-rejoin-" + ignite.name());
         thread.setDaemon(false);
         thread.start();
     }
@@ -242,12 +312,22 @@ public final class FleetQuorum implements LifecycleBean {
         }
     }
 
+    /**
+     * @return true when an Ignite discovery endpoint is alive at {@code address}: sent Ignite's 4-byte header, it
+     *     answers or closes the connection at once (with TLS too: the failed handshake closes it). A frozen process
+     *     does neither, though its kernel accepts the connection.
+     */
     private static boolean answers(InetSocketAddress address) {
         try (Socket socket = new Socket()) {
             socket.connect(address, PROBE_TIMEOUT_MILLIS);
+            socket.setSoTimeout(PROBE_TIMEOUT_MILLIS);
+            socket.getOutputStream().write(IGNITE_HEADER);
+            socket.getInputStream().read();
             return true;
-        } catch (IOException e) {
+        } catch (java.net.SocketTimeoutException e) {
             return false;
+        } catch (IOException e) {
+            return e instanceof java.net.SocketException && !(e instanceof java.net.ConnectException);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.training;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,8 @@ import org.edgetrain.compute.health.FleetQuorum;
  * or cut off and redeployed elsewhere) must not overwrite its successor's commits. Used by the coordinator's thread.
  */
 final class JobStore {
+    /** The ROUNDS rows committed with their rounds, not yet written to the table ({@link RoundRow}). */
+    private static final String UNWRITTEN_ROWS_KEY = "rounds-unwritten";
     private final Ignite ignite;
     private int countedEpoch;
     private long countedSamples;
@@ -78,14 +81,18 @@ final class JobStore {
     }
 
     /**
-     * Commits a round: {@code next} and the partitions' advances, if the stored model is still {@code planned}.
+     * Commits a round: {@code next}, the partitions' advances and the round's ROUNDS row (kept until it is written), if
+     * the stored model is still {@code planned}.
      *
      * @throws IllegalStateException when the model moved on, or a partition's cursor is not where an advance starts
      *     (nothing is written then)
      */
-    void commitRound(ModelState planned, ModelState next, List<PartitionAdvance> advances) {
+    void commitRound(ModelState planned, ModelState next, List<PartitionAdvance> advances, RoundRow row) {
         try (Transaction tx = begin()) {
             requireUnchanged(planned);
+            ArrayList<RoundRow> unwritten = new ArrayList<>(unwrittenRows());
+            unwritten.add(row);
+            modelCache().put(UNWRITTEN_ROWS_KEY, Wire.pack(unwritten));
             // One locking read and one write for all partitions (sorted keys: no lock-order deadlock), not a round
             // trip per partition: every round trip waits on devices that may be throttled.
             SortedSet<Integer> keys = new TreeSet<>();
@@ -122,6 +129,23 @@ final class JobStore {
             modelCache().put(ModelState.KEY, Wire.pack(next));
             modelCache().put(EvaluatedModel.KEY, Wire.pack(evaluated));
             commitWithQuorum(tx);
+        }
+    }
+
+    /** @return the ROUNDS rows committed with their rounds and not yet in the table, oldest first */
+    List<RoundRow> unwrittenRows() {
+        List<RoundRow> rows = Wire.unpack(modelCache().get(UNWRITTEN_ROWS_KEY));
+        return rows == null ? List.of() : rows;
+    }
+
+    /** Forgets the commit's copy of a row that is now in the table. */
+    void rowWritten(RoundRow row) {
+        try (Transaction tx = begin()) {
+            ArrayList<RoundRow> unwritten = new ArrayList<>(unwrittenRows());
+            if (unwritten.removeIf(r -> r.round() == row.round() && r.version() == row.version())) {
+                modelCache().put(UNWRITTEN_ROWS_KEY, Wire.pack(unwritten));
+            }
+            tx.commit();
         }
     }
 

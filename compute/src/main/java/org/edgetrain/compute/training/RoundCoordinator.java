@@ -75,7 +75,8 @@ public final class RoundCoordinator {
         job = store.job();
         try (DeviceGateway gateway = new DeviceGateway(ignite)) {
             devices = gateway;
-            recorder = new RoundRecorder(ignite, gateway::classes);
+            recorder = new RoundRecorder(ignite, gateway::classes, store::rowWritten);
+            recorder.restore(store.unwrittenRows());
             gate = new TrainingGate(ignite, store, recorder);
             recorder.event(EventKind.COORDINATOR_STARTED, null, "on " + ignite.cluster().localNode().consistentId());
             if (job != null) {
@@ -160,11 +161,13 @@ public final class RoundCoordinator {
         if (!collected.trainedNothing() && !epochDone(progress) && !gate.closed()) {
             pipeline.sendNext(send(decision.next(), progress, aggregated));
         }
+        RoundRecorder.Round ended = new RoundRecorder.Round(job, r.from().version(), decision, collected.arrived(),
+                collected.seconds(), r.learningRate(), decision.lostSamples(r.plan(), r.shares(), collected.arrived()),
+                new Timestamp(System.currentTimeMillis()));
         long committing = System.nanoTime();
-        store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of());
+        store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of(), ended.row());
         long committed = System.nanoTime();
-        recorder.ended(new RoundRecorder.Round(job, r.from().version(), decision, collected.arrived(), collected.seconds(), r.learningRate(),
-                decision.lostSamples(r.plan(), r.shares(), collected.arrived()), new Timestamp(System.currentTimeMillis())));
+        recorder.ended(ended);
         // Where a round's time goes: planning and sending, training (to the last result), aggregation, the next
         // round's sending, the commit (the next round trains meanwhile).
         LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, next round "

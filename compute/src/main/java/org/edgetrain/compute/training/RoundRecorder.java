@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.ignite.Ignite;
 import org.apache.logging.log4j.LogManager;
@@ -23,7 +24,8 @@ import org.edgetrain.model.strategy.Failure;
  * fails (a statement can fail while a device joins and the partitions move) is tried again at the next flushes, up to
  * {@link #WRITE_ATTEMPTS} times (the statements are MERGEs: a half-written round is completed, not doubled), then
  * logged and dropped; the commit it describes stands either way. A coordinator that dies before a flush loses the
- * rows it kept, not the commits. Used by the coordinator's thread.
+ * device rows it kept, not the commits, nor their ROUNDS rows: those are committed with the model ({@link RoundRow})
+ * and written by the next coordinator. Used by the coordinator's thread.
  */
 final class RoundRecorder {
     private static final Logger LOG = LogManager.getLogger(RoundRecorder.class);
@@ -33,6 +35,7 @@ final class RoundRecorder {
 
     private final Ignite ignite;
     private final Supplier<Map<String, String>> deviceClasses;
+    private final Consumer<RoundRow> written;
     /** Rounds whose rows are not written yet. */
     private final RetriedWrites<Round> rows = new RetriedWrites<>(WRITE_ATTEMPTS, this::write);
 
@@ -45,16 +48,43 @@ final class RoundRecorder {
      */
     record Round(JobSpec job, long parentVersion, RoundDecision decision, List<DeviceRoundResult> arrived,
                  double seconds, double learningRate, long lostSamples, Timestamp endedAt) {
+        /** @return its ROUNDS row */
+        RoundRow row() {
+            ModelState next = decision.next();
+            long samples = decision.commits() ? decision.outcome().acceptedSamples() : 0;
+            return new RoundRow(next.round(), job.id(), next.epoch(), next.version(), decision.commits(),
+                    decision.outcome().accepted().size(), decision.outcome().rejected().size(), samples,
+                    RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds), learningRate,
+                    endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()));
+        }
+
         @Override
         public String toString() {
             return "the metrics of round " + decision.next().round();
         }
     }
 
-    /** @param deviceClasses each device in the fleet now, by name, with its class */
-    RoundRecorder(Ignite ignite, Supplier<Map<String, String>> deviceClasses) {
+    /**
+     * @param deviceClasses each device in the fleet now, by name, with its class
+     * @param written told of each ROUNDS row once it is in the table (the commit's copy may go)
+     */
+    RoundRecorder(Ignite ignite, Supplier<Map<String, String>> deviceClasses, Consumer<RoundRow> written) {
         this.ignite = ignite;
         this.deviceClasses = deviceClasses;
+        this.written = written;
+    }
+
+    /** Writes the ROUNDS rows a predecessor committed but did not write (it died, or was cut off, first). */
+    void restore(List<RoundRow> unwritten) {
+        for (RoundRow row : unwritten) {
+            try {
+                GridSchema.sql(ignite, RoundRow.MERGE, row.args());
+                written.accept(row);
+                LOG.info("wrote {}, which the coordinator before this one committed but did not write", row);
+            } catch (RuntimeException e) {
+                LOG.warn("{} not written yet (kept for the next coordinator): {}", row, e.toString());
+            }
+        }
     }
 
     /** Appends an event now (best effort). */
@@ -121,15 +151,10 @@ final class RoundRecorder {
                     + " VALUES " + String.join(", ", Collections.nCopies(args.size() / DEVICE_ROUND_COLUMNS,
                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")), args.toArray());
         }
-        long samples = decision.commits() ? decision.outcome().acceptedSamples() : 0;
         // The round's row last: a reader that sees it (bench, status) finds the round's device rows complete.
-        GridSchema.sql(ignite, "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED, SAMPLES,"
-                        + " TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES, PARENT_VERSION,"
-                        + " MODEL_CRC) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                next.round(), round.job().id(), next.epoch(), next.version(), decision.commits(),
-                decision.outcome().accepted().size(), decision.outcome().rejected().size(), samples,
-                RoundDecision.meanLoss(decision.outcome()), round.seconds(), samples / Math.max(1e-9, round.seconds()),
-                round.learningRate(), round.endedAt(), round.lostSamples(), round.parentVersion(), checksum(next.state()));
+        RoundRow row = round.row();
+        GridSchema.sql(ignite, RoundRow.MERGE, row.args());
+        written.accept(row);
         for (Failure failure : decision.outcome().rejected()) {
             event(EventKind.RESULT_REJECTED, failure.device(), "round " + next.round() + ": " + failure.reason());
         }

@@ -1,0 +1,33 @@
+package org.edgetrain.compute.training;
+
+import java.io.Serializable;
+import java.sql.Timestamp;
+
+/**
+ * A round's ROUNDS row. It is committed with the model it describes, in the same transaction ({@link JobStore}), and
+ * removed once the row is in the table: a coordinator that dies, or is cut off, before it writes the row leaves it
+ * for its successor to write ({@link RoundRecorder#restore}). So the table has every committed round, and a gap in
+ * its versions means a round was lost, not a row.
+ *
+ * @param parentVersion the committed version the round started from
+ * @param modelCrc CRC-32 of the weights the round left ({@link RoundRecorder#checksum})
+ */
+record RoundRow(long round, String job, int epoch, long version, boolean committed, int devices, int failed,
+                long samples, double trainLoss, double seconds, double imagesPerSecond, double learningRate,
+                long endedAtMillis, long lostSamples, long parentVersion, long modelCrc) implements Serializable {
+    /** The MERGE that writes it: idempotent, so a row written twice (before and after a takeover) is one row. */
+    static final String MERGE = "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED,"
+            + " SAMPLES, TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES, PARENT_VERSION,"
+            + " MODEL_CRC) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+    /** @return the MERGE's arguments */
+    Object[] args() {
+        return new Object[] {round, job, epoch, version, committed, devices, failed, samples, trainLoss, seconds,
+                imagesPerSecond, learningRate, new Timestamp(endedAtMillis), lostSamples, parentVersion, modelCrc};
+    }
+
+    @Override
+    public String toString() {
+        return "the ROUNDS row of round " + round + " (v" + version + ")";
+    }
+}
