@@ -48,9 +48,9 @@ import org.edgetrain.compute.grid.GridSchema;
  * <p><b>Rejoin.</b> While this side has no quorum it tries, every {@link #PROBE_MILLIS} ms, the discovery port of each
  * member it lost. When some answer, the link is back and the two sides are two clusters: the side with fewer members
  * (on a tie, the one without the alphabetically first member) gives way, counting on the other side only the members
- * that answer. A device that finds it was frozen past the failure detection and then without quorum (the fleet
- * dropped it) rejoins at once through its configured discovery addresses: its view is stale, so it never waits for
- * others to come to it. Its devices stop their node, and
+ * that answer. A device that finds it was frozen for most of the failure detection and then without quorum (the
+ * fleet dropped it) rejoins at once through the members it lost: its view is stale, so it never waits for others to
+ * come to it. Its devices stop their node, and
  * {@code EdgetrainNode} starts it again with discovery pointed at the members that answered, so it joins their
  * cluster empty and takes their model. A device restarted while its side is still cut off trusts the side it joined
  * (its members start as that side): a known limit.
@@ -235,9 +235,9 @@ public final class FleetQuorum implements LifecycleBean {
     /** Reports a lost or regained quorum once, and looks for the members a side without quorum lost. */
     private void tick() {
         long now = System.nanoTime();
-        // Half the failure detection: a device the fleet dropped was silent about that long, less one check period; a
-        // pause this long that did not get it dropped changes nothing (it still sees its quorum).
-        if (lastTickNanos != 0 && now - lastTickNanos > failureDetectionMillis * 1_000_000 / 2) {
+        // Four fifths of the failure detection: a device the fleet dropped was silent at least that long; a pause this
+        // long that did not get it dropped changes nothing (it still sees its quorum).
+        if (lastTickNanos != 0 && now - lastTickNanos > failureDetectionMillis * 800_000) {
             LOG.warn("this device was frozen for {} ms: the fleet may have dropped it",
                     (now - lastTickNanos) / 1_000_000);
             frozenUntilNanos = now + settleMillis * 1_000_000;
@@ -245,9 +245,18 @@ public final class FleetQuorum implements LifecycleBean {
         lastTickNanos = now;
         Status status = status();
         if (!status.held() && !rejoinRequested && now < frozenUntilNanos) {
-            // Its view is stale, not the fleet's: it asks nobody to join it, and rejoins whoever trains now.
+            // Its view is stale, not the fleet's: it asks nobody to join it, and rejoins through the members it lost
+            // (never through its own side, which may be a cluster of the stale devices).
             LOG.warn("dropped while frozen: this side sees {}; rejoining the fleet", status.describe());
-            requestRejoin(List.of());
+            List<InetSocketAddress> through = new ArrayList<>();
+            synchronized (this) {
+                members.forEach((member, addresses) -> {
+                    if (!status.present().contains(member)) {
+                        through.addAll(addresses);
+                    }
+                });
+            }
+            requestRejoin(through);
             return;
         }
         if (!status.held() && !reportedLost) {

@@ -19,6 +19,7 @@ import java.util.TreeSet;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.ProcessFleet;
@@ -170,12 +171,17 @@ class PartitionTest {
     }
 
     /**
-     * Waits until every copy of every partition is complete. A cut while copies move can leave a partition complete on
-     * the smaller side only, which then loses it when it rejoins empty (README, "When the network splits").
+     * Waits until each of the 64 partitions of the train and test caches has its three copies complete (OWNING). A cut
+     * while copies move can leave a partition complete on the smaller side only, which then loses it when it rejoins
+     * empty (README, "When the network splits").
      */
     private static void awaitRebalanced(String url) {
-        Waits.until(() -> "every partition copy complete; states now: " + states(url), 120,
-                () -> count(url, "SELECT COUNT(*) FROM SYS.PARTITION_STATES WHERE STATE IN ('MOVING', 'LOST')") == 0);
+        Waits.until(() -> "three complete copies of every data partition; states now: " + states(url), 120,
+                () -> count(url, "SELECT COUNT(*) FROM (SELECT g.CACHE_GROUP_NAME, p.PARTITION_ID FROM SYS.PARTITION_STATES p"
+                        + " JOIN SYS.CACHE_GROUPS g ON p.CACHE_GROUP_ID = g.CACHE_GROUP_ID WHERE g.CACHE_GROUP_NAME IN"
+                        + " ('train', 'test') AND p.STATE = 'OWNING' GROUP BY g.CACHE_GROUP_NAME, p.PARTITION_ID"
+                        + " HAVING COUNT(*) >= 3)") == 2L * GridNames.DATA_PARTITIONS
+                        && count(url, "SELECT COUNT(*) FROM SYS.PARTITION_STATES WHERE STATE IN ('MOVING', 'LOST')") == 0);
     }
 
     private static String states(String url) {
