@@ -51,8 +51,9 @@ import picocli.CommandLine.Option;
 @Command(name = "faults", mixinStandardHelpOptions = true,
         description = "Self-healing under faults: detection and recovery times, lost work, exactly-once, accuracy.")
 final class FaultBenchmark implements Callable<Integer> {
-    @Option(names = "--preset", defaultValue = "smoke", description = "smoke (a few minutes, 4 devices) or full "
-            + "(3, 5, 8 and 11 devices; crashes every few rounds, churn, coordinator crash, randomized); default: ${DEFAULT-VALUE}")
+    @Option(names = "--preset", defaultValue = "smoke", description = "smoke (a few minutes, 4 devices), full "
+            + "(3, 5, 8 and 11 devices; crashes every few rounds, churn, coordinator crash, randomized) or partitions "
+            + "(5 devices in network namespaces, cut every way; needs root and iptables); default: ${DEFAULT-VALUE}")
     String preset;
 
     @Option(names = "--out", defaultValue = "runs/bench-faults", description = "folder for JSON, CSV, PNG and device logs; default: ${DEFAULT-VALUE}")
@@ -122,9 +123,17 @@ final class FaultBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = preset.toLowerCase(Locale.ROOT);
+        if (name.equals("partitions")) {
+            CifarDataset full = io.read();
+            PartitionBenchmark.Result result = PartitionBenchmark.run(out, new CifarDataset(full.train().limit(2000),
+                    full.test().limit(500), full.source()));
+            io.write(result);
+            System.out.println("wrote partitions.json and partitions.csv under " + out);
+            return PartitionBenchmark.held(result) ? 0 : 1;
+        }
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke or full");
+            throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke, full or partitions");
         }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
         CifarDataset full = io.read();

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
@@ -25,8 +26,9 @@ import org.edgetrain.compute.health.FleetQuorum;
  * A device as the fleet sees it: an Ignite server node and what runs beside it, the flap detector (it quarantines
  * devices that crash again and again), the quorum (it keeps a side of a cut fleet without a majority from training,
  * {@link FleetQuorum}) and a watchdog that notices when the node stops, because it was closed or because the fleet
- * dropped it (it hung past the failure detection). When the quorum finds this device on the smaller side of a healed
- * cut, the device starts its node again, joined to the larger side: {@link #ignite} then returns the new node, and
+ * dropped it. When the quorum finds this device on the smaller side of a healed cut, or frozen past the failure
+ * detection, and when Ignite stops the node itself (segmented: a device cut off alone is), the device starts its node
+ * again and rejoins the fleet, trying until somebody answers: {@link #ignite} then returns the new node, and
  * {@link #awaitStopped} goes on waiting. {@code edgetrain node} runs one per process; the in-process test fleet runs
  * several in one JVM, the same way. Thread-safe.
  */
@@ -40,14 +42,17 @@ public final class EdgetrainNode implements AutoCloseable {
     private FlapDetector flaps;
     /** True while this device restarts its node to rejoin (read by the watchdog, from Ignite's stopping thread). */
     private volatile boolean rejoining;
-    /** Guarded by this. */
-    private boolean closed;
+    /** Set once, by {@link #close} or {@link #kill}. */
+    private volatile boolean closed;
 
     private EdgetrainNode(NodeSettings settings) {
         this.settings = settings;
         this.watchdog = (name, state) -> {
-            if (settings.name().equals(name) && state != IgniteState.STARTED && !rejoining) {
-                stopped.countDown();
+            if (settings.name().equals(name) && state != IgniteState.STARTED && !rejoining && !closed) {
+                // Stopped by Ignite, not by this device: segmented (it lost every link; a lone device is), or a
+                // critical failure. It starts its node again and rejoins, instead of ending the process.
+                Thread thread = new Thread(() -> rejoin(List.of()), "edgetrain-rejoin-" + name);
+                thread.start();
             }
         };
     }
@@ -91,31 +96,55 @@ public final class EdgetrainNode implements AutoCloseable {
     private void rejoin(List<InetSocketAddress> addresses) {
         String discovery = addresses.isEmpty() ? settings.discoveryAddresses() : addresses.stream()
                 .map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()).collect(Collectors.joining(","));
-        synchronized (this) {
-            if (closed) {
-                return;
+        rejoining = true;
+        try {
+            for (int attempt = 1; ; attempt++) {
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                    closeFlapDetector();
+                    if (Ignition.state(settings.name()) == IgniteState.STARTED) {
+                        // The side being left is given up: its devices must not wait, as a graceful stop does, for
+                        // copies of their partitions that only the other side has. The policy is that cluster's alone.
+                        ignite.cluster().shutdownPolicy(ShutdownPolicy.IMMEDIATE);
+                        Ignition.stop(settings.name(), true);
+                    }
+                    try {
+                        launch(settings.withDiscovery(discovery));
+                        if (ignite.cluster().forServers().nodes().size() > 1) {
+                            break;
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warn("device {} could not start its node ({}); trying again", settings.name(), e.toString());
+                    }
+                }
+                // Nobody answered (cut off still, or they were restarting too): a fleet of one made here would count
+                // itself a quorum. Tried again after a random pause, so that two devices rejoining at once meet.
+                LOG.warn("device {} found nobody at {} (attempt {}); trying again", settings.name(), discovery, attempt);
+                Thread.sleep(Math.min(10_000, 1000L * attempt) + ThreadLocalRandom.current().nextLong(2000));
             }
-            rejoining = true;
-            try {
-                flaps.close();
-                // The smaller side's cluster is given up: its devices must not wait, as a graceful stop does, for copies
-                // of their partitions that only the other side has. The policy is that cluster's alone; the larger
-                // side's stays graceful.
-                ignite.cluster().shutdownPolicy(ShutdownPolicy.IMMEDIATE);
-                Ignition.stop(settings.name(), true);
-                launch(settings.withDiscovery(discovery));
-            } catch (RuntimeException e) {
-                LOG.error("device {} could not rejoin the fleet through {}; exiting", settings.name(), discovery, e);
-                stopped.countDown();
-                return;
-            } finally {
-                rejoining = false;
-            }
+        } catch (RuntimeException | InterruptedException e) {
+            LOG.error("device {} could not rejoin the fleet through {}; exiting", settings.name(), discovery, e);
+            stopped.countDown();
+            return;
+        } finally {
+            rejoining = false;
         }
         LOG.warn("device {} rejoined the fleet through {}: {} devices", settings.name(), discovery,
                 ignite.cluster().forServers().nodes().size());
         GridSchema.recordEvent(ignite, EventKind.REJOINED, settings.name(), settings.name() + " was cut off (the smaller "
-                + "side of a cut, or dropped while frozen); rejoined through " + discovery + " and took the fleet's model");
+                + "side of a cut, dropped while frozen, or alone); rejoined through " + discovery
+                + " and took the fleet's model");
+    }
+
+    /** Stops the flap detector's listening; a node Ignite already stopped took its listeners with it. */
+    private void closeFlapDetector() {
+        try {
+            flaps.close();
+        } catch (IllegalStateException e) {
+            LOG.debug("flap detector of a stopped node: {}", e.toString());
+        }
     }
 
     /** @return the Ignite node (a new one after a rejoin) */
@@ -142,7 +171,7 @@ public final class EdgetrainNode implements AutoCloseable {
     private void stop(boolean cancel) {
         synchronized (this) {
             closed = true;
-            flaps.close();
+            closeFlapDetector();
         }
         Ignition.stop(settings.name(), cancel);
         Ignition.removeListener(watchdog);

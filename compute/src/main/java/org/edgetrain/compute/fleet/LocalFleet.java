@@ -303,20 +303,8 @@ public final class LocalFleet {
     public boolean stop(String name, long seconds) {
         Device device = find(name).orElseThrow(() -> new FleetException("no device named " + name
                 + " in " + dir + " (edgetrain cluster list shows them)"));
-        boolean left = ProcessHandle.of(device.pid()).map(handle -> {
-            handle.destroy();
-            try {
-                handle.onExit().get(seconds, TimeUnit.SECONDS);
-                return true;
-            } catch (Exception e) {
-                handle.destroyForcibly();
-                return false;
-            }
-        }).orElse(true);
-        release(device);
-        devices.remove(device);
-        save();
-        return left;
+        ProcessHandle.of(device.pid()).ifPresent(ProcessHandle::destroy);
+        return awaitExit(name, seconds);
     }
 
     /**

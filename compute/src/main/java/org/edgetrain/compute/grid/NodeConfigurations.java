@@ -130,6 +130,9 @@ public final class NodeConfigurations {
         if (!settings.client()) {
             // Every device takes part in placing the training job's coordinator (beside the model's primary copy).
             cfg.setLifecycleBeans(new org.edgetrain.compute.training.CoordinatorElection());
+            // A device cut off from every other is segmented; Ignite's default handler then halts the JVM. Stopping the
+            // node instead (halting only if the stop hangs) lets the device rejoin by itself (EdgetrainNode).
+            cfg.setFailureHandler(new StopAtOnceFailureHandler(10 * settings.failureDetectionMillis()));
         }
         if (settings.workDirectory() != null) {
             cfg.setWorkDirectory(settings.workDirectory().toAbsolutePath().toString());

@@ -48,9 +48,9 @@ import org.edgetrain.compute.grid.GridSchema;
  * <p><b>Rejoin.</b> While this side has no quorum it tries, every {@link #PROBE_MILLIS} ms, the discovery port of each
  * member it lost. When some answer, the link is back and the two sides are two clusters: the side with fewer members
  * (on a tie, the one without the alphabetically first member) gives way, counting on the other side only the members
- * that answer. A device that finds it was frozen for most of the failure detection and then without quorum (the
- * fleet dropped it) rejoins at once through the members it lost: its view is stale, so it never waits for others to
- * come to it. Its devices stop their node, and
+ * that answer. A device that finds it was frozen for most of the failure detection (the fleet dropped it) rejoins
+ * at once through the other members: its view is stale, so it never waits for others to come to it, and it is gone
+ * before the others' probes, which want two answers in a row, take it for a side to join. Its devices stop their node, and
  * {@code EdgetrainNode} starts it again with discovery pointed at the members that answered, so it joins their
  * cluster empty and takes their model. A device restarted while its side is still cut off trusts the side it joined
  * (its members start as that side): a known limit.
@@ -105,8 +105,6 @@ public final class FleetQuorum implements LifecycleBean {
     private Set<String> answeringBefore = Set.of();
     /** When the last check ran (System.nanoTime), to notice that this device was frozen; scheduler thread only. */
     private long lastTickNanos;
-    /** Until when (System.nanoTime) a freeze seen counts: a device dropped while frozen rejoins at once. */
-    private long frozenUntilNanos;
 
     /**
      * @param failureDetectionMillis the fleet's failure detection timeout. A failed member stops counting after three
@@ -235,30 +233,28 @@ public final class FleetQuorum implements LifecycleBean {
     /** Reports a lost or regained quorum once, and looks for the members a side without quorum lost. */
     private void tick() {
         long now = System.nanoTime();
-        // Four fifths of the failure detection: a device the fleet dropped was silent at least that long; a pause this
-        // long that did not get it dropped changes nothing (it still sees its quorum).
-        if (lastTickNanos != 0 && now - lastTickNanos > failureDetectionMillis * 800_000) {
-            LOG.warn("this device was frozen for {} ms: the fleet may have dropped it",
-                    (now - lastTickNanos) / 1_000_000);
-            frozenUntilNanos = now + settleMillis * 1_000_000;
-        }
+        boolean frozen = lastTickNanos != 0 && now - lastTickNanos > failureDetectionMillis * 900_000;
+        long frozenMillis = (now - lastTickNanos) / 1_000_000;
         lastTickNanos = now;
-        Status status = status();
-        if (!status.held() && !rejoinRequested && now < frozenUntilNanos) {
-            // Its view is stale, not the fleet's: it asks nobody to join it, and rejoins through the members it lost
-            // (never through its own side, which may be a cluster of the stale devices).
-            LOG.warn("dropped while frozen: this side sees {}; rejoining the fleet", status.describe());
+        if (frozen && !rejoinRequested && memberCount() > 1) {
+            // Frozen for most of the failure detection (nine tenths; a pause that long and not dropped is rare, and a
+            // rejoin then costs a restart, nothing else): the fleet has dropped it or is about to. Its view is stale,
+            // so it rejoins at once, through the others, before it answers a probe long enough to be taken for a side
+            // that others should join.
             List<InetSocketAddress> through = new ArrayList<>();
+            String self = name(ignite.cluster().localNode());
             synchronized (this) {
                 members.forEach((member, addresses) -> {
-                    if (!status.present().contains(member)) {
+                    if (!member.equals(self)) {
                         through.addAll(addresses);
                     }
                 });
             }
+            LOG.warn("this device was frozen for {} ms: the fleet has dropped it; rejoining", frozenMillis);
             requestRejoin(through);
             return;
         }
+        Status status = status();
         if (!status.held() && !reportedLost) {
             reportedLost = true;
             LOG.warn("no quorum: this side of the fleet sees {}; training paused until a majority is back",
@@ -304,6 +300,10 @@ public final class FleetQuorum implements LifecycleBean {
                     theirs.size() > mine.size() ? "is the larger one" : "is as large and has the first name");
             requestRejoin(List.copyOf(answering.values()));
         }
+    }
+
+    private synchronized int memberCount() {
+        return members.size();
     }
 
     private void requestRejoin(List<InetSocketAddress> through) {

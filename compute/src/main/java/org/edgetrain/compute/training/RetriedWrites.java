@@ -41,6 +41,11 @@ final class RetriedWrites<T> {
         pending.addLast(new Pending<>(item, 0));
     }
 
+    /** @return the items kept now, oldest first */
+    java.util.List<T> kept() {
+        return pending.stream().map(Pending::item).toList();
+    }
+
     /** Tries the kept items, oldest first, until one fails. @return how many are still kept */
     int flush() {
         while (!pending.isEmpty()) {

@@ -220,6 +220,7 @@ public final class RoundCoordinator {
     /** Tells the clients a round is out, and writes the previous round's rows while the devices train. */
     private void announce(RoundPipeline.Round round) {
         long millis = recorder.flush();
+        recorder.restore(store.unwrittenRows());
         LOG.debug("round {} out; previous round's rows written in {} ms", round.round(), millis);
         RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round.round(), round.from().version());
     }

@@ -74,9 +74,17 @@ final class RoundRecorder {
         this.written = written;
     }
 
-    /** Writes the ROUNDS rows a predecessor committed but did not write (it died, or was cut off, first). */
+    /**
+     * Writes the ROUNDS rows committed but not written by another coordinator: a predecessor that died or was cut off
+     * first, or one that committed once more while it was being replaced. Rows this recorder keeps are its own to write.
+     */
     void restore(List<RoundRow> unwritten) {
+        java.util.Set<Long> mine = rows.kept().stream().map(r -> r.decision().next().round())
+                .collect(java.util.stream.Collectors.toSet());
         for (RoundRow row : unwritten) {
+            if (mine.contains(row.round())) {
+                continue;
+            }
             try {
                 GridSchema.sql(ignite, RoundRow.MERGE, row.args());
                 written.accept(row);

@@ -1,0 +1,323 @@
+package org.edgetrain.compute.faults;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.grid.EventKind;
+import org.edgetrain.compute.grid.GridNames;
+import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.training.CoordinatorElection;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+
+/**
+ * Cuts a running fleet's network in two and checks that it keeps one model history ({@code FleetQuorum}): on device
+ * processes in network namespaces ({@link NetworkFaults}), while one job trains. Each scenario cuts, watches both
+ * sides over the JDBC thin driver (during a cut a client node is on one side only), heals, and waits until every
+ * device trains again. After each, the history so far is checked as the healed fleet has it: the committed versions in
+ * ROUNDS form one line (each one's parent the version before it, none missing), every version either side ever showed
+ * has one weight checksum, and the committed rounds' samples are the model's.
+ *
+ * <p>Not thread-safe: one scenario at a time, on a fleet nobody else manages meanwhile.
+ */
+public final class PartitionScenarios {
+    /** What is cut. */
+    public enum Kind {
+        /** Two devices, the coordinator's among them, cut from three. */
+        CUT_COORDINATOR_MINORITY("cut-3-2-coordinator-minority"),
+        /** Two devices cut from three, the coordinator's among the three. */
+        CUT_COORDINATOR_MAJORITY("cut-3-2-coordinator-majority"),
+        /** The coordinator's device cut from all others (Ignite segments it: it stops and retries until healed). */
+        COORDINATOR_ISOLATED("coordinator-isolated"),
+        /** Two halves of equal size (a device leaves gracefully first when the fleet is odd). */
+        EVEN_SPLIT("even-split"),
+        /** Two devices cut and healed every few seconds for half a minute. */
+        FLAPPING_LINK("flapping-link");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        /** @return the scenario's name in results */
+        public String label() {
+            return label;
+        }
+    }
+
+    /**
+     * One scenario's figures (the {@code scenarios} of {@code bench faults --preset partitions}).
+     *
+     * @param smallerSide the devices cut off (for an even split, one half)
+     * @param largerSide the others
+     * @param forks committed versions seen with more than one weight checksum, or whose parent is not the version before
+     * @param minorityCommits versions the smaller side (either half of an even split) committed after it reported
+     *     NO_QUORUM
+     * @param lostCommittedRounds committed versions missing from the healed fleet's history
+     * @param exactlyOnce the committed rounds' samples are the samples the model counts
+     * @param healSeconds link restored to every device back and a round committed by the whole fleet
+     * @param recoverySeconds cut to the larger side's first commit (-1 when no side may commit: an even split)
+     */
+    public record Result(String name, List<String> smallerSide, List<String> largerSide, long forks, long minorityCommits,
+                         long lostCommittedRounds, boolean exactlyOnce, double healSeconds, double recoverySeconds) {
+    }
+
+    private static final long WAIT_SECONDS = 120;
+    private static final long POLL_MILLIS = 200;
+    /** How long a side without quorum is watched for commits, once both halves of an even split stopped. */
+    private static final long QUIET_MILLIS = 8000;
+    private static final int FLAPS = 5;
+    private static final long FLAP_MILLIS = 3000;
+
+    private final LocalFleet fleet;
+    private final NetworkFaults network;
+    private final Ignite client;
+    private final String job;
+    /** Every version either side ever showed, with the checksums of its weights. */
+    private final Map<Long, Set<Long>> checksums = new TreeMap<>();
+
+    /**
+     * @param client a client node of the fleet, for the coordinator's place and the model (it may rejoin)
+     * @param job the running job's id
+     */
+    public PartitionScenarios(LocalFleet fleet, NetworkFaults network, Ignite client, String job) {
+        this.fleet = fleet;
+        this.network = network;
+        this.client = client;
+        this.job = job;
+    }
+
+    /** Runs one scenario on the running job. @throws IllegalStateException when the fleet does not come back */
+    public Result run(Kind kind) throws InterruptedException {
+        if (kind == Kind.EVEN_SPLIT && alive().size() % 2 == 1) {
+            String coordinator = coordinator();
+            String leaving = alive().stream().filter(d -> !d.equals(coordinator)).reduce((a, b) -> b).orElseThrow();
+            fleet.stop(leaving, 120); // a leave is no failure: the members become one fewer
+            List<String> now = alive();
+            await("the fleet is " + now, () -> servers(url(now.get(0))) == now.size());
+        }
+        List<String> devices = alive();
+        awaitRebalanced(devices.get(0));
+        String coordinator = coordinator();
+        List<String> others = new ArrayList<>(devices);
+        others.remove(coordinator);
+        List<String> smaller = new ArrayList<>();
+        switch (kind) {
+            case CUT_COORDINATOR_MINORITY -> {
+                smaller.add(coordinator);
+                smaller.add(others.get(0));
+            }
+            case CUT_COORDINATOR_MAJORITY, FLAPPING_LINK -> smaller.addAll(others.subList(0, 2));
+            case COORDINATOR_ISOLATED -> smaller.add(coordinator);
+            case EVEN_SPLIT -> smaller.addAll(devices.subList(0, devices.size() / 2));
+            default -> throw new IllegalArgumentException(kind.toString());
+        }
+        List<String> larger = new ArrayList<>(devices);
+        larger.removeAll(smaller);
+
+        long cutAt = System.currentTimeMillis();
+        long before = committed(larger.get(0));
+        if (kind == Kind.FLAPPING_LINK) {
+            for (int i = 0; i < FLAPS; i++) {
+                network.partition(smaller, larger);
+                Thread.sleep(FLAP_MILLIS); // the fault's own rhythm: the link is down this long, then up as long
+                network.heal();
+                Thread.sleep(FLAP_MILLIS);
+            }
+            network.partition(smaller, larger);
+        } else {
+            network.partition(smaller, larger);
+        }
+        if (smaller.size() > 1) {
+            await("the smaller side " + smaller + " reports NO_QUORUM", () -> events(smaller.get(0), cutAt) > 0);
+        } else {
+            // A device cut off alone cannot even drop the others (it has no ring left): Ignite segments it; it stops
+            // its node at once and tries to rejoin until the link is back. Nothing of it commits meanwhile.
+            await("the larger side " + larger + " dropped " + smaller, () -> servers(url(larger.get(0))) == larger.size());
+        }
+        long minorityCommits;
+        double recovery = -1;
+        if (kind == Kind.EVEN_SPLIT) {
+            await("the other half " + larger + " reports NO_QUORUM", () -> events(larger.get(0), cutAt) > 0);
+            long frozenA = committed(smaller.get(0));
+            long frozenB = committed(larger.get(0));
+            long quietUntil = System.currentTimeMillis() + QUIET_MILLIS;
+            while (System.currentTimeMillis() < quietUntil) {
+                Thread.sleep(POLL_MILLIS); // watching for commits that must not come, for a fixed window
+            }
+            minorityCommits = Math.max(0, committed(smaller.get(0)) - frozenA) + Math.max(0, committed(larger.get(0)) - frozenB);
+        } else {
+            long frozen = committed(smaller.get(0));
+            long[] firstCommit = {0};
+            await("the larger side " + larger + " commits beyond v" + before, () -> {
+                if (committed(larger.get(0)) > before) {
+                    firstCommit[0] = System.currentTimeMillis();
+                    return true;
+                }
+                return false;
+            });
+            recovery = (firstCommit[0] - cutAt) / 1000.0;
+            minorityCommits = Math.max(0, committed(smaller.get(0)) - frozen);
+        }
+
+        long healAt = System.currentTimeMillis();
+        network.heal();
+        long[] backAt = {0};
+        await("every device back and training: " + devices, () -> {
+            if (backAt[0] == 0 && servers(url(larger.get(0))) == devices.size()) {
+                backAt[0] = committed(larger.get(0));
+            }
+            return backAt[0] > 0 && committed(larger.get(0)) > backAt[0];
+        });
+        double heal = (System.currentTimeMillis() - healAt) / 1000.0;
+        History history = history(larger.get(0));
+        return new Result(kind.label(), smaller, larger, history.forks(), minorityCommits, history.missing(),
+                exactlyOnce(larger.get(0)), heal, recovery);
+    }
+
+    /** The committed history as one side has it: versions seen twice with other weights or parents, versions missing. */
+    private record History(long forks, long missing) {
+    }
+
+    private History history(String device) {
+        List<long[]> rows = new ArrayList<>();
+        query(device, "SELECT MODEL_VERSION, PARENT_VERSION, MODEL_CRC FROM ROUNDS WHERE COMMITTED AND JOB = '" + job
+                + "' ORDER BY MODEL_VERSION", r -> rows.add(new long[] {r.getLong(1), r.getLong(2), r.getLong(3)}));
+        long forks = 0;
+        long missing = 0;
+        long expected = 1;
+        for (long[] row : rows) {
+            checksums.computeIfAbsent(row[0], v -> new TreeSet<>()).add(row[2]);
+            if (row[0] > expected) {
+                missing += row[0] - expected;
+            }
+            if (row[1] != row[0] - 1 || row[0] < expected) {
+                forks++; // a stranger parent, or the same version twice
+            }
+            expected = row[0] + 1;
+        }
+        forks += checksums.values().stream().filter(crcs -> crcs.size() > 1).count();
+        return new History(forks, missing);
+    }
+
+    /** @return whether the committed rounds' samples add up to the model's, once every row is written */
+    private boolean exactlyOnce(String device) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            ModelState state = Reconnects.read(client, JobSubmitter::current);
+            long[] rows = {-1};
+            query(device, "SELECT SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED AND JOB = '" + job + "'",
+                    r -> rows[0] = r.getLong(1));
+            ModelState after = Reconnects.read(client, JobSubmitter::current);
+            if (state != null && after != null && state.version() == after.version()
+                    && rows[0] == state.samplesCommitted()) {
+                return true;
+            }
+            Thread.sleep(POLL_MILLIS); // rows are written while the next round trains: polled with a deadline
+        }
+        return false;
+    }
+
+    /** @return the highest committed version the side of {@code device} shows now (0 when it cannot say) */
+    private long committed(String device) {
+        long[] max = {0};
+        query(device, "SELECT MODEL_VERSION, MODEL_CRC FROM ROUNDS WHERE COMMITTED AND JOB = '" + job + "'", r -> {
+            checksums.computeIfAbsent(r.getLong(1), v -> new TreeSet<>()).add(r.getLong(2));
+            max[0] = Math.max(max[0], r.getLong(1));
+        });
+        return max[0];
+    }
+
+    /** @return NO_QUORUM events the side of {@code device} recorded since {@code sinceMillis} */
+    private long events(String device, long sinceMillis) {
+        return count(url(device), "SELECT COUNT(*) FROM EVENTS WHERE KIND = '" + EventKind.NO_QUORUM.name()
+                + "' AND AT >= '" + new Timestamp(sinceMillis) + "'");
+    }
+
+    /**
+     * Waits until each of the data partitions of the train and test caches has three complete copies: a cut while
+     * copies move can leave a partition complete on the smaller side only, which drops it when it rejoins (README).
+     */
+    private void awaitRebalanced(String device) throws InterruptedException {
+        await("three complete copies of every data partition", () -> count(url(device), "SELECT COUNT(*) FROM (SELECT"
+                + " g.CACHE_GROUP_NAME, p.PARTITION_ID FROM SYS.PARTITION_STATES p JOIN SYS.CACHE_GROUPS g"
+                + " ON p.CACHE_GROUP_ID = g.CACHE_GROUP_ID WHERE g.CACHE_GROUP_NAME IN ('train', 'test') AND p.STATE ="
+                + " 'OWNING' GROUP BY g.CACHE_GROUP_NAME, p.PARTITION_ID HAVING COUNT(*) >= 3)") == 2L * GridNames.DATA_PARTITIONS
+                && count(url(device), "SELECT COUNT(*) FROM SYS.PARTITION_STATES WHERE STATE IN ('MOVING', 'LOST')") == 0);
+    }
+
+    private static long servers(String url) {
+        return count(url, "SELECT COUNT(*) FROM SYS.NODES WHERE IS_CLIENT = FALSE");
+    }
+
+    private List<String> alive() {
+        return fleet.devices().stream().filter(LocalFleet.Device::alive).map(LocalFleet.Device::name).toList();
+    }
+
+    private String coordinator() throws InterruptedException {
+        String[] host = {null};
+        await("a coordinator runs", () -> {
+            host[0] = Reconnects.read(client, i -> CoordinatorElection.host(i).orElse(null));
+            return host[0] != null;
+        });
+        return host[0];
+    }
+
+    private String url(String device) {
+        return network.jdbcUrl(device);
+    }
+
+    /** Reads one row of a result set. */
+    @FunctionalInterface
+    private interface Row {
+        void read(ResultSet row) throws SQLException;
+    }
+
+    /** Runs {@code sql} at {@code device}; a side that cannot answer now (reorganizing after a cut) gives no rows. */
+    private void query(String device, String sql, Row row) {
+        try (Connection c = DriverManager.getConnection(url(device)); Statement s = c.createStatement()) {
+            s.setQueryTimeout(10);
+            try (ResultSet r = s.executeQuery(sql)) {
+                while (r.next()) {
+                    row.read(r);
+                }
+            }
+        } catch (SQLException e) {
+            // asked again at the next poll
+        }
+    }
+
+    private static long count(String url, String sql) {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.setQueryTimeout(10);
+            try (ResultSet r = s.executeQuery(sql)) {
+                return r.next() ? r.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + WAIT_SECONDS * 1000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("not within " + WAIT_SECONDS + " s: " + what);
+            }
+            Thread.sleep(POLL_MILLIS); // polling what the fleet commits, with a deadline
+        }
+    }
+}
