@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code edgetrain status}: devices, the job, its round and epoch, and the last accuracy. A thin client: it joins no
+ * {@code edgetrain status}: devices, the job, its round and epoch, the last accuracy, and whether this side of the fleet
+ * has lost its quorum (the devices it reaches are cut off from the majority). A thin client: it joins no
  * topology, so polling it costs the devices no exchange.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the fleet and the training job.")
@@ -27,7 +28,8 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** The JSON of {@code status}. */
     record Status(List<FleetQueries.DeviceStatus> devices, String job, boolean running, long round, int epoch,
-                  long modelVersion, long samplesCommitted, Double lastAccuracy, String coordinator) {
+                  long modelVersion, long samplesCommitted, Double lastAccuracy, String coordinator,
+                  FleetQueries.Quorum quorum) {
     }
 
     @Override
@@ -38,12 +40,15 @@ public final class StatusCommand implements Callable<Integer> {
                     state != null && !state.finished(), state == null ? 0 : state.round(), state == null ? 0 : state.epoch(),
                     state == null ? 0 : state.version(), state == null ? 0 : state.samplesCommitted(),
                     state == null || Double.isNaN(state.lastAccuracy()) ? null : state.lastAccuracy(),
-                    FleetQueries.coordinator(reader));
+                    FleetQueries.coordinator(reader), FleetQueries.quorum(reader));
             if (json) {
                 DataOutput.stream().println(Json.write(status));
                 return 0;
             }
             StatusCommand.printDevices(status.devices());
+            if (status.quorum() != null && !status.quorum().held()) {
+                System.out.println("NO QUORUM since " + status.quorum().since() + ": " + status.quorum().detail());
+            }
             if (state == null) {
                 System.out.println("no job submitted yet");
             } else {

@@ -72,6 +72,28 @@ public final class FleetQueries {
         return org.edgetrain.compute.training.CoordinatorElection.host(fleet).orElse(null);
     }
 
+    /**
+     * What this side of the fleet last said of its quorum ({@code FleetQuorum}).
+     *
+     * @param held false after a NO_QUORUM with no QUORUM_REGAINED since: this side waits
+     * @param since when it was said
+     * @param detail what the device that said it saw
+     */
+    public record Quorum(boolean held, String since, String detail) {
+    }
+
+    /** @return the last quorum change this side recorded, or null when it never lost its quorum */
+    public static Quorum quorum(FleetReader fleet) {
+        List<List<?>> last = rows(fleet, "SELECT KIND, AT, DETAIL FROM EVENTS WHERE KIND IN (?, ?) ORDER BY AT DESC LIMIT 1",
+                EventKind.NO_QUORUM.name(), EventKind.QUORUM_REGAINED.name());
+        if (last.isEmpty()) {
+            return null;
+        }
+        List<?> row = last.get(0);
+        return new Quorum(EventKind.QUORUM_REGAINED.name().equals(row.get(0)), String.valueOf(row.get(1)),
+                (String) row.get(2));
+    }
+
     /** @return devices in quarantine now, with the time of day their quarantine ends */
     private static Map<String, String> quarantined(FleetReader fleet) {
         Map<String, String> out = new HashMap<>();

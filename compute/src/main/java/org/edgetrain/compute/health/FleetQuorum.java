@@ -134,10 +134,17 @@ public final class FleetQuorum implements LifecycleBean {
     @Override
     public void onLifecycleEvent(LifecycleEventType event) {
         if (event == LifecycleEventType.AFTER_NODE_START) {
+            Map<String, ArrayList<InetSocketAddress>> inherited = membersOfTheFleet();
             synchronized (this) {
+                inherited.forEach(members::put);
+                Set<String> present = new TreeSet<>();
                 for (ClusterNode node : ignite.cluster().forServers().nodes()) {
                     members.put(name(node), addresses(node));
+                    present.add(name(node));
                 }
+                // Members the fleet has but this device never saw fail: gone unless a majority says otherwise, as
+                // for a failure this device had seen.
+                inherited.keySet().stream().filter(m -> !present.contains(m)).forEach(suspected::add);
             }
             ignite.cluster().nodeLocalMap().put(KEY, this);
             ignite.events().localListen(listener, EventType.EVT_NODE_JOINED, EventType.EVT_NODE_LEFT,
@@ -180,6 +187,47 @@ public final class FleetQuorum implements LifecycleBean {
         }
         suspected.clear();
         LOG.warn("an operator reset the fleet's members to the devices present: {}", members.keySet());
+    }
+
+    /**
+     * @return the members as the oldest other device of the fleet just joined knows them, or none when this device is
+     *     the first. A device that joins takes the fleet's members, not the devices it sees: joined to the smaller
+     *     side of a cut (restarted there, or rejoining through the wrong side), it would otherwise count that side a
+     *     majority of itself (seen: a device restarted on one half of an even split, and that half trained on).
+     */
+    private Map<String, ArrayList<InetSocketAddress>> membersOfTheFleet() {
+        var others = ignite.cluster().forServers().forOthers(ignite.cluster().localNode());
+        if (others.nodes().isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return ignite.compute(others.forOldest()).call(new MembersCall());
+        } catch (RuntimeException e) {
+            // An older device that does not answer (it is leaving, or runs a version without the call): the devices
+            // seen now are the best this device knows; its side's older devices still hold the fleet's members.
+            LOG.warn("could not learn the fleet's members from {}: {}", others.forOldest().node(), e.toString());
+            return Map.of();
+        }
+    }
+
+    /** Asks a device for the members it knows, with their discovery addresses. */
+    private static final class MembersCall implements org.apache.ignite.lang.IgniteCallable<Map<String, ArrayList<InetSocketAddress>>> {
+        private static final long serialVersionUID = 1L;
+
+        @IgniteInstanceResource
+        private transient Ignite local;
+
+        @Override
+        public Map<String, ArrayList<InetSocketAddress>> call() {
+            FleetQuorum quorum = of(local);
+            TreeMap<String, ArrayList<InetSocketAddress>> out = new TreeMap<>();
+            if (quorum != null) {
+                synchronized (quorum) {
+                    quorum.members.forEach((name, addresses) -> out.put(name, new ArrayList<>(addresses)));
+                }
+            }
+            return out;
+        }
     }
 
     /** @return what this device sees now (failures settled long enough are confirmed first) */

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.List;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetQueries;
+import org.edgetrain.compute.grid.FleetReader;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.testing.Fleets;
 import org.edgetrain.compute.testing.TestJobs;
@@ -58,6 +60,9 @@ class PartitionTest {
                     assertTrue(result.recoverySeconds() > 0, "the larger side committed: " + result);
                 }
             }
+            // What `status` says after the even split healed: the quorum was lost and is back.
+            FleetQueries.Quorum quorum = Reconnects.read(client, i -> FleetQueries.quorum(FleetReader.of(i)));
+            assertTrue(quorum != null && quorum.held(), "status's quorum after the heal: " + quorum);
             Reconnects.read(client, ignite -> {
                 JobSubmitter.stop(ignite);
                 return null;
