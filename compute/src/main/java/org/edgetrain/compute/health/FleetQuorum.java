@@ -43,7 +43,8 @@ import org.edgetrain.compute.grid.GridSchema;
  * detection timeouts after it. A cut shows on each side as failures of the other side's devices; the side without
  * a majority never confirms them, so its members stay those from before the cut and it waits; the majority side
  * confirms them and goes on, and can then lose more devices one at a time. Sides of equal size both wait. A fleet of
- * two therefore cannot lose one device and train on: it cannot tell the other's crash from a cut.
+ * two therefore cannot lose one device and train on: it cannot tell the other's crash from a cut. A device that joins
+ * takes the members from the oldest device already there, so one that joins the smaller side of a cut knows it.
  *
  * <p><b>Rejoin.</b> While this side has no quorum it tries, every {@link #PROBE_MILLIS} ms, the discovery port of each
  * member it lost. When some answer, the link is back and the two sides are two clusters: the side with fewer members
@@ -52,8 +53,7 @@ import org.edgetrain.compute.grid.GridSchema;
  * at once through the other members: its view is stale, so it never waits for others to come to it, and it is gone
  * before the others' probes, which want two answers in a row, take it for a side to join. Its devices stop their node, and
  * {@code EdgetrainNode} starts it again with discovery pointed at the members that answered, so it joins their
- * cluster empty and takes their model. A device restarted while its side is still cut off trusts the side it joined
- * (its members start as that side): a known limit.
+ * cluster empty and takes their model.
  *
  * <p>Not {@link #held} by Ignite's own means (a cache TopologyValidator) because a validator's verdict is fixed per
  * topology version and made from the node list alone, which tells neither a graceful leave nor a confirmed crash from
