@@ -175,7 +175,8 @@ class SeparateJvmFleetTest {
         Fleets.runWithNewFleet(List.of("pc", "pc"), fleet -> {
             Ignite ignite = fleet.client();
             fleet.loadSynthetic(100, 20, 11);
-            JobSubmitter.submit(ignite, TestJobs.small("churn", "resnet20", 4, 1.0, 17).build());
+            // Long enough for the joining device to be in a round: 4 epochs (13 s) once ended before it was (CI).
+            JobSubmitter.submit(ignite, TestJobs.small("churn", "resnet20", 12, 1.0, 17).build());
             Waits.version(ignite, 1);
 
             fleet.add("rpi4"); // joins mid-training
@@ -185,7 +186,7 @@ class SeparateJvmFleetTest {
 
             ModelState last = Waits.finished(ignite, 300);
 
-            assertEquals(2000, last.samplesCommitted(), "four epochs of 500 samples, none skipped or repeated");
+            assertEquals(6000, last.samplesCommitted(), "twelve epochs of 500 samples, none skipped or repeated");
             // The job may end as pc-2 leaves; the cache's size read during the partition exchange that follows the
             // leave can miss partitions whose backups are being promoted. A record really lost keeps it below 500.
             Waits.until(() -> "the train cache holds 500 records, not " + ignite.cache(GridNames.TRAIN).size(), 60,
