@@ -339,8 +339,7 @@ public final class FleetQuorum implements LifecycleBean {
         lost.forEach((member, addresses) -> addresses.stream().filter(a -> !ours.contains(a) && answers(a)).findFirst()
                 .ifPresent(a -> answering.put(member, a)));
         Set<String> theirs = answering.keySet();
-        boolean yields = theirs.size() > mine.size() || (theirs.size() == mine.size() && !theirs.isEmpty()
-                && theirs.iterator().next().compareTo(mine.iterator().next()) < 0);
+        boolean yields = yields(mine, theirs);
         boolean seenTwice = yields && theirs.equals(answeringBefore);
         answeringBefore = yields ? Set.copyOf(theirs) : Set.of();
         if (seenTwice) {
@@ -352,6 +351,18 @@ public final class FleetQuorum implements LifecycleBean {
 
     private synchronized int memberCount() {
         return members.size();
+    }
+
+    /**
+     * The rule both sides of a healed cut apply, each from what it sees, so that exactly one gives way.
+     *
+     * @param mine the members this side has (sorted)
+     * @param theirs the lost members that answer (sorted)
+     * @return true when this side gives way: the other is larger, or as large and its first name comes first
+     */
+    static boolean yields(Set<String> mine, Set<String> theirs) {
+        return theirs.size() > mine.size() || (theirs.size() == mine.size() && !theirs.isEmpty()
+                && new TreeSet<>(theirs).first().compareTo(new TreeSet<>(mine).first()) < 0);
     }
 
     private void requestRejoin(List<InetSocketAddress> through) {
