@@ -161,7 +161,7 @@ public final class RoundCoordinator {
         if (!collected.trainedNothing() && !epochDone(progress) && !gate.closed()) {
             pipeline.sendNext(send(decision.next(), progress, aggregated));
         }
-        RoundRecorder.Round ended = new RoundRecorder.Round(job, r.from().version(), decision, collected.arrived(),
+        RoundRecorder.Round ended = RoundRecorder.Round.of(job, r.from().version(), decision, collected.arrived(),
                 collected.seconds(), r.learningRate(), decision.lostSamples(r.plan(), r.shares(), collected.arrived()),
                 new Timestamp(System.currentTimeMillis()));
         long committing = System.nanoTime();

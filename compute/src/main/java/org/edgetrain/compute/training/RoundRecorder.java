@@ -40,27 +40,28 @@ final class RoundRecorder {
     private final RetriedWrites<Round> rows = new RetriedWrites<>(WRITE_ATTEMPTS, this::write);
 
     /**
-     * A round as it ended.
-     *
-     * @param parentVersion the committed model version the round started from
-     * @param seconds from sending the jobs to the end of collecting
-     * @param lostSamples work done for nothing ({@link RoundDecision#lostSamples})
+     * A round as it ended: what its DEVICE_ROUNDS rows are made of, and its ROUNDS row (built once: the row carries the
+     * weights' checksum, and the same row is committed with the round and written to the table).
      */
-    record Round(JobSpec job, long parentVersion, RoundDecision decision, List<DeviceRoundResult> arrived,
-                 double seconds, double learningRate, long lostSamples, Timestamp endedAt) {
-        /** @return its ROUNDS row */
-        RoundRow row() {
+    record Round(RoundDecision decision, List<DeviceRoundResult> arrived, RoundRow row) {
+        /**
+         * @param parentVersion the committed model version the round started from
+         * @param seconds from sending the jobs to the end of collecting
+         * @param lostSamples work done for nothing ({@link RoundDecision#lostSamples})
+         */
+        static Round of(JobSpec job, long parentVersion, RoundDecision decision, List<DeviceRoundResult> arrived,
+                        double seconds, double learningRate, long lostSamples, Timestamp endedAt) {
             ModelState next = decision.next();
             long samples = decision.commits() ? decision.outcome().acceptedSamples() : 0;
-            return new RoundRow(next.round(), job.id(), next.epoch(), next.version(), decision.commits(),
-                    decision.outcome().accepted().size(), decision.outcome().rejected().size(), samples,
-                    RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds), learningRate,
-                    endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()));
+            return new Round(decision, arrived, new RoundRow(next.round(), job.id(), next.epoch(), next.version(),
+                    decision.commits(), decision.outcome().accepted().size(), decision.outcome().rejected().size(),
+                    samples, RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds),
+                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state())));
         }
 
         @Override
         public String toString() {
-            return "the metrics of round " + decision.next().round();
+            return "the metrics of round " + row.round();
         }
     }
 
@@ -79,7 +80,7 @@ final class RoundRecorder {
      * first, or one that committed once more while it was being replaced. Rows this recorder keeps are its own to write.
      */
     void restore(List<RoundRow> unwritten) {
-        java.util.Set<Long> mine = rows.kept().stream().map(r -> r.decision().next().round())
+        java.util.Set<Long> mine = rows.kept().stream().map(r -> r.row().round())
                 .collect(java.util.stream.Collectors.toSet());
         for (RoundRow row : unwritten) {
             if (mine.contains(row.round())) {
