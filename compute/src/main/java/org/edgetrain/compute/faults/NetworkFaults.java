@@ -31,6 +31,8 @@ import java.util.stream.IntStream;
 public final class NetworkFaults implements AutoCloseable {
     /** Discovery, communication and client ports inside every namespace (each device has the addresses to itself). */
     private static final int DISCOVERY_PORT = 47500;
+    /** How long a JDBC read at a device may wait for its answer (a query of the scenarios times out at 10 s). */
+    private static final int JDBC_TIMEOUT_MILLIS = 20_000;
 
     private final int subnet;
     private final int capacity;
@@ -72,7 +74,9 @@ public final class NetworkFaults implements AutoCloseable {
             throw new IllegalArgumentException("1 to 200 devices, got " + capacity);
         }
         for (int subnet = 1; subnet < 250; subnet++) {
-            if (!Files.exists(Path.of("/sys/class/net", "etb" + subnet))) {
+            // A subnet is free when neither its bridge nor a link of its first namespace is left from another run.
+            if (!Files.exists(Path.of("/sys/class/net", "etb" + subnet))
+                    && !Files.exists(Path.of("/sys/class/net", "etv" + subnet + "-1"))) {
                 NetworkFaults network = new NetworkFaults(subnet, capacity, dir);
                 try {
                     network.build();
@@ -139,9 +143,13 @@ public final class NetworkFaults implements AutoCloseable {
         return address(index(device));
     }
 
-    /** @return a JDBC thin-driver URL that reaches {@code device} (whichever side of a cut it is on) */
+    /**
+     * @return a JDBC thin-driver URL that reaches {@code device} (whichever side of a cut it is on). Its connection
+     *     timeout also bounds every read: a device in the middle of reorganizing may accept a query and not answer,
+     *     and a socket read is not interrupted by anything else.
+     */
     public String jdbcUrl(String device) {
-        return "jdbc:ignite:thin://" + address(device) + ":10800";
+        return "jdbc:ignite:thin://" + address(device) + ":10800?connectionTimeout=" + JDBC_TIMEOUT_MILLIS;
     }
 
     /** Cuts every link between a device of {@code a} and a device of {@code b}, both ways; the host reaches both. */
@@ -194,6 +202,9 @@ public final class NetworkFaults implements AutoCloseable {
                     ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(ProcessHandle::destroyForcibly);
                 }
             }
+            // The kernel tears a deleted namespace down later, and its links with it (minutes, seen here): deleting
+            // the host's end of each link first removes both ends at once, so the next network can take the names.
+            runQuietly("ip", "link", "del", hostEnd(i));
             runQuietly("ip", "netns", "del", ns);
         }
         runQuietly("ip", "link", "del", bridge());

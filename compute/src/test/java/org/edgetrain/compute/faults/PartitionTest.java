@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  * graceful leave) stops both halves until it heals. After each, the committed history is one line with one checksum
  * per version, nothing committed is missing, and the rounds' samples are the model's.
  */
-@Timeout(900)
+@Timeout(400)
 class PartitionTest {
     @BeforeAll
     static void needsNetworkNamespaces() {

@@ -5,6 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
@@ -24,6 +28,8 @@ import org.edgetrain.compute.settings.SystemProperty;
 public final class ProcessFleet extends PortsAndConfig {
     /** How long a device may take to leave gracefully before it is killed (and the test told). */
     private static final long LEAVE_SECONDS = 120;
+    /** How long the fleet may take to record that its devices are to stop without handing data over. */
+    private static final long PREPARE_STOP_SECONDS = 30;
 
     private final LocalFleet fleet;
     /** The devices' network namespaces, or null for devices on loopback. */
@@ -171,19 +177,27 @@ public final class ProcessFleet extends PortsAndConfig {
         return Path.of("target", "fleet-logs", dir.getFileName().toString());
     }
 
+    /**
+     * Stops the devices (at once, without handing data over), then the client, whatever state the test left them in:
+     * the fleet-wide step is a cluster-wide write that a fleet stuck in reorganizing may never finish, so it gets
+     * {@value #PREPARE_STOP_SECONDS} s and the devices are stopped (killed if they linger) all the same.
+     */
     @Override
     public void close() {
         try {
             if (client != null) {
-                FleetActivation.prepareWholeFleetStop(client);
+                CompletableFuture.runAsync(() -> FleetActivation.prepareWholeFleetStop(client))
+                        .get(PREPARE_STOP_SECONDS, TimeUnit.SECONDS);
             }
-        } catch (RuntimeException e) {
-            // the fleet is already gone: the processes are stopped below all the same
+        } catch (ExecutionException | TimeoutException e) {
+            System.err.println("the fleet did not take the stop policy (" + e + "): its devices are stopped anyway");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
+            fleet.down(20);
             if (client != null) {
                 client.close();
             }
-            fleet.down(20);
             keepLogs();
             if (network != null) {
                 network.close();
