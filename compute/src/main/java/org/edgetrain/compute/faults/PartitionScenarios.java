@@ -64,8 +64,10 @@ public final class PartitionScenarios {
      * @param smallerSide the devices cut off (for an even split, one half)
      * @param largerSide the others
      * @param forks committed versions seen with more than one weight checksum, or whose parent is not the version before
-     * @param minorityCommits versions the smaller side (either half of an even split) committed after it reported
-     *     NO_QUORUM
+     * @param minorityCommits rounds the smaller side (either half of an even split) decided and committed after it
+     *     knew it had no quorum (its NO_QUORUM event; for a device cut off alone, once the others dropped it). A
+     *     round decided before, whose commit was in flight at the cut, is not one: Ignite's transaction recovery
+     *     may finish it on both sides (seen in CI), and its row may be written later; it is one history all the same
      * @param lostCommittedRounds committed versions missing from the healed fleet's history
      * @param exactlyOnce the committed rounds' samples are the samples the model counts
      * @param healSeconds link restored to every device back and a round committed by the whole fleet
@@ -143,26 +145,27 @@ public final class PartitionScenarios {
         } else {
             network.partition(smaller, larger);
         }
+        long smallerLostAt;
         if (smaller.size() > 1) {
-            await("the smaller side " + smaller + " reports NO_QUORUM", () -> events(smaller.get(0), cutAt) > 0);
+            await("the smaller side " + smaller + " reports NO_QUORUM", () -> quorumLostAt(smaller.get(0), cutAt) > 0);
+            smallerLostAt = quorumLostAt(smaller.get(0), cutAt);
         } else {
             // A device cut off alone cannot even drop the others (it has no ring left): Ignite segments it; it stops
             // its node at once and tries to rejoin until the link is back. Nothing of it commits meanwhile.
             await("the larger side " + larger + " dropped " + smaller, () -> servers(url(larger.get(0))) == larger.size());
+            smallerLostAt = System.currentTimeMillis();
         }
         long minorityCommits;
         double recovery = -1;
         if (kind == Kind.EVEN_SPLIT) {
-            await("the other half " + larger + " reports NO_QUORUM", () -> events(larger.get(0), cutAt) > 0);
-            long frozenA = committed(smaller.get(0));
-            long frozenB = committed(larger.get(0));
+            await("the other half " + larger + " reports NO_QUORUM", () -> quorumLostAt(larger.get(0), cutAt) > 0);
+            long largerLostAt = quorumLostAt(larger.get(0), cutAt);
             long quietUntil = System.currentTimeMillis() + QUIET_MILLIS;
             while (System.currentTimeMillis() < quietUntil) {
                 Thread.sleep(POLL_MILLIS); // watching for commits that must not come, for a fixed window
             }
-            minorityCommits = Math.max(0, committed(smaller.get(0)) - frozenA) + Math.max(0, committed(larger.get(0)) - frozenB);
+            minorityCommits = decidedSince(smaller.get(0), smallerLostAt) + decidedSince(larger.get(0), largerLostAt);
         } else {
-            long frozen = committed(smaller.get(0));
             long[] firstCommit = {0};
             await("the larger side " + larger + " commits beyond v" + before, () -> {
                 if (committed(larger.get(0)) > before) {
@@ -172,7 +175,7 @@ public final class PartitionScenarios {
                 return false;
             });
             recovery = (firstCommit[0] - cutAt) / 1000.0;
-            minorityCommits = Math.max(0, committed(smaller.get(0)) - frozen);
+            minorityCommits = decidedSince(smaller.get(0), smallerLostAt);
         }
 
         long healAt = System.currentTimeMillis();
@@ -243,10 +246,26 @@ public final class PartitionScenarios {
         return max[0];
     }
 
-    /** @return NO_QUORUM events the side of {@code device} recorded since {@code sinceMillis} */
-    private long events(String device, long sinceMillis) {
-        return count(url(device), "SELECT COUNT(*) FROM EVENTS WHERE KIND = '" + EventKind.NO_QUORUM.name()
-                + "' AND AT >= '" + new Timestamp(sinceMillis) + "'");
+    /** @return when the side of {@code device} first reported NO_QUORUM since {@code sinceMillis}; 0 if it has not */
+    private long quorumLostAt(String device, long sinceMillis) {
+        long[] at = {0};
+        query(device, "SELECT MIN(AT) FROM EVENTS WHERE KIND = '" + EventKind.NO_QUORUM.name() + "' AND AT >= '"
+                + new Timestamp(sinceMillis) + "'", r -> {
+                    Timestamp first = r.getTimestamp(1);
+                    at[0] = first == null ? 0 : first.getTime();
+                });
+        return at[0];
+    }
+
+    /**
+     * @return committed rounds the side of {@code device} shows as decided at or after {@code sinceMillis} (a round's
+     *     ENDED_AT is taken when its coordinator decides it, before the commit); 0 when the side cannot say (it is
+     *     rejoining: then it commits nothing either)
+     */
+    private long decidedSince(String device, long sinceMillis) {
+        committed(device); // every version it shows, for the fork count
+        return Math.max(0, count(url(device), "SELECT COUNT(*) FROM ROUNDS WHERE COMMITTED AND JOB = '" + job
+                + "' AND ENDED_AT >= '" + new Timestamp(sinceMillis) + "'"));
     }
 
     /**
