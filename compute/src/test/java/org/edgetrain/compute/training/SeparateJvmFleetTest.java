@@ -52,20 +52,17 @@ class SeparateJvmFleetTest {
     @Test
     void losingEveryCopyOfSomePartitionsPausesTrainingUntilTheDataIsReloaded() throws Exception {
         Fleets.runWithNewFleet(List.of("pc", "pc", "rpi4", "rpi4"), fleet -> {
-            Ignite ignite = fleet.client();
+            Ignite first = fleet.client();
             CifarDataset data = fleet.loadSynthetic(40, 20, 10);
-            JobSubmitter.submit(ignite, TestJobs.small("lose", "resnet8", 2, 0.5, 16).build());
-            Waits.version(ignite, 1);
+            JobSubmitter.submit(first, TestJobs.small("lose", "resnet8", 2, 0.5, 16).build());
+            Waits.version(first, 1);
 
             // Three of four devices crash at once: with one backup, partitions held only by them are gone. The one
             // left is the model's primary: the shared state has three copies on the most capable devices (by their
             // calibration, which is noisy here), and this test is about the data, not about losing the model too.
-            String keeper = String.valueOf(ignite.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
-            for (String device : List.of("pc-1", "pc-2", "rpi4-1", "rpi4-2")) {
-                if (!device.equals(keeper)) {
-                    fleet.kill(device);
-                }
-            }
+            String keeper = String.valueOf(first.affinity(GridNames.MODEL).mapKeyToNode(ModelState.KEY).consistentId());
+            fleet.killTogether(List.of("pc-1", "pc-2", "rpi4-1", "rpi4-2").stream().filter(d -> !d.equals(keeper)).toList());
+            Ignite ignite = fleet.client();
             // Three of four at once is no majority: the one left cannot tell it from a cut and waits, until the
             // operator, who knows the three are gone, makes the devices present the members (edgetrain quorum --reset).
             Waits.event(ignite, EventKind.NO_QUORUM);
