@@ -6,14 +6,20 @@
 #   OUT/edgetrain-jvm.flags     the JVM flags from the parent POM
 #   OUT/ignite-config/          node and logging configurations
 #   OUT/bin/edgetrain           launcher
-# Usage: docker/build-steps.sh OUT
+# Usage: [EDGETRAIN_TARGET_ARCH=amd64|arm64] docker/build-steps.sh OUT
+#   EDGETRAIN_TARGET_ARCH: the architecture to install for (Docker's TARGETARCH), default this machine's; arm64 on
+#   another machine activates the arm64 profile (its native libraries), which aarch64 activates by itself.
 set -euo pipefail
 out="${1:?usage: docker/build-steps.sh OUT}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-mvn -q -B -Dstyle.color=never -DskipTests install   # install: the copy below takes the sibling modules from the local repository
+profile=()
+if [[ "${EDGETRAIN_TARGET_ARCH:-}" == arm64 && "$(uname -m)" != aarch64 ]]; then
+  profile=(-Parm64)
+fi
+mvn -q -B -Dstyle.color=never "${profile[@]}" -DskipTests install   # install: the copy below takes the sibling modules from the local repository
 rm -rf "$out" && mkdir -p "$out/lib" "$out/bin"
-mvn -q -B -Dstyle.color=never -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
+mvn -q -B -Dstyle.color=never "${profile[@]}" -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
 cp bench/target/edgetrain-bench-*.jar "$out/lib/"
 cp compute/target/classes/edgetrain-jvm.flags "$out/"
 cp -r ignite-config "$out/"
@@ -32,4 +38,4 @@ exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" -XX:+UseParallelGC -Djava.ne
   -cp "$home/lib/*" org.edgetrain.bench.Main "$@"
 LAUNCHER
 chmod +x "$out/bin/edgetrain"
-echo "installed edgetrain for $(uname -m) in $out"
+echo "installed edgetrain for ${EDGETRAIN_TARGET_ARCH:-$(uname -m)} in $out"

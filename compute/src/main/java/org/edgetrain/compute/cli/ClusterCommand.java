@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 /** {@code edgetrain cluster}: device processes on this machine, for demos, tests and benchmarks. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "Launch and manage local device processes.",
         subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Kill.class,
-                ClusterCommand.Add.class, ClusterCommand.Stop.class, ClusterCommand.ListDevices.class})
+                ClusterCommand.Add.class, ClusterCommand.Stop.class, ClusterCommand.ListDevices.class,
+                ClusterCommand.PrepareDown.class})
 public final class ClusterCommand {
     /** Options shared by the subcommands. */
     static final class Where {
@@ -150,6 +151,29 @@ public final class ClusterCommand {
                 }
             }
             System.out.println("stopped " + n + " device(s)");
+            return 0;
+        }
+    }
+
+    /**
+     * What {@code down} does before its signals, for a fleet whose processes something else stops (Docker Compose,
+     * systemd): devices stopped together under the graceful policy would each wait for the others to take their
+     * partitions (the last one waited out Docker's whole grace period), and a persistent fleet must be deactivated so
+     * that its restart finds every copy.
+     */
+    @Command(name = "prepare-down", mixinStandardHelpOptions = true, description = "Ready a fleet started elsewhere "
+            + "(Docker, systemd) for a whole-fleet stop: its devices then stop at once, and a persistent fleet is "
+            + "deactivated so that it restarts from its last committed round. Then stop them (docker-compose down).")
+    static final class PrepareDown implements Callable<Integer> {
+        @Mixin
+        FleetOptions fleet;
+
+        @Override
+        public Integer call() {
+            try (Ignite client = fleet.connectAsIs(30)) {
+                FleetActivation.prepareWholeFleetStop(client);
+            }
+            System.out.println("ready: stop every device now (their data stays on disk if the fleet is persistent)");
             return 0;
         }
     }

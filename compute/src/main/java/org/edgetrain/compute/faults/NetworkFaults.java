@@ -94,6 +94,9 @@ public final class NetworkFaults implements AutoCloseable {
         run("ip", "link", "add", bridge(), "type", "bridge");
         run("ip", "addr", "add", "10.99." + subnet + ".1/24", "dev", bridge());
         run("ip", "link", "set", bridge(), "up");
+        // Traffic between two devices crosses the bridge; where the bridge is filtered by iptables (br_netfilter) and
+        // the FORWARD policy is DROP, as a running Docker engine sets it, the devices could not see each other.
+        run("iptables", "-I", "FORWARD", "-i", bridge(), "-o", bridge(), "-j", "ACCEPT");
         for (int i = 1; i <= capacity; i++) {
             String ns = namespace(i);
             run("ip", "netns", "add", ns);
@@ -208,6 +211,7 @@ public final class NetworkFaults implements AutoCloseable {
             runQuietly("ip", "netns", "del", ns);
         }
         runQuietly("ip", "link", "del", bridge());
+        runQuietly("iptables", "-D", "FORWARD", "-i", bridge(), "-o", bridge(), "-j", "ACCEPT");
     }
 
     private int index(String device) {
