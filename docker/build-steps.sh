@@ -15,7 +15,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 profile=()
 if [[ "${EDGETRAIN_TARGET_ARCH:-}" == arm64 && "$(uname -m)" != aarch64 ]]; then
-  profile=(-Parm64)
+  # Both activate profiles by property, which reaches the installed POMs of the modules and of JavaCPP: the
+  # classifiers of every native library are read there (a -P profile would reach this build's own POMs only).
+  profile=(-Dedgetrain.arch=arm64 -Djavacpp.platform=linux-arm64)
 fi
 mvn -q -B -Dstyle.color=never "${profile[@]}" -DskipTests install   # install: the copy below takes the sibling modules from the local repository
 rm -rf "$out" && mkdir -p "$out/lib" "$out/bin"

@@ -223,3 +223,14 @@ top=$(scalar "SELECT MAX(MODEL_VERSION) FROM ROUNDS WHERE COMMITTED")
 [[ "$rows" == "$top" ]] || fail "$rows committed rounds for versions 1..$top: a round was lost or repeated"
 sql "SELECT EPOCH, ROUND(TEST_ACCURACY, 4) AS ACCURACY FROM EVALS ORDER BY EPOCH" | tee -a "$report"
 say "persistent fleet: resumed after down + up with $before rounds kept; 4 epochs, $samples samples exactly once"
+
+# --- calibration beside the same classes as device processes on the host ----------------------------------------
+down edgetrain-persist -f docker/compose.yaml -f docker/compose.persistent.yaml
+say "the same classes as device processes on this host (cluster up: a cgroup CPU quota per class, no container):"
+rm -rf "$state/cluster"
+bin/edgetrain cluster up --devices pc,jetson-nano,rpi4 --dir "$state/cluster" >>"$state/cluster.log" 2>&1 \
+  || fail "cluster up (log: $state/cluster.log)"
+for d in pc-1 jetson-nano-1 rpi4-1; do
+  say "  $d: $(grep -ho 'measured itself: [0-9.]* images/s' "$state/cluster/$d.log" 2>/dev/null | tail -n 1)"
+done
+bin/edgetrain cluster down --dir "$state/cluster" >>"$state/cluster.log" 2>&1 || true
