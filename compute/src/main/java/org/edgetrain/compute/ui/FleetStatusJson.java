@@ -53,6 +53,8 @@ public final class FleetStatusJson {
             events.add(e);
         }
         out.put("events", events);
+        // What this side last said of its quorum: null if it never lost it; held false while it waits for a majority.
+        out.put("quorum", FleetQueries.quorum(fleet));
         return Json.write(out);
     }
 }

@@ -45,6 +45,7 @@ class StatusServerTest {
             assertTrue(empty.get("job").isNull());
             assertEquals(2, empty.get("devices").size());
             assertEquals(0, empty.get("events").size());
+            assertTrue(empty.get("quorum").isNull(), "a fleet that never lost its quorum: " + empty);
             IllegalStateException refused = assertThrows(IllegalStateException.class, () -> JobSubmitter.submit(ignite, job));
             assertTrue(refused.getMessage().contains("dataset load"), refused.getMessage());
             assertEquals(-1, GridSchema.dataBackups(ignite));
