@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What can be checked of the Docker deployment without a Docker engine: the image's build steps (run outside
-# Docker), the installed launcher, and the compose file's structure. Building and running the images is not.
+# Docker), the installed launcher, and the compose file's structure. dev/checks/docker-real.sh builds and runs the
+# images on a real engine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="$(mktemp -d)"
@@ -23,4 +24,4 @@ for name, service in devices.items():
 assert "trainer" in compose["services"] and "edgetrain-state" in compose["volumes"]
 print(f"compose: {len(devices)} devices, limits and discovery consistent")
 PY
-echo "docker checks passed (images themselves not built: no Docker engine here)"
+echo "docker checks passed (without an engine; dev/checks/docker-real.sh builds and runs the images)"
