@@ -8,7 +8,8 @@
 #   OUT/bin/edgetrain           launcher
 # Usage: [EDGETRAIN_TARGET_ARCH=amd64|arm64] docker/build-steps.sh OUT
 #   EDGETRAIN_TARGET_ARCH: the architecture to install for (Docker's TARGETARCH), default this machine's; arm64 on
-#   another machine activates the arm64 profile (its native libraries), which aarch64 activates by itself.
+#   another machine activates the arm64-cross profile (the arm64 native libraries; on aarch64 the arm64 profile
+#   activates by itself).
 set -euo pipefail
 out="${1:?usage: docker/build-steps.sh OUT}"
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -2,9 +2,10 @@
 # Docker for real, from a clean state: starts a Docker engine if none answers, makes local base images (no image
 # registry needed: debootstrap from this machine's Debian mirror, cached), builds the edgetrain image, runs the
 # compose fleet with its CPU and memory limits, trains a short job to the end, crashes a device mid-training, stops one
-# gracefully, and reports image size, build time, calibration and each container's memory peak.
+# gracefully, restarts a persistent fleet mid-job, and reports image size, build time, calibration (beside cluster
+# up's) and each container's memory peak.
 # Exits non-zero when any check fails. Needs root and Debian's docker.io, docker-compose, debootstrap (installed
-# when missing). Not part of .ci/run (it takes ~15 minutes and an engine); every change to docker/ must pass it.
+# when missing). Not part of .ci/run (it takes ~9 minutes and an engine); every change to docker/ must pass it.
 #   dev/checks/docker-real.sh [--images N] [--epochs E] [--keep]
 #     --images N   training images of the job (default 4000: minutes, not hours)
 #     --epochs E   epochs of the job (default 3)

@@ -145,10 +145,13 @@ public final class PartitionScenarios {
         } else {
             network.partition(smaller, larger);
         }
+        // Each side's NO_QUORUM time is kept from the poll that saw it: a second read could fail and say 0.
+        long[] lostAt = {0, 0};
         long smallerLostAt;
         if (smaller.size() > 1) {
-            await("the smaller side " + smaller + " reports NO_QUORUM", () -> quorumLostAt(smaller.get(0), cutAt) > 0);
-            smallerLostAt = quorumLostAt(smaller.get(0), cutAt);
+            await("the smaller side " + smaller + " reports NO_QUORUM",
+                    () -> (lostAt[0] = quorumLostAt(smaller.get(0), cutAt)) > 0);
+            smallerLostAt = lostAt[0];
         } else {
             // A device cut off alone cannot even drop the others (it has no ring left): Ignite segments it; it stops
             // its node at once and tries to rejoin until the link is back. Nothing of it commits meanwhile.
@@ -158,8 +161,9 @@ public final class PartitionScenarios {
         long minorityCommits;
         double recovery = -1;
         if (kind == Kind.EVEN_SPLIT) {
-            await("the other half " + larger + " reports NO_QUORUM", () -> quorumLostAt(larger.get(0), cutAt) > 0);
-            long largerLostAt = quorumLostAt(larger.get(0), cutAt);
+            await("the other half " + larger + " reports NO_QUORUM",
+                    () -> (lostAt[1] = quorumLostAt(larger.get(0), cutAt)) > 0);
+            long largerLostAt = lostAt[1];
             long quietUntil = System.currentTimeMillis() + QUIET_MILLIS;
             while (System.currentTimeMillis() < quietUntil) {
                 Thread.sleep(POLL_MILLIS); // watching for commits that must not come, for a fixed window
