@@ -14,13 +14,17 @@ import org.edgetrain.model.cifar.CifarFormat;
 import org.edgetrain.model.engine.EngineKind;
 import org.edgetrain.model.engine.TrainingEngine;
 import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.rebalancing.CpuLimiter;
+import org.edgetrain.rebalancing.DeviceThrottle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code edgetrain bench engine}: steady-state training throughput of one engine on random CIFAR-shaped input.
  * Warms up, then times windows of a few seconds and reports their median, which resists the noise of a shared
- * machine better than one long mean.
+ * machine better than one long mean. Started with {@code -Dedgetrain.cpu.share=X} it pauses after each step as a
+ * duty-cycled device does ({@link DeviceThrottle}), so that {@code bench hetero} can measure the bare engine under a
+ * device's CPU quota.
  */
 @Command(name = "engine", mixinStandardHelpOptions = true, description = "Training images/s of one engine after warm-up.")
 final class EngineBenchmark implements Callable<Integer> {
@@ -43,9 +47,14 @@ final class EngineBenchmark implements Callable<Integer> {
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
 
-    /** The JSON of {@code bench engine}. */
+    /**
+     * The JSON of {@code bench engine}.
+     *
+     * @param cpuQuota the CPUs this process was limited to while measuring: its cgroup quota, or the duty-cycle share
+     *     of an emulated device ({@link DeviceThrottle}); 0 when unlimited
+     */
     record Result(String engine, String model, int batch, int threads, double imagesPerSecond,
-                  List<Double> windowImagesPerSecond, long parameters) {
+                  List<Double> windowImagesPerSecond, long parameters, double cpuQuota) {
     }
 
     @Override
@@ -53,8 +62,10 @@ final class EngineBenchmark implements Callable<Integer> {
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         EngineKind kind = engine == null ? EngineKind.preferred() : engine;
         Result result = measure(kind, model, batch, threadCount, seconds);
-        System.out.printf("%s %s batch %d, %d thread(s): %.1f images/s (median of %d windows)%n",
-                result.engine(), model, batch, threadCount, result.imagesPerSecond(), result.windowImagesPerSecond().size());
+        System.out.printf("%s %s batch %d, %d thread(s)%s: %.1f images/s (median of %d windows)%n",
+                result.engine(), model, batch, threadCount,
+                result.cpuQuota() > 0 ? String.format(" limited to %.2f CPU", result.cpuQuota()) : "",
+                result.imagesPerSecond(), result.windowImagesPerSecond().size());
         if (json != null) {
             DataOutput.writeJson(result, json);
         }
@@ -75,13 +86,17 @@ final class EngineBenchmark implements Callable<Integer> {
                 long start = System.nanoTime();
                 int images = 0;
                 while (System.nanoTime() - start < 3e9 || images == 0) {
+                    long step = System.nanoTime();
                     engine.train(input, 0.01);
+                    // a device emulated by duty cycle pauses the same way after each step (no-op unthrottled)
+                    DeviceThrottle.pauseAfter(System.nanoTime() - step);
                     images += batch;
                 }
                 windows.add(images / ((System.nanoTime() - start) / 1e9));
             }
+            double quota = DeviceThrottle.share() < 1 ? DeviceThrottle.share() : CpuLimiter.ownQuota();
             return new Result(engine.name(), model, batch, threadCount, median(windows), windows,
-                    engine.trainableParameterCount());
+                    engine.trainableParameterCount(), quota);
         }
     }
 

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.cli.FleetOptions;
@@ -50,8 +52,12 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
      *
      * @param residentMegabytes the sum over devices of each one's largest resident memory in the run (what the
      *     fleet needs of its hosts), or -1 where devices could not tell
+     * @param deviceImagesPerSecond per device class, the images/s one device of that class contributed to the
+     *     fleet's figure: its accepted samples of the measured rounds over the same wall-clock window, averaged over
+     *     the class's devices (so the classes' figures times their device counts add up to the fleet's)
      */
-    record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes) {
+    record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes,
+                       Map<String, Double> deviceImagesPerSecond) {
     }
 
     Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
@@ -79,7 +85,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");
                     }
                     Thread.sleep(500); // polling the ROUNDS table with a deadline
-                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH FROM ROUNDS WHERE JOB = ? "
+                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH, ROUND_NO FROM ROUNDS WHERE JOB = ? "
                             + "AND COMMITTED AND ROUND_NO >= ? ORDER BY ROUND_NO LIMIT ?", job.id(), WARM_UP_ROUNDS, rounds + 1);
                     if (rows.size() <= rounds) {
                         continue;
@@ -99,7 +105,10 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         System.out.printf("warning: %s reached an epoch's end in its measured rounds (half-empty "
                                 + "rounds and an evaluation count): use more training images%n", devices);
                     }
-                    return new Measurement(samples / seconds, perRound, residentMegabytes(client));
+                    long firstMeasured = ((Number) rows.get(1).get(4)).longValue();
+                    long lastMeasured = ((Number) rows.get(rows.size() - 1).get(4)).longValue();
+                    return new Measurement(samples / seconds, perRound, residentMegabytes(client),
+                            perDevice(client, firstMeasured, lastMeasured, seconds));
                 }
             }
         } finally {
@@ -118,6 +127,18 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
             sum += n.doubleValue();
         }
         return peaks.isEmpty() ? -1 : sum;
+    }
+
+    /** @see Measurement#deviceImagesPerSecond */
+    private Map<String, Double> perDevice(Ignite client, long firstRound, long lastRound, double seconds) {
+        Map<String, Double> rates = new TreeMap<>();
+        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE_CLASS, SUM(SAMPLES) FROM DEVICE_ROUNDS WHERE ROUND_NO "
+                + "BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE_CLASS", firstRound, lastRound)) {
+            String deviceClass = (String) row.get(0);
+            long count = devices.stream().filter(deviceClass::equals).count();
+            rates.put(deviceClass, ((Number) row.get(1)).doubleValue() / seconds / Math.max(1, count));
+        }
+        return rates;
     }
 
     private static long endedAt(List<?> row) {

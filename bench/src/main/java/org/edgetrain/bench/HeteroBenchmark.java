@@ -27,6 +27,12 @@ import picocli.CommandLine.Option;
  * then fleets of growing size and mix, each twice: capability-aware (weighted shards, adaptive quotas) and equal
  * split (equal shards, equal quotas). Efficiency = measured / ideal, where ideal is the sum of the members'
  * standalone figures. Every device is limited to its class's CPU share times {@code cpuScale}.
+ *
+ * <p>Two references, because each flatters something. A one-device fleet of a class ({@code standalone}) also hosts
+ * the whole grid, so a weak device alone is slower than inside a fleet and efficiencies come out above 1. The bare
+ * engine ({@code bench engine}, one thread, in a JVM limited exactly as a device of that class) is what the device's
+ * CPU could train with no framework at all: {@code efficiencyVsEngine} is the framework's whole cost, per class and
+ * per fleet.
  */
 @Command(name = "hetero", mixinStandardHelpOptions = true,
         description = "Heterogeneous fleets: images/s, ideal, efficiency, speed-up over rpi4, equal-split comparison.")
@@ -90,13 +96,33 @@ final class HeteroBenchmark implements Callable<Integer> {
      */
     record FleetResult(List<String> devices, double imagesPerSecond, double ideal, double efficiency,
                        double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual,
-                       double residentMegabytes) {
+                       double residentMegabytes, double engineIdeal, double efficiencyVsEngine,
+                       List<ClassShare> perClass) {
     }
 
-    /** The JSON of {@code bench hetero}. */
-    record Result(String preset, String model, double cpuScale, String throttle, Map<String, Double> standalone,
-                  List<FleetResult> fleets) {
+    /**
+     * One device class within a fleet (capability-aware run), against the bare engine under the same quota.
+     *
+     * @param devices how many devices of the class the fleet has
+     * @param deviceImagesPerSecond what one device of the class contributed to the fleet's images/s (mean over them)
+     * @param efficiencyVsEngine {@code deviceImagesPerSecond / engineImagesPerSecond}
+     */
+    record ClassShare(String deviceClass, int devices, double deviceImagesPerSecond, double engineImagesPerSecond,
+                      double efficiencyVsEngine) {
     }
+
+    /**
+     * The JSON of {@code bench hetero}.
+     *
+     * @param standalone per class, a one-device fleet's images/s
+     * @param engineImagesPerSecond per class, the bare engine's training images/s under the class's CPU quota
+     */
+    record Result(String preset, String model, double cpuScale, String throttle, Map<String, Double> standalone,
+                  Map<String, Double> engineImagesPerSecond, List<FleetResult> fleets) {
+    }
+
+    /** How long the bare engine is timed per class, after its warm-up steps. */
+    static final double ENGINE_SECONDS = 40;
 
     @Override
     public Integer call() throws Exception {
@@ -115,6 +141,14 @@ final class HeteroBenchmark implements Callable<Integer> {
         CifarDataset full = io.read();
         CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(1000), full.source());
         Files.createDirectories(out);
+        Map<String, Double> engineRates = new LinkedHashMap<>();
+        for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
+            Path dir = out.resolve("engine");
+            double rate = bareEngine(LocalFleet.open(dir, fleet.configPath()).throttled(mode, p.cpuScale()), dir, profile,
+                    p.model(), ENGINE_SECONDS);
+            engineRates.put(profile, rate);
+            System.out.printf("bare engine %-12s %7.1f images/s%n", profile, rate);
+        }
         Map<String, Double> standalone = new LinkedHashMap<>();
         int run = 0;
         for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
@@ -138,14 +172,26 @@ final class HeteroBenchmark implements Callable<Integer> {
                     p.failureDetectionMillis())
                     .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
             double ideal = devices.stream().mapToDouble(standalone::get).sum();
+            double engineIdeal = devices.stream().mapToDouble(engineRates::get).sum();
+            List<ClassShare> perClass = new ArrayList<>();
+            for (String deviceClass : new java.util.TreeSet<>(devices)) {
+                double device = awareRun.deviceImagesPerSecond().getOrDefault(deviceClass, 0.0);
+                double engine = engineRates.get(deviceClass);
+                perClass.add(new ClassShare(deviceClass, (int) devices.stream().filter(deviceClass::equals).count(),
+                        device, engine, device / engine));
+            }
             FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,
-                    aware / equal, awareRun.residentMegabytes());
+                    aware / equal, awareRun.residentMegabytes(), engineIdeal, aware / engineIdeal, perClass);
             rows.add(row);
-            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  x%.2f rpi4  equal split %7.1f  "
-                    + "memory %.0f MB%n", devices, aware, ideal, row.efficiency(), row.speedupOverRpi4(), equal,
-                    row.residentMegabytes());
+            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  vs engine %.2f  x%.2f rpi4  "
+                    + "equal split %7.1f  memory %.0f MB%n", devices, aware, ideal, row.efficiency(),
+                    row.efficiencyVsEngine(), row.speedupOverRpi4(), equal, row.residentMegabytes());
+            perClass.forEach(c -> System.out.printf("    %-12s x%d  %7.1f img/s per device, bare engine %7.1f: %.2f%n",
+                    c.deviceClass(), c.devices(), c.deviceImagesPerSecond(), c.engineImagesPerSecond(),
+                    c.efficiencyVsEngine()));
         }
-        Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone, rows);
+        Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone,
+                engineRates, rows);
         Json.write(result, out.resolve("hetero.json"));
         io.write(result);
         writeCsv(result, out.resolve("hetero.csv"));
@@ -154,13 +200,32 @@ final class HeteroBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The bare engine's training images/s for a device class: {@code bench engine} with one thread and the fleets'
+     * batch, in a JVM that {@code limited} starts and limits as it would a device of that class (same CPU share and
+     * mechanism). Its JSON and console output stay under {@code limited}'s folder.
+     */
+    static double bareEngine(LocalFleet limited, Path dir, String deviceClass, String model, double seconds)
+            throws IOException, InterruptedException {
+        Path json = dir.resolve("engine-" + deviceClass + ".json").toAbsolutePath();
+        int exit = limited.runLike(deviceClass, "engine-" + deviceClass, Main.class.getName(), List.of("bench", "engine",
+                "--model", model, "--batch", "64", "--threads", "1", "--seconds", Double.toString(seconds),
+                "--json", json.toString()), (long) (seconds * 10 + 300));
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IllegalStateException("the bare engine for " + deviceClass + " failed (exit " + exit + "); see "
+                    + dir.resolve("engine-" + deviceClass + ".out"));
+        }
+        return Json.mapper().readTree(json.toFile()).get("imagesPerSecond").asDouble();
+    }
+
     private static void writeCsv(Result result, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("devices,images_per_second,ideal,efficiency,speedup_over_rpi4,"
-                + "equal_split_images_per_second,aware_over_equal,resident_megabytes\n");
+                + "equal_split_images_per_second,aware_over_equal,resident_megabytes,engine_ideal,efficiency_vs_engine\n");
         for (FleetResult r : result.fleets()) {
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f%n", String.join("+", r.devices()),
-                    r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(), r.equalSplitImagesPerSecond(),
-                    r.awareOverEqual(), r.residentMegabytes()));
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f,%.2f,%.3f%n",
+                    String.join("+", r.devices()), r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(),
+                    r.equalSplitImagesPerSecond(), r.awareOverEqual(), r.residentMegabytes(), r.engineIdeal(),
+                    r.efficiencyVsEngine()));
         }
         Files.writeString(file, csv);
     }
@@ -169,7 +234,8 @@ final class HeteroBenchmark implements Callable<Integer> {
         DefaultCategoryDataset dataset = new DefaultCategoryDataset();
         for (FleetResult r : result.fleets()) {
             String label = r.devices().size() + " dev: " + summarize(r.devices());
-            dataset.addValue(r.ideal(), "ideal (sum of standalone)", label);
+            dataset.addValue(r.engineIdeal(), "bare engines (sum, same CPU quotas)", label);
+            dataset.addValue(r.ideal(), "one-device fleets (sum)", label);
             dataset.addValue(r.imagesPerSecond(), "capability-aware", label);
             dataset.addValue(r.equalSplitImagesPerSecond(), "equal split", label);
         }

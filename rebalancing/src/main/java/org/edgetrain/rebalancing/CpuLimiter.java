@@ -45,6 +45,29 @@ public final class CpuLimiter {
         Files.writeString(group.resolve("cgroup.procs"), Long.toString(pid));
     }
 
+    /**
+     * The CPU quota this process runs under, as {@link #limit} sets it (or Docker's {@code --cpus}): its cgroup v1 cpu
+     * group's {@code cfs_quota_us / cfs_period_us}.
+     *
+     * @return CPUs allowed, or 0 when this process has no quota (or the controller cannot be read)
+     */
+    public static double ownQuota() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+                String[] parts = line.split(":", 3); // id:controllers:path
+                if (parts.length == 3 && java.util.Arrays.asList(parts[1].split(",")).contains("cpu")) {
+                    Path group = ROOT.resolve(parts[2].replaceFirst("^/", ""));
+                    long quota = Long.parseLong(Files.readString(group.resolve("cpu.cfs_quota_us")).trim());
+                    long period = Long.parseLong(Files.readString(group.resolve("cpu.cfs_period_us")).trim());
+                    return quota > 0 && period > 0 ? (double) quota / period : 0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cgroup v1 cpu controller here: report no quota
+        }
+        return 0;
+    }
+
     /** Removes the device's group once its process is gone (a group with processes cannot be removed). */
     public void release(String device) {
         try {

@@ -34,6 +34,9 @@ public final class LocalFleet {
     /** Young generation of a device process: small, so that dead ND4J arrays are found (and freed) every few seconds. */
     static final int YOUNG_GENERATION_MEGABYTES = 48;
 
+    /** Environment variable with extra JVM options for every process this class starts (after its own). */
+    public static final String DEVICE_JAVA_OPTIONS = "EDGETRAIN_DEVICE_JAVA_OPTS";
+
     /** How emulated devices are slowed to their profile's CPU share. */
     public enum Throttle {
         /** cgroup when available, else duty cycle. */
@@ -162,32 +165,12 @@ public final class LocalFleet {
         try {
             Files.createDirectories(dir);
             Path log = dir.resolve(name + ".out");
-            double share = Math.min(1.0, profile.relativeSpeed() * cpuScale);
-            CpuLimiter limiter = throttle == Throttle.AUTO || throttle == Throttle.CGROUP ? CpuLimiter.detect() : null;
-            if (throttle == Throttle.CGROUP && limiter == null) {
-                throw new FleetException("--throttle cgroup needs a writable cgroup v1 cpu controller at "
-                        + "/sys/fs/cgroup/cpu (run as root on a cgroup v1 host), or use --throttle duty");
-            }
-            boolean duty = throttle == Throttle.DUTY || (throttle == Throttle.AUTO && limiter == null);
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmFlags());
-            command.add("-Xmx" + profile.heapMegabytes() + "m");
-            command.add("-XX:+UseParallelGC");
-            // ND4J frees an array's native memory only after a GC found the array dead; with the default young
-            // generation (a quarter of the heap) collections were so rare that a device held ~100,000 dead arrays'
-            // native memory at a time and its process grew past 1.5 GB.
-            command.add("-Xmn" + YOUNG_GENERATION_MEGABYTES + "m");
-            command.add("-Djava.net.preferIPv4Stack=true");
-            command.add("-DIGNITE_QUIET=true");
-            command.add("-DIGNITE_UPDATE_NOTIFIER=false");
+            Limits limits = limitsFor(profile);
+            List<String> command = javaCommand(profile, limits);
             command.add("-Dedgetrain.device=" + name);
             SystemProperty.DEVICE_PROFILES.value().ifPresent(f -> command.add("-D" + SystemProperty.DEVICE_PROFILES.key()
                     + "=" + Path.of(f).toAbsolutePath()));
             SystemProperty.QUARANTINE_SECONDS.passOn().ifPresent(command::add);
-            if (duty && share < 1.0) {
-                command.add("-D" + SystemProperty.CPU_SHARE.key() + "=" + share);
-            }
             command.add("-D" + SystemProperty.LOG_DIR.key() + "=" + dir.toAbsolutePath());
             command.add("-D" + SystemProperty.HOME.key() + "=" + SystemProperty.home());
             command.add("-DIGNITE_MARSHALLER_WHITELIST=" + SystemProperty.home().resolve("ignite-config/marshaller-allowlist.txt"));
@@ -207,28 +190,125 @@ public final class LocalFleet {
             if (launcher != null) {
                 command.addAll(0, launcher.apply(name));
             }
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().put("OMP_NUM_THREADS", "1");
-            builder.environment().putIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR"); // as bin/edgetrain
-            // glibc gives each thread that allocates its own 64 MB arena; Ignite's and ND4J's many threads then
-            // keep freed native memory in arenas of their own. Two arenas bound that, as on a small board.
-            builder.environment().put("MALLOC_ARENA_MAX", "2");
-            Process process = builder.start();
-            String limit = "none";
-            if (throttle != Throttle.NONE && limiter != null) {
-                limiter.limit(name, process.pid(), share);
-                limit = String.format("cgroup %.2f cpu", share);
-            } else if (duty && share < 1.0) {
-                limit = String.format("duty %.2f cpu", share);
-            }
-            Device device = new Device(name, profile.name(), process.pid(), log.toString(), limit, keepsData);
+            Process process = start(command, log);
+            Device device = new Device(name, profile.name(), process.pid(), log.toString(), limits.apply(name, process),
+                    keepsData);
             devices.add(device);
             save();
             return device;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start device " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Runs a program of this installation in a JVM of its own, limited exactly as a device of {@code deviceClass}
+     * started by this fleet would be (CPU share and mechanism, heap, one native thread), and waits for it: the bare
+     * engine under a device's quota, the reference of {@code bench hetero}'s {@code efficiencyVsEngine}. Not a device:
+     * it joins no fleet and is not recorded in {@code fleet.json}.
+     *
+     * @param name a name for its limit group and log ({@code DIR/NAME.out}), unique among running processes
+     * @return the program's exit code
+     * @throws FleetException when it does not end within {@code timeoutSeconds} (it is killed)
+     */
+    public int runLike(String deviceClass, String name, String mainClass, List<String> args, long timeoutSeconds)
+            throws InterruptedException {
+        DeviceProfile profile = DeviceProfile.of(deviceClass);
+        Limits limits = limitsFor(profile);
+        List<String> command = javaCommand(profile, limits);
+        command.add("-Dedgetrain.device=" + name);
+        command.add("-D" + SystemProperty.LOG_DIR.key() + "=" + dir.toAbsolutePath());
+        command.add("-Dlog4j2.configurationFile=" + SystemProperty.home().resolve("ignite-config/log4j2-node.xml"));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(args);
+        try {
+            Files.createDirectories(dir);
+            Process process = start(command, dir.resolve(name + ".out"));
+            limits.apply(name, process);
+            try {
+                if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                    throw new FleetException(name + " did not end within " + timeoutSeconds + " s; see "
+                            + dir.resolve(name + ".out"));
+                }
+                return process.exitValue();
+            } finally {
+                process.destroyForcibly();
+                process.onExit().join();
+                if (limits.limiter() != null) {
+                    limits.limiter().release(name);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * How a process emulating a device class is slowed to its CPU share.
+     *
+     * @param limiter the cgroup limiter, or null (duty cycle or no limit)
+     * @param duty whether the process pauses after each step by itself ({@link DeviceThrottle})
+     */
+    private record Limits(double share, CpuLimiter limiter, boolean duty) {
+        /** Puts a started process under its limit. @return how it is limited, e.g. {@code cgroup 0.20 cpu} */
+        String apply(String name, Process process) throws IOException {
+            if (limiter != null) {
+                limiter.limit(name, process.pid(), share);
+                return String.format("cgroup %.2f cpu", share);
+            }
+            return duty && share < 1.0 ? String.format("duty %.2f cpu", share) : "none";
+        }
+    }
+
+    private Limits limitsFor(DeviceProfile profile) {
+        double share = Math.min(1.0, profile.relativeSpeed() * cpuScale);
+        if (throttle == Throttle.NONE) {
+            return new Limits(share, null, false);
+        }
+        CpuLimiter limiter = throttle == Throttle.AUTO || throttle == Throttle.CGROUP ? CpuLimiter.detect() : null;
+        if (throttle == Throttle.CGROUP && limiter == null) {
+            throw new FleetException("--throttle cgroup needs a writable cgroup v1 cpu controller at "
+                    + "/sys/fs/cgroup/cpu (run as root on a cgroup v1 host), or use --throttle duty");
+        }
+        return new Limits(share, limiter, limiter == null);
+    }
+
+    /** The JVM and its settings for a process of this profile, up to (not including) the classpath. */
+    private static List<String> javaCommand(DeviceProfile profile, Limits limits) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmFlags());
+        command.add("-Xmx" + profile.heapMegabytes() + "m");
+        command.add("-XX:+UseParallelGC");
+        // ND4J frees an array's native memory only after a GC found the array dead; with the default young
+        // generation (a quarter of the heap) collections were so rare that a device held ~100,000 dead arrays'
+        // native memory at a time and its process grew past 1.5 GB.
+        command.add("-Xmn" + YOUNG_GENERATION_MEGABYTES + "m");
+        command.add("-Djava.net.preferIPv4Stack=true");
+        command.add("-DIGNITE_QUIET=true");
+        command.add("-DIGNITE_UPDATE_NOTIFIER=false");
+        if (limits.duty() && limits.share() < 1.0) {
+            command.add("-D" + SystemProperty.CPU_SHARE.key() + "=" + limits.share());
+        }
+        // for measuring a device as it runs, e.g. -XX:NativeMemoryTracking=summary (README, "Memory")
+        String extra = System.getenv(DEVICE_JAVA_OPTIONS);
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(Arrays.asList(extra.trim().split("\\s+")));
+        }
+        return command;
+    }
+
+    private static Process start(List<String> command, Path log) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("OMP_NUM_THREADS", "1");
+        builder.environment().putIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR"); // as bin/edgetrain
+        // glibc gives each thread that allocates its own 64 MB arena; Ignite's and ND4J's many threads then
+        // keep freed native memory in arenas of their own. Two arenas bound that, as on a small board.
+        builder.environment().put("MALLOC_ARENA_MAX", "2");
+        return builder.start();
     }
 
     /** Sends SIGKILL to a device: a crash, for tests and demos. */
