@@ -15,24 +15,37 @@ import java.util.Properties;
  *
  * @param name profile name, e.g. {@code rpi4}
  * @param relativeSpeed expected training speed relative to a {@code pc} (1.0); also the emulated CPU share
- * @param heapMegabytes heap to give an emulated device's JVM
+ * @param heapMegabytes heap to give an emulated device's JVM (less under a memory limit: see {@code DeviceMemory})
+ * @param memoryMegabytes what a device of the class may use in all, resident: its memory limit under
+ *     {@code cluster up --memory-limit class} (a 1 GB Raspberry Pi keeps the rest for its system)
  */
-public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes) {
-    /** Built-in profiles: a desktop PC, a Jetson Nano and a Raspberry Pi 4B (relative CPU training speed). */
+public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes, int memoryMegabytes) {
+    /** Memory of a custom profile that names none. */
+    static final int DEFAULT_MEMORY_MEGABYTES = 1024;
+
+    /**
+     * Built-in profiles: a desktop PC, a Jetson Nano and a Raspberry Pi 4B (relative CPU training speed). Heaps are
+     * what a training device's live data needs with room to spare (measured in bench/RESULTS.md, "Memory").
+     */
     public static final Map<String, DeviceProfile> BUILT_IN = Map.of(
-            "pc", new DeviceProfile("pc", 1.0, 1536),
-            "jetson-nano", new DeviceProfile("jetson-nano", 0.35, 1024),
-            "rpi4", new DeviceProfile("rpi4", 0.2, 1024));
+            "pc", new DeviceProfile("pc", 1.0, 640, 1024),
+            "jetson-nano", new DeviceProfile("jetson-nano", 0.35, 384, 800),
+            "rpi4", new DeviceProfile("rpi4", 0.2, 256, 600));
 
     /** System property naming a properties file of custom profiles ({@code NAME.speed}, {@code NAME.heap-mb}). */
     public static final String PROFILES_PROPERTY = "edgetrain.profiles";
 
     /** Validates the values. */
     public DeviceProfile {
-        if (!(relativeSpeed > 0 && relativeSpeed <= 64) || heapMegabytes < 256) {
-            throw new IllegalArgumentException("profile " + name + " needs 0 < speed <= 64 and heap >= 256 MB, got "
-                    + relativeSpeed + " and " + heapMegabytes);
+        if (!(relativeSpeed > 0 && relativeSpeed <= 64) || heapMegabytes < 256 || memoryMegabytes < 256) {
+            throw new IllegalArgumentException("profile " + name + " needs 0 < speed <= 64, heap >= 256 MB and memory "
+                    + ">= 256 MB, got " + relativeSpeed + ", " + heapMegabytes + " and " + memoryMegabytes);
         }
+    }
+
+    /** A profile with {@link #DEFAULT_MEMORY_MEGABYTES} of memory. */
+    public DeviceProfile(String name, double relativeSpeed, int heapMegabytes) {
+        this(name, relativeSpeed, heapMegabytes, DEFAULT_MEMORY_MEGABYTES);
     }
 
     /**
@@ -54,7 +67,8 @@ public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes
     }
 
     /**
-     * Reads custom profiles: lines {@code NAME.speed=0.5} and {@code NAME.heap-mb=1024} (heap optional, 1024).
+     * Reads custom profiles: lines {@code NAME.speed=0.5}, {@code NAME.heap-mb=1024} and {@code NAME.memory-mb=1024}
+     * (heap and memory optional, 1024 each).
      *
      * @throws IllegalArgumentException naming the file and the bad entry
      */
@@ -74,9 +88,11 @@ public record DeviceProfile(String name, double relativeSpeed, int heapMegabytes
             try {
                 double speed = Double.parseDouble(p.getProperty(key).trim());
                 int heap = Integer.parseInt(p.getProperty(name + ".heap-mb", "1024").trim());
-                out.put(name, new DeviceProfile(name, speed, heap));
+                int memory = Integer.parseInt(p.getProperty(name + ".memory-mb",
+                        Integer.toString(DEFAULT_MEMORY_MEGABYTES)).trim());
+                out.put(name, new DeviceProfile(name, speed, heap, memory));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(file + ": profile '" + name + "' needs numbers for speed and heap-mb ("
+                throw new IllegalArgumentException(file + ": profile '" + name + "' needs numbers for speed, heap-mb and memory-mb ("
                         + e.getMessage() + ")");
             }
         }

@@ -16,12 +16,12 @@ class DeviceProfileTest {
 
     @Test
     void customProfilesComeFromAFile() throws Exception {
-        Path file = Files.writeString(dir.resolve("profiles.properties"), "jetson-orin.speed=0.6\njetson-orin.heap-mb=2048\nrpi5.speed=0.3\n");
+        Path file = Files.writeString(dir.resolve("profiles.properties"), "jetson-orin.speed=0.6\njetson-orin.heap-mb=2048\nrpi5.speed=0.3\nrpi5.memory-mb=700\n");
 
         Map<String, DeviceProfile> profiles = DeviceProfile.load(file);
 
-        assertEquals(new DeviceProfile("jetson-orin", 0.6, 2048), profiles.get("jetson-orin"));
-        assertEquals(new DeviceProfile("rpi5", 0.3, 1024), profiles.get("rpi5"));
+        assertEquals(new DeviceProfile("jetson-orin", 0.6, 2048, 1024), profiles.get("jetson-orin"));
+        assertEquals(new DeviceProfile("rpi5", 0.3, 1024, 700), profiles.get("rpi5"));
     }
 
     @Test

@@ -38,6 +38,11 @@ public final class ClusterCommand {
         @Option(names = "--profiles", description = "custom device classes (lines NAME.speed=0.5, NAME.heap-mb=1024)")
         Path profiles;
 
+        @Option(names = "--memory-limit", description = "limit each device's memory as docker --memory does (a cgroup): "
+                + "class (each class's own: pc 1024, jetson-nano 800, rpi4 600 MB) or a size (600, 600m, 1g); heaps "
+                + "shrink to fit and devices size Ignite's data below it. Default: no limit")
+        String memoryLimit;
+
         @Option(names = "--persistent", description = "devices keep data, model and metrics on disk (DIR/work/NAME): "
                 + "after cluster down, cluster up with the same devices resumes the job where it stopped. Devices added "
                 + "to a persistent fleet are persistent too")
@@ -47,7 +52,16 @@ public final class ClusterCommand {
             if (profiles != null) {
                 System.setProperty(DeviceProfile.PROFILES_PROPERTY, profiles.toAbsolutePath().toString());
             }
-            return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale).persistent(persistent);
+            LocalFleet.MemoryLimit memory = null;
+            if (memoryLimit != null) {
+                try {
+                    memory = LocalFleet.MemoryLimit.parse(memoryLimit);
+                } catch (IllegalArgumentException e) {
+                    throw new EdgetrainCommand.UserError("--memory-limit: " + e.getMessage());
+                }
+            }
+            return LocalFleet.open(dir, fleet.configPath()).throttled(throttle, cpuScale).persistent(persistent)
+                    .memoryLimited(memory);
         }
     }
 

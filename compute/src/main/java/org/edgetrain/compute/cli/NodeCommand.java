@@ -5,6 +5,7 @@ import org.apache.ignite.Ignite;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.device.EdgetrainNode;
+import org.edgetrain.compute.grid.DeviceMemory;
 import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.settings.Defaults;
 import org.edgetrain.compute.settings.SystemProperty;
@@ -76,6 +77,13 @@ public final class NodeCommand implements Callable<Integer> {
         if (engine != null) {
             System.setProperty(SystemProperty.DEVICE_ENGINE.key(), engine.cliName());
         }
+        DeviceMemory memory;
+        try {
+            memory = DeviceMemory.ofThisProcess(); // before calibration: a device that cannot fit says so at once
+        } catch (IllegalStateException e) {
+            throw new EdgetrainCommand.UserError("device " + name + ": " + e.getMessage());
+        }
+        LOG.info("device {}: {}", name, memory);
         EngineKind measured = engine != null ? engine : EngineKind.preferred();
         double capability;
         try {

@@ -62,9 +62,15 @@ public final class NodeConfigurations {
         communication.setLocalPort(settings.communicationPort());
         communication.setLocalPortRange(COMMUNICATION_PORT_RANGE);
 
+        // Small first allocations (Ignite's defaults are 256 MB and 40 MB): a device grows its regions as its shards
+        // arrive, and the default region stops below the process's memory limit (DeviceMemory).
+        long regionMax = settings.client() ? DeviceMemory.UNLIMITED_DATA_REGION_BYTES
+                : DeviceMemory.ofThisProcess().dataRegionMaxBytes();
         DataStorageConfiguration storage = new DataStorageConfiguration().setDefaultDataRegionConfiguration(
-                new DataRegionConfiguration().setName("default").setInitialSize(64L << 20).setMaxSize(512L << 20)
-                        .setMetricsEnabled(true).setPersistenceEnabled(settings.persistent() && !settings.client()));
+                new DataRegionConfiguration().setName("default").setInitialSize(Math.min(16L << 20, regionMax))
+                        .setMaxSize(regionMax).setMetricsEnabled(true)
+                        .setPersistenceEnabled(settings.persistent() && !settings.client()))
+                .setSystemRegionInitialSize(16L << 20).setSystemRegionMaxSize(64L << 20);
         if (settings.persistent()) {
             // Small write-ahead log for small devices: 4 x 16 MB segments and at most 128 MB of archive
             // (Ignite's defaults, 10 x 64 MB plus 1 GB, would not fit a Raspberry Pi's SD card budget).

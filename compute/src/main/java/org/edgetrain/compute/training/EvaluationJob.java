@@ -79,8 +79,11 @@ final class EvaluationJob implements IgniteCallable<byte[]> {
         Evaluation evaluation = DeviceReplica.withEngine(ignite, job, engine -> {
             engine.setState(global.state());
             Evaluation total = Evaluation.EMPTY;
-            for (int from = 0; from < records.size(); from += 256) {
-                int size = Math.min(256, records.size() - from);
+            // batches no bigger than training's: a device's memory peak is its training step's, not the evaluation's
+            // (256 images at once put a jetson-nano under its 800 MB limit out of memory at an epoch's end)
+            int batch = Math.min(256, Math.max(32, job.batch()));
+            for (int from = 0; from < records.size(); from += batch) {
+                int size = Math.min(batch, records.size() - from);
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
                 int[] indices = new int[size];
                 for (int i = 0; i < size; i++) {

@@ -57,6 +57,16 @@ public final class ProcessFleet extends PortsAndConfig {
     }
 
     /**
+     * Starts {@code devices} under memory limits ({@code cluster up --memory-limit}), on loopback, in memory. Needs a
+     * writable cgroup v1 memory controller (root).
+     */
+    public static ProcessFleet startMemoryLimited(Path dir, LocalFleet.MemoryLimit limit, List<String> devices) {
+        ProcessFleet fleet = new ProcessFleet(dir, false, null);
+        fleet.fleet.memoryLimited(limit);
+        return start(fleet, devices);
+    }
+
+    /**
      * Starts {@code devices} each in a network namespace of its own ({@link NetworkFaults}), in memory, and a client on
      * this host's end of their bridge. Needs root, ip and iptables.
      */

@@ -14,6 +14,8 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,6 +71,8 @@ public final class TorchEngine implements TrainingEngine {
      * round trip must be bit-exact. After a step, {@link #state()} snaps each variance to its log10 std's value.
      */
     private float[] runningStdAsSet;
+    /** Each thread's reused input memory ({@link Staging}). */
+    private final ThreadLocal<Staging> staging = ThreadLocal.withInitial(Staging::new);
 
     /** Builds {@code spec}'s network with {@link StateLayout#initialState(long)} of its seed. */
     public TorchEngine(NetworkSpec spec) {
@@ -506,17 +510,46 @@ public final class TorchEngine implements TrainingEngine {
 
     private NDArray input(NDManager step, Batch batch) {
         Shape shape = new Shape(batch.size(), CifarFormat.CHANNELS, CifarFormat.SIDE, CifarFormat.SIDE);
-        NDArray input = step.create(batch.features(), shape);
+        Staging buffers = staging.get();
+        int values = batch.size() * CifarFormat.IMAGE_BYTES;
+        buffers.features = Staging.fit(buffers.features, values);
+        buffers.features.asFloatBuffer().put(batch.features(), 0, values);
+        NDArray input = step.create(buffers.features, shape, DataType.FLOAT32);
         return dataType == DataType.FLOAT32 ? input : input.toType(dataType, false);
     }
 
     private NDArray oneHot(NDManager step, Batch batch) {
-        float[] values = new float[batch.size() * CifarFormat.CLASSES];
+        Staging buffers = staging.get();
+        int values = batch.size() * CifarFormat.CLASSES;
+        buffers.labels = Staging.fit(buffers.labels, values);
+        java.nio.FloatBuffer oneHot = buffers.labels.asFloatBuffer();
+        oneHot.put(new float[values]).clear(); // the previous batch's ones
         for (int i = 0; i < batch.size(); i++) {
-            values[i * CifarFormat.CLASSES + batch.labels()[i]] = 1f;
+            oneHot.put(i * CifarFormat.CLASSES + batch.labels()[i], 1f);
         }
-        NDArray oneHot = step.create(values, new Shape(batch.size(), CifarFormat.CLASSES));
-        return dataType == DataType.FLOAT32 ? oneHot : oneHot.toType(dataType, false);
+        NDArray array = step.create(buffers.labels, new Shape(batch.size(), CifarFormat.CLASSES), DataType.FLOAT32);
+        return dataType == DataType.FLOAT32 ? array : array.toType(dataType, false);
+    }
+
+    /**
+     * One thread's native staging memory for its batches, reused step after step. libtorch reads a tensor made from a
+     * direct buffer in place; given a Java array, DJL allocates a direct buffer per batch (786 KB for 64 images) that
+     * only a garbage collection frees, and between collections a device held hundreds of them: 300 MB measured on an
+     * rpi4-class device training ResNet-8. Per thread because workers build their shares' tensors at the same time; a
+     * buffer is refilled only by its thread's next step, after the step that used it closed its tensors.
+     */
+    private static final class Staging {
+        ByteBuffer features;
+        ByteBuffer labels;
+
+        /** @return {@code buffer}, or a bigger one, limited to {@code floats} values in native order (contents stale) */
+        static ByteBuffer fit(ByteBuffer buffer, int floats) {
+            int bytes = floats * Float.BYTES;
+            ByteBuffer fitted = buffer != null && buffer.capacity() >= bytes ? buffer
+                    : ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+            fitted.clear().limit(bytes);
+            return fitted;
+        }
     }
 
     private static float[] toFloats(NDArray array) {

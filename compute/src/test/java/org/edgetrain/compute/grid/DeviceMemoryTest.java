@@ -1,0 +1,43 @@
+package org.edgetrain.compute.grid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class DeviceMemoryTest {
+    private static final long MB = 1L << 20;
+
+    @Test
+    void withoutALimitTheRegionMayGrowToItsCeiling() {
+        DeviceMemory plan = DeviceMemory.plan(OptionalLong.empty(), 256 * MB);
+        assertEquals(-1, plan.limitBytes());
+        assertEquals(DeviceMemory.UNLIMITED_DATA_REGION_BYTES, plan.dataRegionMaxBytes());
+    }
+
+    @Test
+    void underALimitTheRegionGetsWhatHeapAndEngineLeave() {
+        DeviceMemory rpi4 = DeviceMemory.plan(OptionalLong.of(600 * MB), 180 * MB);
+        assertEquals(600 * MB - 180 * MB - DeviceMemory.NATIVE_RESERVE_BYTES, rpi4.dataRegionMaxBytes());
+        DeviceMemory big = DeviceMemory.plan(OptionalLong.of(8192 * MB), 1024 * MB);
+        assertEquals(DeviceMemory.UNLIMITED_DATA_REGION_BYTES, big.dataRegionMaxBytes(), "never above the ceiling");
+    }
+
+    @Test
+    void aLimitTooSmallIsRefusedWithTheSizeThatWouldDo() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DeviceMemory.plan(OptionalLong.of(400 * MB), 160 * MB));
+        long needed = (160 * MB + DeviceMemory.NATIVE_RESERVE_BYTES + DeviceMemory.MIN_DATA_REGION_BYTES) / MB;
+        assertTrue(e.getMessage().contains("memory limit is 400 MB") && e.getMessage().contains("at least " + needed
+                + " MB"), e.getMessage());
+    }
+
+    @Test
+    void theHeapShrinksToAThirdOfTheLimitButNotBelowItsFloor() {
+        assertEquals(180 * MB, DeviceMemory.heapFor(600 * MB, 256 * MB));
+        assertEquals(256 * MB, DeviceMemory.heapFor(4096 * MB, 256 * MB), "never above the profile's");
+        assertEquals(160 * MB, DeviceMemory.heapFor(300 * MB, 256 * MB));
+    }
+}
