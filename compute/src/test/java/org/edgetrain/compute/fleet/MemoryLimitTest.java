@@ -42,7 +42,8 @@ class MemoryLimitTest {
 
             ModelState end = Waits.finished(client, 420);
 
-            assertEquals(1, end.epoch(), "the whole epoch, evaluated");
+            assertEquals(5000, end.samplesCommitted(), "the whole epoch of 5,000 samples, none skipped or repeated");
+            assertEquals(1, Waits.count(client, "SELECT COUNT(*) FROM EVALS WHERE EPOCH = 1"), "and evaluated");
             for (LocalFleet.Device device : fleet.processes().devices()) {
                 assertTrue(device.alive(), device.name() + " is still running");
                 assertEquals(0, limiter.oomKills(device.name()), device.name() + " was never killed for memory");
