@@ -1,6 +1,7 @@
 package org.edgetrain.compute.grid;
 
 import java.util.OptionalLong;
+import org.edgetrain.model.net.ResNet;
 import org.edgetrain.rebalancing.MemoryLimiter;
 
 /**
@@ -24,6 +25,12 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
      * breakdown in bench/RESULTS.md: libtorch's code and tensors, metaspace, code cache, GC tables, stacks).
      */
     public static final long NATIVE_RESERVE_BYTES = 288 * MB;
+    /**
+     * The part of {@link #NATIVE_RESERVE_BYTES} a training pass's activations may take under a limit: ResNet-8's batch
+     * of 64 fits it, ResNet-32's in passes of at most 36 images ({@link #imagesPerPass}). Measured: rpi4 and
+     * jetson-nano devices in their class limits were killed for memory in ResNet-32's second round with whole batches.
+     */
+    public static final long TRAINING_WORKSPACE_BYTES = 128 * MB;
     /** Below this a device could not hold a useful share of the data set beside the fleet's state. */
     public static final long MIN_DATA_REGION_BYTES = 48 * MB;
 
@@ -60,6 +67,17 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
      */
     public static long heapFor(long limitBytes, long profileHeapBytes) {
         return Math.min(profileHeapBytes, Math.max(160 * MB, limitBytes * 3 / 10));
+    }
+
+    /**
+     * @return how many images of {@code model} one training pass may hold on this device: no bound without a memory
+     *     limit, else as many as {@link #TRAINING_WORKSPACE_BYTES} holds (at least 4)
+     */
+    public int imagesPerPass(String model) {
+        if (limitBytes < 0) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.max(4, TRAINING_WORKSPACE_BYTES / ResNet.activationBytesPerImage(model));
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.apache.ignite.lang.IgniteCallable;
 import org.apache.ignite.resources.IgniteInstanceResource;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.edgetrain.compute.grid.DeviceMemory;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.model.cifar.Augmentation;
@@ -133,6 +134,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         return DeviceReplica.withEngine(ignite, job, rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
+            // under a memory limit a big network's batch is trained in passes that fit (the same step, less memory)
+            engine.limitImagesPerPass(DeviceMemory.ofThisProcess().imagesPerPass(job.network().model()));
             DeviceFault fault = DeviceFault.of(ignite);
             long start = System.nanoTime();
             double lossSum = 0;

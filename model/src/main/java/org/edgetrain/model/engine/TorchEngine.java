@@ -71,6 +71,8 @@ public final class TorchEngine implements TrainingEngine {
      * round trip must be bit-exact. After a step, {@link #state()} snaps each variance to its log10 std's value.
      */
     private float[] runningStdAsSet;
+    /** Most images one pass holds activations for ({@link #limitImagesPerPass}). */
+    private int imagesPerPass = Integer.MAX_VALUE;
     /** Each thread's reused input memory ({@link Staging}). */
     private final ThreadLocal<Staging> staging = ThreadLocal.withInitial(Staging::new);
 
@@ -295,15 +297,15 @@ public final class TorchEngine implements TrainingEngine {
         int parts = Math.min(workerViews.size(), Math.max(1, batch.size() / MIN_IMAGES_PER_WORKER));
         double loss = 0;
         if (parts == 1) {
-            loss = backward(tensors, batch, batch.size());
+            loss = passes(tensors, batch, batch.size());
         } else {
             List<Future<Double>> shares = new ArrayList<>();
             for (int p = 1; p < parts; p++) {
                 List<NDArray> view = workerViews.get(p);
                 Batch share = share(batch, p, parts);
-                shares.add(helpers.submit(() -> backward(view, share, batch.size())));
+                shares.add(helpers.submit(() -> passes(view, share, batch.size())));
             }
-            loss += backward(tensors, share(batch, 0, parts), batch.size());
+            loss += passes(tensors, share(batch, 0, parts), batch.size());
             for (Future<Double> share : shares) {
                 loss += join(share);
             }
@@ -318,6 +320,25 @@ public final class TorchEngine implements TrainingEngine {
             return null;
         });
         runningStdAsSet = null;
+        return loss;
+    }
+
+    @Override
+    public void limitImagesPerPass(int images) {
+        TrainingEngine.super.limitImagesPerPass(images);
+        this.imagesPerPass = images;
+    }
+
+    /** {@link #backward} of {@code batch} in as few passes as {@link #imagesPerPass} allows, one after another. */
+    private double passes(List<NDArray> view, Batch batch, int total) {
+        int count = (batch.size() + imagesPerPass - 1) / imagesPerPass;
+        if (count <= 1) {
+            return backward(view, batch, total);
+        }
+        double loss = 0;
+        for (int p = 0; p < count; p++) {
+            loss += backward(view, share(batch, p, count), total);
+        }
         return loss;
     }
 

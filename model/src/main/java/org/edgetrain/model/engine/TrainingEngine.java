@@ -29,6 +29,21 @@ public interface TrainingEngine extends AutoCloseable {
      */
     void useThreads(int threads);
 
+    /**
+     * Bounds how many images of a batch one forward and backward pass holds at once: a bigger batch is trained in
+     * several passes whose gradients add up to the batch's, so one step still moves the weights as the whole batch
+     * would (BatchNorm normalizes each pass by its own statistics, as it does each worker's share). This is how a
+     * device in a tight memory limit trains a big network ({@code DeviceMemory#imagesPerPass}). Engines that cannot
+     * split a batch ignore it (DL4J); the default is no bound.
+     *
+     * @throws IllegalArgumentException when {@code images < 1}
+     */
+    default void limitImagesPerPass(int images) {
+        if (images < 1) {
+            throw new IllegalArgumentException("images per pass must be >= 1, got " + images);
+        }
+    }
+
     /** @return length of {@link #state()} */
     int stateSize();
 

@@ -72,6 +72,31 @@ class TorchEngineTest {
     }
 
     @Test
+    void aBatchTrainedInPassesTakesTheStepOfTheSameBatchSplitAcrossWorkers() {
+        // Two sequential passes of 32 and two worker threads of 32 each split the batch the same way and normalize
+        // each half by its own statistics: the step on the trainable weights is the same, only the order differs.
+        Batch batch = Dl4jEngineTest.batch(64, 11);
+        StateLayout layout = StateLayout.of("resnet8");
+        try (TorchEngine passes = new TorchEngine(NetworkSpec.of("resnet8", 5));
+             TorchEngine workers = new TorchEngine(NetworkSpec.of("resnet8", 5));
+             TorchEngine whole = new TorchEngine(NetworkSpec.of("resnet8", 5))) {
+            passes.limitImagesPerPass(32);
+            workers.useThreads(2);
+
+            double passLoss = passes.train(batch, 0.1);
+            double workerLoss = workers.train(batch, 0.1);
+            whole.train(batch, 0.1);
+
+            assertEquals(workerLoss, passLoss, 1e-5);
+            float[] inPasses = trainable(layout, passes.state());
+            assertTrue(maxAbsoluteDifference(trainable(layout, workers.state()), inPasses) < 1e-5);
+            assertTrue(maxAbsoluteDifference(trainable(layout, whole.state()), inPasses) > 1e-6,
+                    "the passes were used: a whole batch normalizes by other statistics");
+            assertThrows(IllegalArgumentException.class, () -> passes.limitImagesPerPass(0));
+        }
+    }
+
+    @Test
     void optimizerStateRoundTripsAndBadSizesAreRefused() {
         Batch batch = Dl4jEngineTest.batch(8, 4);
         try (TorchEngine a = new TorchEngine(NetworkSpec.of("resnet8", 1));
