@@ -101,7 +101,10 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         perRound.add(s / ((Number) row.get(1)).doubleValue());
                     }
                     double seconds = (endedAt(rows.get(rows.size() - 1)) - endedAt(rows.get(0))) / 1000.0;
-                    if (!rows.get(0).get(3).equals(rows.get(rows.size() - 1).get(3))) {
+                    // an epoch's tail: rounds in which devices ran out of data train at a fraction of the others' rate
+                    double typical = EngineBenchmark.median(perRound);
+                    boolean tail = perRound.stream().anyMatch(rate -> rate < 0.5 * typical);
+                    if (tail || !rows.get(0).get(3).equals(rows.get(rows.size() - 1).get(3))) {
                         System.out.printf("warning: %s reached an epoch's end in its measured rounds (half-empty "
                                 + "rounds and an evaluation count): use more training images%n", devices);
                     }
