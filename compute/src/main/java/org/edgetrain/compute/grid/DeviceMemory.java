@@ -27,10 +27,10 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
     public static final long NATIVE_RESERVE_BYTES = 288 * MB;
     /**
      * The part of {@link #NATIVE_RESERVE_BYTES} a training pass's activations may take under a limit: ResNet-8's batch
-     * of 64 fits it, ResNet-32's in passes of at most 36 images ({@link #imagesPerPass}). Measured: rpi4 and
+     * of 64 fits it (75 images), ResNet-32's goes in passes of at most 18 images ({@link #imagesPerPass}). Measured: rpi4 and
      * jetson-nano devices in their class limits were killed for memory in ResNet-32's second round with whole batches.
      */
-    public static final long TRAINING_WORKSPACE_BYTES = 128 * MB;
+    public static final long TRAINING_WORKSPACE_BYTES = 64 * MB;
     /** Below this a device could not hold a useful share of the data set beside the fleet's state. */
     public static final long MIN_DATA_REGION_BYTES = 48 * MB;
 
@@ -61,12 +61,12 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
     }
 
     /**
-     * The heap to start a device's JVM with under a memory limit: the profile's heap, but at most 30 % of the limit
+     * The heap to start a device's JVM with under a memory limit: the profile's heap, but at most 25 % of the limit
      * (the heap a training device used, garbage included, was 90-110 MB on an rpi4 and 140-180 MB on a jetson-nano;
      * the rest of the limit is the engine's and Ignite's).
      */
     public static long heapFor(long limitBytes, long profileHeapBytes) {
-        return Math.min(profileHeapBytes, Math.max(160 * MB, limitBytes * 3 / 10));
+        return Math.min(profileHeapBytes, Math.max(160 * MB, limitBytes / 4));
     }
 
     /**

@@ -39,13 +39,14 @@ class DeviceMemoryTest {
         assertEquals(Integer.MAX_VALUE, DeviceMemory.plan(OptionalLong.empty(), 256 * MB).imagesPerPass("resnet32"));
         DeviceMemory rpi4 = DeviceMemory.plan(OptionalLong.of(600 * MB), 180 * MB);
         assertTrue(rpi4.imagesPerPass("resnet8") >= 64, "ResNet-8's batch of 64 in one pass");
-        assertEquals(36, rpi4.imagesPerPass("resnet32"));
+        assertEquals(18, rpi4.imagesPerPass("resnet32"));
         assertEquals(4, rpi4.imagesPerPass("resnet1202"), "never fewer than 4 images");
     }
 
     @Test
-    void theHeapShrinksToAThirdOfTheLimitButNotBelowItsFloor() {
-        assertEquals(180 * MB, DeviceMemory.heapFor(600 * MB, 256 * MB));
+    void theHeapShrinksToAQuarterOfTheLimitButNotBelowItsFloor() {
+        assertEquals(200 * MB, DeviceMemory.heapFor(800 * MB, 384 * MB));
+        assertEquals(160 * MB, DeviceMemory.heapFor(600 * MB, 256 * MB), "a quarter, but not below 160 MB");
         assertEquals(256 * MB, DeviceMemory.heapFor(4096 * MB, 256 * MB), "never above the profile's");
         assertEquals(160 * MB, DeviceMemory.heapFor(300 * MB, 256 * MB));
     }
