@@ -11,6 +11,7 @@ import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteCallable;
 import org.apache.ignite.resources.IgniteInstanceResource;
+import org.edgetrain.compute.grid.DeviceMemory;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.model.cifar.Augmentation;
@@ -79,9 +80,11 @@ final class EvaluationJob implements IgniteCallable<byte[]> {
         Evaluation evaluation = DeviceReplica.withEngine(ignite, job, engine -> {
             engine.setState(global.state());
             Evaluation total = Evaluation.EMPTY;
-            // batches no bigger than training's: a device's memory peak is its training step's, not the evaluation's
-            // (256 images at once put a jetson-nano under its 800 MB limit out of memory at an epoch's end)
-            int batch = Math.min(256, Math.max(32, job.batch()));
+            // Batches no bigger than a training pass: a device's memory peak is its training step's, not the
+            // evaluation's. The engine keeps a forward pass's tensors until the batch is done, so evaluating 256
+            // images at once (64 for ResNet-32) put devices in their class limits out of memory at an epoch's end.
+            int batch = Math.min(Math.min(256, job.batch()),
+                    DeviceMemory.ofThisProcess().imagesPerPass(job.network().model()));
             for (int from = 0; from < records.size(); from += batch) {
                 int size = Math.min(batch, records.size() - from);
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
