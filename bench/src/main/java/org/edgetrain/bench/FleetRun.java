@@ -55,9 +55,15 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
      * @param deviceImagesPerSecond per device class, the images/s one device of that class contributed to the
      *     fleet's figure: its accepted samples of the measured rounds over the same wall-clock window, averaged over
      *     the class's devices (so the classes' figures times their device counts add up to the fleet's)
+     * @param idleFraction per device class, the share of the measured window its devices did not train (waiting for
+     *     the others, for the coordinator, for data), averaged over the class's devices
+     * @param coordinatorMillis the median over the measured rounds of the coordinator's work at a round's end
+     *     (ROUNDS.COORDINATOR_MS), or -1 when not recorded
+     * @param roundSeconds the measured rounds' median wall-clock length (from one round's end to the next's)
      */
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes,
-                       Map<String, Double> deviceImagesPerSecond) {
+                       Map<String, Double> deviceImagesPerSecond, Map<String, Double> idleFraction,
+                       double coordinatorMillis, double roundSeconds) {
     }
 
     Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
@@ -85,7 +91,8 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         throw new IllegalStateException("fleet " + devices + " did not finish " + rounds + " rounds in time");
                     }
                     Thread.sleep(500); // polling the ROUNDS table with a deadline
-                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH, ROUND_NO FROM ROUNDS WHERE JOB = ? "
+                    List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH, ROUND_NO, "
+                            + "COORDINATOR_MS FROM ROUNDS WHERE JOB = ? "
                             + "AND COMMITTED AND ROUND_NO >= ? ORDER BY ROUND_NO LIMIT ?", job.id(), WARM_UP_ROUNDS, rounds + 1);
                     if (rows.size() <= rounds) {
                         continue;
@@ -110,8 +117,24 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                     }
                     long firstMeasured = ((Number) rows.get(1).get(4)).longValue();
                     long lastMeasured = ((Number) rows.get(rows.size() - 1).get(4)).longValue();
-                    return new Measurement(samples / seconds, perRound, residentMegabytes(client),
-                            perDevice(client, firstMeasured, lastMeasured, seconds));
+                    List<Double> coordinator = new ArrayList<>();
+                    List<Double> lengths = new ArrayList<>();
+                    for (int i = 1; i < rows.size(); i++) {
+                        if (rows.get(i).get(5) instanceof Number millis) {
+                            coordinator.add(millis.doubleValue());
+                        }
+                        lengths.add((endedAt(rows.get(i)) - endedAt(rows.get(i - 1))) / 1000.0);
+                    }
+                    Map<String, Double> trainingSeconds = perClass(client, "SUM(SECONDS)", firstMeasured, lastMeasured);
+                    Map<String, Double> idle = new TreeMap<>();
+                    trainingSeconds.forEach((deviceClass, busy) -> idle.put(deviceClass,
+                            Math.max(0, 1 - busy / (seconds * count(deviceClass)))));
+                    Map<String, Double> rates = new TreeMap<>();
+                    perClass(client, "SUM(SAMPLES)", firstMeasured, lastMeasured).forEach((deviceClass, trained) ->
+                            rates.put(deviceClass, trained / seconds / count(deviceClass)));
+                    return new Measurement(samples / seconds, perRound, residentMegabytes(client), rates, idle,
+                            coordinator.isEmpty() ? -1 : EngineBenchmark.median(coordinator),
+                            EngineBenchmark.median(lengths));
                 }
             }
         } finally {
@@ -132,16 +155,18 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
         return peaks.isEmpty() ? -1 : sum;
     }
 
-    /** @see Measurement#deviceImagesPerSecond */
-    private Map<String, Double> perDevice(Ignite client, long firstRound, long lastRound, double seconds) {
-        Map<String, Double> rates = new TreeMap<>();
-        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE_CLASS, SUM(SAMPLES) FROM DEVICE_ROUNDS WHERE ROUND_NO "
-                + "BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE_CLASS", firstRound, lastRound)) {
-            String deviceClass = (String) row.get(0);
-            long count = devices.stream().filter(deviceClass::equals).count();
-            rates.put(deviceClass, ((Number) row.get(1)).doubleValue() / seconds / Math.max(1, count));
+    /** @return per device class, {@code aggregate} over its devices' accepted rows of the measured rounds */
+    private static Map<String, Double> perClass(Ignite client, String aggregate, long firstRound, long lastRound) {
+        Map<String, Double> sums = new TreeMap<>();
+        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE_CLASS, " + aggregate + " FROM DEVICE_ROUNDS WHERE "
+                + "ROUND_NO BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE_CLASS", firstRound, lastRound)) {
+            sums.put((String) row.get(0), ((Number) row.get(1)).doubleValue());
         }
-        return rates;
+        return sums;
+    }
+
+    private long count(String deviceClass) {
+        return Math.max(1, devices.stream().filter(deviceClass::equals).count());
     }
 
     private static long endedAt(List<?> row) {

@@ -93,11 +93,14 @@ final class HeteroBenchmark implements Callable<Integer> {
      * One fleet's row of the table.
      *
      * @param residentMegabytes the capability-aware run's memory: each device's peak resident memory, summed
+     * @param coordinatorMillisPerRound the coordinator's median work at a round's end (aggregate, send the next round,
+     *     commit), or -1 when not recorded
+     * @param coordinatorShare that work over the median round's wall-clock length
      */
     record FleetResult(List<String> devices, double imagesPerSecond, double ideal, double efficiency,
                        double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual,
                        double residentMegabytes, double engineIdeal, double efficiencyVsEngine,
-                       List<ClassShare> perClass) {
+                       List<ClassShare> perClass, double coordinatorMillisPerRound, double coordinatorShare) {
     }
 
     /**
@@ -106,9 +109,10 @@ final class HeteroBenchmark implements Callable<Integer> {
      * @param devices how many devices of the class the fleet has
      * @param deviceImagesPerSecond what one device of the class contributed to the fleet's images/s (mean over them)
      * @param efficiencyVsEngine {@code deviceImagesPerSecond / engineImagesPerSecond}
+     * @param idleFraction the share of the measured time the class's devices did not train
      */
     record ClassShare(String deviceClass, int devices, double deviceImagesPerSecond, double engineImagesPerSecond,
-                      double efficiencyVsEngine) {
+                      double efficiencyVsEngine, double idleFraction) {
     }
 
     /**
@@ -178,17 +182,21 @@ final class HeteroBenchmark implements Callable<Integer> {
                 double device = awareRun.deviceImagesPerSecond().getOrDefault(deviceClass, 0.0);
                 double engine = engineRates.get(deviceClass);
                 perClass.add(new ClassShare(deviceClass, (int) devices.stream().filter(deviceClass::equals).count(),
-                        device, engine, device / engine));
+                        device, engine, device / engine, awareRun.idleFraction().getOrDefault(deviceClass, 1.0)));
             }
+            double coordinator = awareRun.coordinatorMillis();
             FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,
-                    aware / equal, awareRun.residentMegabytes(), engineIdeal, aware / engineIdeal, perClass);
+                    aware / equal, awareRun.residentMegabytes(), engineIdeal, aware / engineIdeal, perClass, coordinator,
+                    coordinator < 0 ? -1 : coordinator / (awareRun.roundSeconds() * 1000));
             rows.add(row);
             System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  vs engine %.2f  x%.2f rpi4  "
                     + "equal split %7.1f  memory %.0f MB%n", devices, aware, ideal, row.efficiency(),
                     row.efficiencyVsEngine(), row.speedupOverRpi4(), equal, row.residentMegabytes());
-            perClass.forEach(c -> System.out.printf("    %-12s x%d  %7.1f img/s per device, bare engine %7.1f: %.2f%n",
-                    c.deviceClass(), c.devices(), c.deviceImagesPerSecond(), c.engineImagesPerSecond(),
-                    c.efficiencyVsEngine()));
+            perClass.forEach(c -> System.out.printf("    %-12s x%d  %7.1f img/s per device, bare engine %7.1f: %.2f; "
+                            + "idle %.0f %%%n", c.deviceClass(), c.devices(), c.deviceImagesPerSecond(),
+                    c.engineImagesPerSecond(), c.efficiencyVsEngine(), 100 * c.idleFraction()));
+            System.out.printf("    coordinator %.0f ms per round (%.1f %% of a round)%n", coordinator,
+                    100 * row.coordinatorShare());
         }
         Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone,
                 engineRates, rows);
@@ -220,12 +228,13 @@ final class HeteroBenchmark implements Callable<Integer> {
 
     private static void writeCsv(Result result, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("devices,images_per_second,ideal,efficiency,speedup_over_rpi4,"
-                + "equal_split_images_per_second,aware_over_equal,resident_megabytes,engine_ideal,efficiency_vs_engine\n");
+                + "equal_split_images_per_second,aware_over_equal,resident_megabytes,engine_ideal,efficiency_vs_engine,"
+                + "coordinator_ms_per_round,coordinator_share\n");
         for (FleetResult r : result.fleets()) {
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f,%.2f,%.3f%n",
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f,%.2f,%.3f,%.1f,%.4f%n",
                     String.join("+", r.devices()), r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(),
                     r.equalSplitImagesPerSecond(), r.awareOverEqual(), r.residentMegabytes(), r.engineIdeal(),
-                    r.efficiencyVsEngine()));
+                    r.efficiencyVsEngine(), r.coordinatorMillisPerRound(), r.coordinatorShare()));
         }
         Files.writeString(file, csv);
     }

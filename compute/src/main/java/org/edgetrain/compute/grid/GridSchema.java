@@ -48,6 +48,8 @@ public final class GridSchema {
             // checker finds a version committed twice with different weights (a fork) or one with a stranger parent.
             new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS PARENT_VERSION BIGINT"),
             new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS MODEL_CRC BIGINT"),
+            // The coordinator's own milliseconds per round, for the cost of a growing fleet (bench hetero).
+            new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS COORDINATOR_MS DOUBLE"),
             new Ddl("EVALS",
                     "CREATE TABLE IF NOT EXISTS EVALS (EPOCH INT PRIMARY KEY, JOB VARCHAR, ROUND_NO BIGINT, MODEL_VERSION BIGINT,"
                     + " TEST_ACCURACY DOUBLE, TEST_LOSS DOUBLE, IMAGES BIGINT, AT TIMESTAMP)"

@@ -167,16 +167,17 @@ public final class RoundCoordinator {
         long committing = System.nanoTime();
         store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of(), ended.row());
         long committed = System.nanoTime();
-        recorder.ended(ended);
+        long planMillis = (r.sent().start() - r.planStart()) / 1_000_000;
+        long aggregateMillis = (aggregated - r.sent().start()) / 1_000_000 - Math.round(collected.seconds() * 1000);
+        // A round's planning was counted in the round before it, which sent it (the rounds are pipelined).
+        recorder.ended(ended.withCoordinatorMillis(Math.max(0, aggregateMillis) + (committed - aggregated) / 1_000_000.0));
         // Where a round's time goes: planning and sending, training (to the last result), aggregation, the next
         // round's sending, the commit (the next round trains meanwhile).
         LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, next round "
                         + "out in {} ms, commit {} ms)", r.round(), decision.outcome().accepted().size(), r.plan().size(),
                 decision.outcome().acceptedSamples(), decision.commits() ? "committed v" + decision.next().version()
                         : "not committed", String.format("%.1f", collected.seconds()),
-                (r.sent().start() - r.planStart()) / 1_000_000,
-                (aggregated - r.sent().start()) / 1_000_000 - Math.round(collected.seconds() * 1000),
-                (committing - aggregated) / 1_000_000, (committed - committing) / 1_000_000);
+                planMillis, aggregateMillis, (committing - aggregated) / 1_000_000, (committed - committing) / 1_000_000);
         if (decision.commits()) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, r.round(), decision.next().version());
             commitListener.committed(decision.next(), decision.advances());

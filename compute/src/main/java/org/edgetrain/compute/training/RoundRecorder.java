@@ -56,7 +56,12 @@ final class RoundRecorder {
             return new Round(decision, arrived, new RoundRow(next.round(), job.id(), next.epoch(), next.version(),
                     decision.commits(), decision.outcome().accepted().size(), decision.outcome().rejected().size(),
                     samples, RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds),
-                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state())));
+                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()), 0));
+        }
+
+        /** @return this round with the coordinator's work on it ({@link RoundRow#coordinatorMillis}) */
+        Round withCoordinatorMillis(double millis) {
+            return new Round(decision, arrived, row.withCoordinatorMillis(millis));
         }
 
         @Override

@@ -11,19 +11,30 @@ import java.sql.Timestamp;
  *
  * @param parentVersion the committed version the round started from
  * @param modelCrc CRC-32 of the weights the round left ({@link RoundRecorder#checksum})
+ * @param coordinatorMillis the coordinator's own work at the round's end: aggregating its results, planning and sending
+ *     the next round, committing (metrics are written later, off the rounds' path); 0 when not known: in the copy
+ *     committed with the model (the commit's time is known only after it), and so in a row a successor writes
  */
 record RoundRow(long round, String job, int epoch, long version, boolean committed, int devices, int failed,
                 long samples, double trainLoss, double seconds, double imagesPerSecond, double learningRate,
-                long endedAtMillis, long lostSamples, long parentVersion, long modelCrc) implements Serializable {
+                long endedAtMillis, long lostSamples, long parentVersion, long modelCrc, double coordinatorMillis)
+        implements Serializable {
     /** The MERGE that writes it: idempotent, so a row written twice (before and after a takeover) is one row. */
     static final String MERGE = "MERGE INTO ROUNDS (ROUND_NO, JOB, EPOCH, MODEL_VERSION, COMMITTED, DEVICES, FAILED,"
             + " SAMPLES, TRAIN_LOSS, SECONDS, IMAGES_PER_SECOND, LEARNING_RATE, ENDED_AT, LOST_SAMPLES, PARENT_VERSION,"
-            + " MODEL_CRC) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+            + " MODEL_CRC, COORDINATOR_MS) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
-    /** @return the MERGE's arguments */
+    /** @return the MERGE's arguments (COORDINATOR_MS null when not known) */
     Object[] args() {
         return new Object[] {round, job, epoch, version, committed, devices, failed, samples, trainLoss, seconds,
-                imagesPerSecond, learningRate, new Timestamp(endedAtMillis), lostSamples, parentVersion, modelCrc};
+                imagesPerSecond, learningRate, new Timestamp(endedAtMillis), lostSamples, parentVersion, modelCrc,
+                coordinatorMillis > 0 ? coordinatorMillis : null};
+    }
+
+    /** @return this row with the coordinator's work on the round, once its commit is done */
+    RoundRow withCoordinatorMillis(double millis) {
+        return new RoundRow(round, job, epoch, version, committed, devices, failed, samples, trainLoss, seconds,
+                imagesPerSecond, learningRate, endedAtMillis, lostSamples, parentVersion, modelCrc, millis);
     }
 
     @Override

@@ -92,7 +92,8 @@ class GridTrainingTest {
                  ResultSet evals = jdbc.createStatement().executeQuery(
                          "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
                  ResultSet rounds = jdbc.createStatement().executeQuery(
-                         "SELECT COUNT(*), SUM(SAMPLES) FROM ROUNDS WHERE COMMITTED")) {
+                         "SELECT COUNT(*), SUM(SAMPLES), COUNT(COORDINATOR_MS), MIN(COORDINATOR_MS) FROM ROUNDS "
+                                 + "WHERE COMMITTED")) {
                 int rows = 0;
                 while (evals.next()) {
                     rows++;
@@ -102,6 +103,9 @@ class GridTrainingTest {
                 assertTrue(rounds.next());
                 assertEquals(commits.size(), rounds.getLong(1));
                 assertEquals(600, rounds.getLong(2));
+                // no takeover here: the coordinator recorded its own work on every round (a commit takes > 0 ms)
+                assertEquals(commits.size(), rounds.getLong(3));
+                assertTrue(rounds.getDouble(4) > 0, "COORDINATOR_MS " + rounds.getDouble(4));
             }
         });
     }
