@@ -554,10 +554,10 @@ public final class TorchEngine implements TrainingEngine {
 
     /**
      * One thread's native staging memory for its batches, reused step after step. libtorch reads a tensor made from a
-     * direct buffer in place; given a Java array, DJL allocates a direct buffer per batch (786 KB for 64 images) that
-     * only a garbage collection frees, and between collections a device held hundreds of them: 300 MB measured on an
-     * rpi4-class device training ResNet-8. Per thread because workers build their shares' tensors at the same time; a
-     * buffer is refilled only by its thread's next step, after the step that used it closed its tensors.
+     * direct buffer in place; given a Java array, DJL allocates a new direct buffer per batch (786 KB for 64 images)
+     * that only a garbage collection frees. (Its effect on a device's resident memory was too small to see beside the
+     * allocator's: bench/RESULTS.md, "Memory", run 3.) Per thread because workers build their shares' tensors at the
+     * same time; a buffer is refilled only by its thread's next step, after the step that used it closed its tensors.
      */
     private static final class Staging {
         ByteBuffer features;
