@@ -146,7 +146,8 @@ final class FaultBenchmark implements Callable<Integer> {
         try (ProgressBar bar = ProgressBarFactory.items("faults", (long) scenarios.size() * p.fleets().size(), "scenario")) {
             for (List<String> devices : p.fleets()) {
                 LocalFleet local = LocalFleet.open(out.resolve("fleet-" + devices.size()), fleet.configPath())
-                        .throttled(mode, p.cpuScale());
+                        .throttled(mode, p.cpuScale())
+                        .checkedForFaults(out.resolve("trained-samples-" + devices.size()));
                 try {
                     devices.forEach(local::add);
                     try (Ignite client = fleet.connect(240)) {
@@ -183,7 +184,7 @@ final class FaultBenchmark implements Callable<Integer> {
         writeCsv(results, out.resolve("faults.csv"), out.resolve("faults-throughput.csv"));
         writeChart(results, out.resolve("faults.png"));
         System.out.println("wrote faults.json, faults.csv, faults-throughput.csv and faults.png under " + out);
-        return results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0) ? 0 : 1;
+        return results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0 && r.forks() == 0) ? 0 : 1;
     }
 
     /**
@@ -217,22 +218,24 @@ final class FaultBenchmark implements Callable<Integer> {
     }
 
     private static void print(ScenarioResult r) {
-        System.out.printf(Locale.ROOT, "%-28s detect %5.1f s  recover %5.1f s  lost rounds %d  lost samples %5d  "
-                        + "exactly-once %-5s  metrics complete %-5s  accuracy %.4f (%+.4f)  %6.1f img/s%n", r.name(),
-                r.detectionSeconds(), r.recoverySeconds(), r.lostCommittedRounds(), r.lostSamples(), r.exactlyOnce(),
+        System.out.printf(Locale.ROOT, "%-28s detect %5.1f s  recover %5.1f s  lost rounds %d  forks %d  wasted samples "
+                        + "%5d  exactly-once %-5s (never trained %d, twice %d)  metrics complete %-5s  accuracy %.4f "
+                        + "(%+.4f)  %6.1f img/s%n", r.name(), r.detectionSeconds(), r.recoverySeconds(),
+                r.lostCommittedRounds(), r.forks(), r.lostSamples(), r.exactlyOnce(), r.neverTrained(), r.trainedTwice(),
                 r.metricsComplete(), r.accuracy(),
                 r.accuracyDelta(), r.imagesPerSecond());
     }
 
     private static void writeCsv(List<ScenarioResult> results, Path table, Path throughput) throws IOException {
         StringBuilder csv = new StringBuilder("name,devices,detection_seconds,recovery_seconds,lost_committed_rounds,"
-                + "lost_samples,exactly_once,partitions_lost,accuracy,accuracy_delta,images_per_second,metrics_complete\n");
+                + "lost_samples,exactly_once,partitions_lost,accuracy,accuracy_delta,images_per_second,metrics_complete,"
+                + "forks,never_trained,trained_twice\n");
         StringBuilder series = new StringBuilder("scenario,seconds,images_per_second\n");
         for (ScenarioResult r : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%d,%d,%s,%d,%.4f,%.4f,%.2f,%s%n", r.name(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%d,%d,%s,%d,%.4f,%.4f,%.2f,%s,%d,%d,%d%n", r.name(),
                     String.join("+", r.devices()), r.detectionSeconds(), r.recoverySeconds(), r.lostCommittedRounds(),
                     r.lostSamples(), r.exactlyOnce(), r.partitionsLost(), r.accuracy(), r.accuracyDelta(),
-                    r.imagesPerSecond(), r.metricsComplete()));
+                    r.imagesPerSecond(), r.metricsComplete(), r.forks(), r.neverTrained(), r.trainedTwice()));
             for (double[] point : r.throughput()) {
                 series.append(String.format(Locale.ROOT, "%s,%.2f,%.2f%n", r.name(), point[0], point[1]));
             }

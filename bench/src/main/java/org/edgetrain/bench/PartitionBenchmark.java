@@ -53,7 +53,8 @@ final class PartitionBenchmark {
         List<PartitionScenarios.Result> results = new ArrayList<>();
         try (NetworkFaults network = NetworkFaults.create(DEVICES.size() + 2, out.toAbsolutePath())) {
             LocalFleet fleet = LocalFleet.open(out.resolve("fleet-partitions"), network.deviceConfig())
-                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix);
+                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix)
+                    .checkedForFaults(out.resolve("trained-samples"));
             try {
                 DEVICES.forEach(fleet::add);
                 try (Ignite client = join(network)) {
@@ -128,18 +129,19 @@ final class PartitionBenchmark {
 
     private static void print(PartitionScenarios.Result r) {
         System.out.printf(Locale.ROOT, "%-30s cut %s | %s  recovery %5.1f s  heal %5.1f s  forks %d  minority commits %d"
-                        + "  lost rounds %d  exactly-once %s%n", r.name(), r.smallerSide(), r.largerSide(),
-                r.recoverySeconds(), r.healSeconds(), r.forks(), r.minorityCommits(), r.lostCommittedRounds(),
-                r.exactlyOnce());
+                        + "  lost rounds %d  exactly-once %s (never trained %d, twice %d)%n", r.name(), r.smallerSide(),
+                r.largerSide(), r.recoverySeconds(), r.healSeconds(), r.forks(), r.minorityCommits(),
+                r.lostCommittedRounds(), r.exactlyOnce(), r.neverTrained(), r.trainedTwice());
     }
 
     private static void writeCsv(List<PartitionScenarios.Result> results, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("name,smaller_side,larger_side,forks,minority_commits,lost_committed_rounds,"
-                + "exactly_once,heal_seconds,recovery_seconds\n");
+                + "exactly_once,heal_seconds,recovery_seconds,never_trained,trained_twice\n");
         for (PartitionScenarios.Result r : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%s,%.2f,%.2f%n", r.name(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%s,%.2f,%.2f,%d,%d%n", r.name(),
                     String.join("+", r.smallerSide()), String.join("+", r.largerSide()), r.forks(), r.minorityCommits(),
-                    r.lostCommittedRounds(), r.exactlyOnce(), r.healSeconds(), r.recoverySeconds()));
+                    r.lostCommittedRounds(), r.exactlyOnce(), r.healSeconds(), r.recoverySeconds(), r.neverTrained(),
+                    r.trainedTwice()));
         }
         Files.writeString(file, csv);
     }

@@ -123,13 +123,36 @@ public final class FaultHarness {
             }
             long partitionsLost = number(GridSchema.sql(client, "SELECT COUNT(*) FROM EVENTS WHERE KIND = 'PARTITIONS_LOST' "
                     + "AND AT >= ?", new java.sql.Timestamp(start)));
+            List<ModelHistory.Row> history = GridSchema.sql(client, "SELECT MODEL_VERSION, PARENT_VERSION, MODEL_CRC "
+                    + "FROM ROUNDS WHERE JOB = ? AND COMMITTED ORDER BY MODEL_VERSION", job.id()).stream()
+                    .map(r -> new ModelHistory.Row(((Number) r.get(0)).longValue(), ((Number) r.get(1)).longValue(),
+                            ((Number) r.get(2)).longValue())).toList();
+            SampleAudit.Report audit = audit(job, deadline);
             double accuracy = last.lastAccuracy();
-            return new ScenarioResult(name, devices, mean(results, true), mean(results, false), lostRounds, lostSamples,
-                    last.samplesCommitted() == expected, committedRows == expected, partitionsLost,
+            return new ScenarioResult(name, devices, mean(results, true), mean(results, false), lostRounds,
+                    new ModelHistory().check(history).forks(), lostSamples,
+                    last.samplesCommitted() == expected && (audit == null || audit.exactlyOnce()),
+                    audit == null ? -1 : audit.neverTrained(), audit == null ? -1 : audit.trainedTwice(),
+                    committedRows == expected, partitionsLost,
                     Double.isNaN(baselineAccuracy) ? 0 : accuracy - baselineAccuracy, accuracy,
                     last.samplesCommitted() / seconds, seconds, results, throughput);
         } finally {
             client.events().stopLocalListen(listener);
+        }
+    }
+
+    /** @return the per-sample audit of the finished job, or null when the fleet keeps no log */
+    private SampleAudit.Report audit(JobSpec job, long deadline) throws InterruptedException {
+        if (fleet.trainedSamplesDir().isEmpty()) {
+            return null;
+        }
+        try {
+            return SampleAudit.ofFleet(client, fleet.trainedSamplesDir().get(), () -> GridSchema.sql(client,
+                    "SELECT MODEL_VERSION, ACCEPTED_RESULTS FROM ROUNDS WHERE JOB = ? AND COMMITTED", job.id()).stream()
+                    .map(r -> new SampleAudit.Committed(((Number) r.get(0)).longValue(), (String) r.get(1))).toList(),
+                    Math.max(1, deadline - System.currentTimeMillis()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the trained-samples log is unreadable", e);
         }
     }
 
@@ -146,7 +169,7 @@ public final class FaultHarness {
                 noticedAs = EventType.EVT_NODE_JOINED;
             }
             case CRASH_COORDINATOR_HOST -> {
-                device = CoordinatorElection.host(client).orElseThrow(() -> new IllegalStateException("no coordinator"));
+                device = coordinatorHost();
                 fleet.kill(device);
                 noticedAs = EventType.EVT_NODE_FAILED;
             }
@@ -158,6 +181,20 @@ public final class FaultHarness {
             case HANG -> {
                 device = victim(injection);
                 fleet.pause(device);
+                noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case HANG_COORDINATOR_HOST -> {
+                device = coordinatorHost();
+                fleet.pause(device);
+                noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case CRASH_COORDINATOR_AFTER_DISPATCH, CRASH_COORDINATOR_IN_COMMIT, CRASH_COORDINATOR_BEFORE_METRICS,
+                 CRASH_COORDINATOR_AFTER_EVALUATION -> {
+                device = coordinatorHost();
+                String name = device;
+                injection.kind().crashPoint().arm(client, client.cluster().forServers().nodes().stream()
+                        .filter(n -> String.valueOf(n.consistentId()).equals(name)).findFirst()
+                        .orElseThrow(() -> new IllegalStateException("the coordinator's host " + name + " left")));
                 noticedAs = EventType.EVT_NODE_FAILED;
             }
             case LEAVE -> {
@@ -174,8 +211,12 @@ public final class FaultHarness {
             default -> throw new IllegalArgumentException(injection.kind().toString());
         }
         long noticed = awaitChange(device, noticedAs, t0, deadline);
-        if (injection.kind() == Injection.Kind.HANG && !wake(device, noticed, deadline)) {
+        boolean hang = injection.kind() == Injection.Kind.HANG || injection.kind() == Injection.Kind.HANG_COORDINATOR_HOST;
+        if (hang && !wake(device, noticed, deadline)) {
             forcedKill.set(true);
+        }
+        if (injection.kind().crashPoint() != null) {
+            restart(device, deadline); // the device halted itself at the point; its supervisor starts it again
         }
         if (leaving != null) {
             leaving.join(Math.max(1, deadline - System.currentTimeMillis()));
@@ -214,6 +255,20 @@ public final class FaultHarness {
         }
         fleet.awaitExit(device, 0);
         return false;
+    }
+
+    private String coordinatorHost() {
+        return CoordinatorElection.host(client).orElseThrow(() -> new IllegalStateException("no coordinator"));
+    }
+
+    /** Starts a device of {@code device}'s class once its process has ended, as a supervisor (Docker) would. */
+    private void restart(String device, long deadline) {
+        LocalFleet.Device process = fleet.devices().stream().filter(d -> d.name().equals(device)).findFirst()
+                .orElseThrow();
+        if (!fleet.awaitExit(device, Math.max(1, Math.min(WAKE_SECONDS, (deadline - System.currentTimeMillis()) / 1000)))) {
+            throw new IllegalStateException(device + " was dropped by the fleet but its process did not end");
+        }
+        fleet.add(process.deviceClass());
     }
 
     /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */

@@ -1,5 +1,6 @@
 package org.edgetrain.compute.faults;
 
+import org.edgetrain.compute.training.CrashPoint;
 import org.edgetrain.compute.training.RoundPhases;
 
 /**
@@ -9,7 +10,7 @@ import org.edgetrain.compute.training.RoundPhases;
  * @param at the round point at which it happens (DISPATCHED: devices are training; COMMITTED: between rounds)
  * @param afterVersion the first point reached with at least this committed model version is used
  * @param deviceClass for JOIN, the class of the device that joins; otherwise the class of the device to hit, or null
- *     for any device (never the coordinator's host, except for {@link Kind#CRASH_COORDINATOR_HOST})
+ *     for any device (never the coordinator's host, except for the kinds that name it)
  */
 public record Injection(Kind kind, RoundPhases.Point at, long afterVersion, String deviceClass) {
     /** What happens to a device. */
@@ -26,7 +27,35 @@ public record Injection(Kind kind, RoundPhases.Point at, long afterVersion, Stri
         /** SIGTERM: a graceful leave. */
         LEAVE,
         /** A new device starts and joins. */
-        JOIN
+        JOIN,
+        /**
+         * SIGSTOP of the device that runs the coordinator, past the failure detection, then SIGCONT: a successor
+         * takes over and commits meanwhile; the woken coordinator must not commit over it.
+         */
+        HANG_COORDINATOR_HOST,
+        /** The coordinator's device dies (halts) at {@link CrashPoint#AFTER_DISPATCH}; restarted, as by a supervisor. */
+        CRASH_COORDINATOR_AFTER_DISPATCH(CrashPoint.AFTER_DISPATCH),
+        /** The same at {@link CrashPoint#IN_COMMIT}. */
+        CRASH_COORDINATOR_IN_COMMIT(CrashPoint.IN_COMMIT),
+        /** The same at {@link CrashPoint#AFTER_COMMIT_BEFORE_METRICS}. */
+        CRASH_COORDINATOR_BEFORE_METRICS(CrashPoint.AFTER_COMMIT_BEFORE_METRICS),
+        /** The same at {@link CrashPoint#AFTER_EVALUATION} (the next epoch's end after the injection's point). */
+        CRASH_COORDINATOR_AFTER_EVALUATION(CrashPoint.AFTER_EVALUATION);
+
+        private final CrashPoint crashPoint;
+
+        Kind() {
+            this(null);
+        }
+
+        Kind(CrashPoint crashPoint) {
+            this.crashPoint = crashPoint;
+        }
+
+        /** @return the coordinator's crash point this kind arms, or null for a fault from outside the process */
+        public CrashPoint crashPoint() {
+            return crashPoint;
+        }
     }
 
     /** @return e.g. {@code CRASH rpi4 at DISPATCHED after v2} */

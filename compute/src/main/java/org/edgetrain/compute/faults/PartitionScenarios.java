@@ -69,12 +69,17 @@ public final class PartitionScenarios {
      *     round decided before, whose commit was in flight at the cut, is not one: Ignite's transaction recovery
      *     may finish it on both sides (seen in CI), and its row may be written later; it is one history all the same
      * @param lostCommittedRounds committed versions missing from the healed fleet's history
-     * @param exactlyOnce the committed rounds' samples are the samples the model counts
+     * @param exactlyOnce the committed rounds' samples are the samples the model counts, and the per-sample audit
+     *     found nothing ({@link SampleAudit})
+     * @param neverTrained samples of the finished epochs no committed model was trained on (-1 when the fleet keeps no
+     *     audit log: {@link LocalFleet#checkedForFaults})
+     * @param trainedTwice sample visits beyond the first within an epoch, in committed models (-1 likewise)
      * @param healSeconds link restored to every device back and a round committed by the whole fleet
      * @param recoverySeconds cut to the larger side's first commit (-1 when no side may commit: an even split)
      */
     public record Result(String name, List<String> smallerSide, List<String> largerSide, long forks, long minorityCommits,
-                         long lostCommittedRounds, boolean exactlyOnce, double healSeconds, double recoverySeconds) {
+                         long lostCommittedRounds, boolean exactlyOnce, long neverTrained, long trainedTwice,
+                         double healSeconds, double recoverySeconds) {
     }
 
     private static final long WAIT_SECONDS = 120;
@@ -91,7 +96,7 @@ public final class PartitionScenarios {
     private final Ignite client;
     private final String job;
     /** Every version either side ever showed, with the checksums of its weights. */
-    private final Map<Long, Set<Long>> checksums = new TreeMap<>();
+    private final ModelHistory history = new ModelHistory();
 
     /**
      * @param client a client node of the fleet, for the coordinator's place and the model (it may rejoin)
@@ -192,34 +197,36 @@ public final class PartitionScenarios {
             return backAt[0] > 0 && committed(larger.get(0)) > backAt[0];
         });
         double heal = (System.currentTimeMillis() - healAt) / 1000.0;
-        History history = history(larger.get(0));
-        return new Result(kind.label(), smaller, larger, history.forks(), minorityCommits, history.missing(),
-                exactlyOnce(larger.get(0)), heal, recovery);
+        ModelHistory.Line line = history(larger.get(0));
+        SampleAudit.Report audit = audit(larger.get(0));
+        return new Result(kind.label(), smaller, larger, line.forks(), minorityCommits, line.missing(),
+                exactlyOnce(larger.get(0)) && (audit == null || audit.exactlyOnce()),
+                audit == null ? -1 : audit.neverTrained(), audit == null ? -1 : audit.trainedTwice(), heal, recovery);
     }
 
-    /** The committed history as one side has it: versions seen twice with other weights or parents, versions missing. */
-    private record History(long forks, long missing) {
-    }
-
-    private History history(String device) {
-        List<long[]> rows = new ArrayList<>();
+    private ModelHistory.Line history(String device) {
+        List<ModelHistory.Row> rows = new ArrayList<>();
         query(device, "SELECT MODEL_VERSION, PARENT_VERSION, MODEL_CRC FROM ROUNDS WHERE COMMITTED AND JOB = '" + job
-                + "' ORDER BY MODEL_VERSION", r -> rows.add(new long[] {r.getLong(1), r.getLong(2), r.getLong(3)}));
-        long forks = 0;
-        long missing = 0;
-        long expected = 1;
-        for (long[] row : rows) {
-            checksums.computeIfAbsent(row[0], v -> new TreeSet<>()).add(row[2]);
-            if (row[0] > expected) {
-                missing += row[0] - expected;
-            }
-            if (row[1] != row[0] - 1 || row[0] < expected) {
-                forks++; // a stranger parent, or the same version twice
-            }
-            expected = row[0] + 1;
+                + "' ORDER BY MODEL_VERSION", r -> rows.add(new ModelHistory.Row(r.getLong(1), r.getLong(2), r.getLong(3))));
+        return history.check(rows);
+    }
+
+    /** @return the per-sample audit of the job so far, as the side of {@code device} has it; null without a log */
+    private SampleAudit.Report audit(String device) throws InterruptedException {
+        if (fleet.trainedSamplesDir().isEmpty()) {
+            return null;
         }
-        forks += checksums.values().stream().filter(crcs -> crcs.size() > 1).count();
-        return new History(forks, missing);
+        try {
+            return SampleAudit.ofFleet(client, fleet.trainedSamplesDir().get(), () -> {
+                List<SampleAudit.Committed> rows = new ArrayList<>();
+                query(device, "SELECT MODEL_VERSION, ACCEPTED_RESULTS FROM ROUNDS WHERE COMMITTED AND JOB = '" + job
+                        + "' ORDER BY MODEL_VERSION", r -> rows.add(new SampleAudit.Committed(r.getLong(1),
+                        r.getString(2))));
+                return rows;
+            }, WAIT_SECONDS * 1000);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the trained-samples log is unreadable", e);
+        }
     }
 
     /** @return whether the committed rounds' samples add up to the model's, once every row is written */
@@ -244,7 +251,7 @@ public final class PartitionScenarios {
     private long committed(String device) {
         long[] max = {0};
         query(device, "SELECT MODEL_VERSION, MODEL_CRC FROM ROUNDS WHERE COMMITTED AND JOB = '" + job + "'", r -> {
-            checksums.computeIfAbsent(r.getLong(1), v -> new TreeSet<>()).add(r.getLong(2));
+            history.saw(r.getLong(1), r.getLong(2));
             max[0] = Math.max(max[0], r.getLong(1));
         });
         return max[0];

@@ -12,10 +12,15 @@ import java.util.List;
  * @param recoverySeconds mean over the injections of the time from the fault to the next committed round after it was
  *     noticed (or to the job's end, when it ended before another round)
  * @param lostCommittedRounds committed model versions that were later lost (0 when no commit was ever undone)
+ * @param forks committed versions with a stranger parent or two weight checksums ({@code ModelHistory}): two
+ *     coordinators committed over each other
  * @param lostSamples samples trained but not committed: refused results, and the planned work of devices whose result
  *     never came
- * @param exactlyOnce every sample visited exactly once per completed epoch (the model's committed samples = epochs x
- *     data; the model commits a partition's cursor with the round that trained it, so this is training's own count)
+ * @param exactlyOnce every sample visited exactly once per completed epoch: the model's committed samples = epochs x
+ *     data, and, when the fleet keeps the trained-samples log, the per-sample audit found no sample lost or doubled
+ * @param neverTrained samples of a finished epoch that no committed model was trained on ({@link SampleAudit}; -1
+ *     without the log)
+ * @param trainedTwice sample visits beyond the first within an epoch, in committed models (-1 without the log)
  * @param metricsComplete the ROUNDS table's committed samples agree: no round's metrics row was lost (a coordinator
  *     that dies holding rows it could not write yet loses them; the commits stand)
  * @param partitionsLost PARTITIONS_LOST events during the job (0 expected while each partition kept a live copy)
@@ -27,7 +32,8 @@ import java.util.List;
  * @param throughput per committed round: seconds since the job started, and that round's images/s
  */
 public record ScenarioResult(String name, List<String> devices, double detectionSeconds, double recoverySeconds,
-                             long lostCommittedRounds, long lostSamples, boolean exactlyOnce, boolean metricsComplete,
+                             long lostCommittedRounds, long forks, long lostSamples, boolean exactlyOnce,
+                             long neverTrained, long trainedTwice, boolean metricsComplete,
                              long partitionsLost,
                              double accuracyDelta,
                              double accuracy, double imagesPerSecond, double seconds, List<InjectionResult> injections,

@@ -72,6 +72,7 @@ public final class LocalFleet {
     private boolean persistent;
     private MemoryLimit memoryLimit;
     private java.util.function.Function<String, List<String>> launcher;
+    private Path faultChecks;
 
     private LocalFleet(Path dir, Path config, List<Device> devices) {
         this.dir = dir;
@@ -178,6 +179,23 @@ public final class LocalFleet {
         return this;
     }
 
+    /**
+     * Prepares devices started from now on for a fault harness: each records the samples it trains under {@code dir}
+     * ({@code training/TrainedSamples}, for the per-sample audit) and lets the harness arm the coordinator's crash
+     * points ({@code training/CrashPoint}). Not kept in {@code fleet.json}: for the process that manages the fleet.
+     *
+     * @return this
+     */
+    public LocalFleet checkedForFaults(Path dir) {
+        this.faultChecks = dir.toAbsolutePath();
+        return this;
+    }
+
+    /** @return where devices record the samples they train, when {@link #checkedForFaults} was set */
+    public Optional<Path> trainedSamplesDir() {
+        return Optional.ofNullable(faultChecks);
+    }
+
     /** @return the devices, alive or not */
     public List<Device> devices() {
         return List.copyOf(devices);
@@ -222,6 +240,10 @@ public final class LocalFleet {
             SystemProperty.DEVICE_PROFILES.value().ifPresent(f -> command.add("-D" + SystemProperty.DEVICE_PROFILES.key()
                     + "=" + Path.of(f).toAbsolutePath()));
             SystemProperty.QUARANTINE_SECONDS.passOn().ifPresent(command::add);
+            if (faultChecks != null) {
+                command.add("-D" + SystemProperty.TRAINED_SAMPLES_DIR.key() + "=" + faultChecks);
+                command.add("-D" + SystemProperty.CRASH_POINTS.key() + "=true");
+            }
             command.add("-D" + SystemProperty.LOG_DIR.key() + "=" + dir.toAbsolutePath());
             command.add("-D" + SystemProperty.HOME.key() + "=" + SystemProperty.home());
             command.add("-DIGNITE_MARSHALLER_WHITELIST=" + SystemProperty.home().resolve("ignite-config/marshaller-allowlist.txt"));
@@ -432,6 +454,17 @@ public final class LocalFleet {
         });
         release(device);
         devices.remove(device);
+        save();
+    }
+
+    /** Sends SIGKILL to every device at once, then waits for them to end: a power cut, for tests. */
+    public void killAll() {
+        List<ProcessHandle> handles = devices.stream().map(d -> ProcessHandle.of(d.pid())).flatMap(Optional::stream)
+                .toList();
+        handles.forEach(ProcessHandle::destroyForcibly);
+        handles.forEach(handle -> handle.onExit().join());
+        devices.forEach(LocalFleet::release);
+        devices.clear();
         save();
     }
 

@@ -28,7 +28,17 @@ public enum SystemProperty {
     /** First quarantine of a flapping device, seconds (doubles on each repeat). */
     QUARANTINE_SECONDS("edgetrain.quarantine.seconds", "60"),
     /** How long a client node (a tool) tries to join, milliseconds. */
-    CLIENT_JOIN_TIMEOUT_MILLIS("edgetrain.client.join.timeout", "20000");
+    CLIENT_JOIN_TIMEOUT_MILLIS("edgetrain.client.join.timeout", "20000"),
+    /**
+     * Folder where a device records the sample ids it trained in each round, for the fault checks' per-sample audit
+     * ({@code faults/SampleAudit}); unset (the default): nothing is recorded.
+     */
+    TRAINED_SAMPLES_DIR("edgetrain.faults.trained-samples", null),
+    /**
+     * {@code true} lets a fault harness arm the coordinator's named crash points on this device
+     * ({@code training/CrashPoint}); the default refuses them, so no client can crash a production fleet's coordinator.
+     */
+    CRASH_POINTS("edgetrain.faults.crash-points", "false");
 
     private final String key;
     private final String fallback;

@@ -17,9 +17,11 @@ import org.edgetrain.model.strategy.DeviceResult;
  * @param residentMegabytes the device process's resident memory (heap, shards, native arrays and the rest), or -1
  *     where the OS does not tell (Linux only)
  * @param engine the engine the device trained with: {@code torch} or {@code dl4j}
+ * @param resultId unique to this answer (a device may be sent the same round twice, by a coordinator and its successor):
+ *     a committed version lists the ids of the answers it is made of ({@link RoundRow#acceptedResults})
  */
 public record DeviceRoundResult(DeviceResult result, List<PartitionAdvance> advances, double seconds,
                                 double imagesPerSecond, double heapUsedMegabytes, double offHeapUsedMegabytes,
-                                double cpuLoad, double residentMegabytes, String engine)
+                                double cpuLoad, double residentMegabytes, String engine, String resultId)
         implements Serializable {
 }

@@ -113,6 +113,7 @@ final class JobStore {
             updated.forEach((partition, p) -> packed.put(partition, Wire.pack(p)));
             progressCache().putAll(packed);
             modelCache().put(ModelState.KEY, Wire.pack(next));
+            CrashPoint.IN_COMMIT.pass(ignite);
             commitWithQuorum(tx);
         }
     }

@@ -97,6 +97,12 @@ public final class JobSubmitter {
         CoordinatorElection.wake(ignite);
     }
 
+    /** @return the submitted job, or null when no job was ever submitted */
+    public static JobSpec job(Ignite ignite) {
+        IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);
+        return model == null ? null : Wire.unpack(model.get(ModelState.JOB_KEY));
+    }
+
     /** @return the current model state, or null when no job was ever submitted */
     public static ModelState current(Ignite ignite) {
         IgniteCache<String, byte[]> model = ignite.cache(GridNames.MODEL);

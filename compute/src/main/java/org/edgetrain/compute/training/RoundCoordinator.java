@@ -167,6 +167,7 @@ public final class RoundCoordinator {
         long committing = System.nanoTime();
         store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of(), ended.row());
         long committed = System.nanoTime();
+        CrashPoint.AFTER_COMMIT_BEFORE_METRICS.pass(ignite);
         long planMillis = (r.sent().start() - r.planStart()) / 1_000_000;
         long aggregateMillis = (aggregated - r.sent().start()) / 1_000_000 - Math.round(collected.seconds() * 1000);
         // A round's planning was counted in the round before it, which sent it (the rounds are pipelined).
@@ -224,6 +225,7 @@ public final class RoundCoordinator {
         recorder.restore(store.unwrittenRows());
         LOG.debug("round {} out; previous round's rows written in {} ms", round.round(), millis);
         RoundPhases.publish(ignite, RoundPhases.Point.DISPATCHED, round.round(), round.from().version());
+        CrashPoint.AFTER_DISPATCH.pass(ignite);
     }
 
     /** Feeds what the round showed of each device's pace back to the pacer. */
@@ -244,6 +246,7 @@ public final class RoundCoordinator {
     private void finishEpoch(ModelState state) {
         recorder.flushAll(); // every round's rows are in the tables before the epoch (or the job) is declared finished
         Evaluation evaluation = evaluate(state);
+        CrashPoint.AFTER_EVALUATION.pass(ignite);
         recorder.evaluated(job, state, evaluation);
         boolean finished = state.epoch() >= job.epochs();
         store.commitEpoch(state, state.nextEpoch(evaluation.accuracy(), finished), new EvaluatedModel(job.id(),

@@ -56,7 +56,13 @@ final class RoundRecorder {
             return new Round(decision, arrived, new RoundRow(next.round(), job.id(), next.epoch(), next.version(),
                     decision.commits(), decision.outcome().accepted().size(), decision.outcome().rejected().size(),
                     samples, RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds),
-                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()), 0));
+                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()), 0,
+                    decision.commits() ? acceptedResults(decision, arrived) : ""));
+        }
+
+        private static String acceptedResults(RoundDecision decision, List<DeviceRoundResult> arrived) {
+            return arrived.stream().filter(r -> decision.outcome().accepted().contains(r.result()))
+                    .map(DeviceRoundResult::resultId).collect(java.util.stream.Collectors.joining(","));
         }
 
         /** @return this round with the coordinator's work on it ({@link RoundRow#coordinatorMillis}) */

@@ -176,9 +176,12 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     trained, records.size(), batches, String.format("%.2f", seconds), String.format("%.2f", trainSeconds),
                     String.format("%.2f", (start - received) / 1e9));
             DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
+            String resultId = device + "/" + round + "/" + java.util.UUID.randomUUID();
+            TrainedSamples.record(new TrainedSamples.Entry(resultId, job.id(), round, epoch, device,
+                    ids.subList(0, trained).stream().mapToLong(Long::longValue).toArray()));
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
-                    residentMegabytes(), EngineKind.of(engine).cliName()));
+                    residentMegabytes(), EngineKind.of(engine).cliName(), resultId));
         });
     }
 

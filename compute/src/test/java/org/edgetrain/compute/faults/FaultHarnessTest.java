@@ -39,6 +39,11 @@ class FaultHarnessTest {
 
             assertEquals(3, faulty.injections().size(), "every fault injected: " + faulty.injections());
             assertTrue(faulty.exactlyOnce(), "every sample exactly once per epoch: " + faulty);
+            for (ScenarioResult run : List.of(stable, faulty)) {
+                assertEquals(0, run.neverTrained(), "sample by sample, none left out of an epoch: " + run);
+                assertEquals(0, run.trainedTwice(), "sample by sample, none trained twice in an epoch: " + run);
+                assertEquals(0, run.forks(), "one line of model versions: " + run);
+            }
             assertTrue(stable.metricsComplete(), "every round of the undisturbed run has its ROUNDS row: " + stable);
             assertEquals(0, faulty.lostCommittedRounds(), "no committed round lost");
             assertEquals(0, faulty.partitionsLost(), "one backup covers one fault at a time");

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * the smaller side, that side stops committing and says so (NO_QUORUM), the larger side trains on, and on heal the
  * smaller side's devices rejoin by themselves; the coordinator's device alone behind a cut; then an even split (after a
  * graceful leave) stops both halves until it heals. After each, the committed history is one line with one checksum
- * per version, nothing committed is missing, and the rounds' samples are the model's.
+ * per version, nothing committed is missing, the rounds' samples are the model's, and, sample by sample
+ * ({@link SampleAudit}), every finished epoch trained each sample once.
  */
 @Timeout(400)
 class PartitionTest {
@@ -54,6 +55,8 @@ class PartitionTest {
                 assertEquals(0, result.minorityCommits(), "no commit without quorum: " + result);
                 assertEquals(0, result.lostCommittedRounds(), "no committed round lost: " + result);
                 assertTrue(result.exactlyOnce(), "the rounds' samples are the model's: " + result);
+                assertEquals(0, result.neverTrained(), "sample by sample, none left out of a finished epoch: " + result);
+                assertEquals(0, result.trainedTwice(), "sample by sample, none trained twice in an epoch: " + result);
                 if (kind == PartitionScenarios.Kind.EVEN_SPLIT) {
                     assertEquals(-1, result.recoverySeconds(), "neither half may commit: " + result);
                 } else {

@@ -52,7 +52,11 @@ public final class Fleets {
         }
     }
 
-    private static void delete(Path dir) throws java.io.IOException {
+    /** Deletes a fleet's folder and everything in it (nothing when it is null or gone). */
+    public static void delete(Path dir) throws java.io.IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(f);

@@ -39,8 +39,9 @@ public final class ProcessFleet extends PortsAndConfig {
     private ProcessFleet(Path dir, boolean persistent, NetworkFaults network) {
         super(dir);
         this.network = network;
+        // Every test fleet keeps the trained-samples log, so the fault checks can audit sample by sample.
         this.fleet = LocalFleet.open(dir.resolve("fleet"), config()).throttled(LocalFleet.Throttle.NONE, 1)
-                .persistent(persistent);
+                .persistent(persistent).checkedForFaults(dir.resolve("trained-samples"));
         if (network != null) {
             fleet.launchedThrough(network::prefix);
         }
@@ -188,6 +189,19 @@ public final class ProcessFleet extends PortsAndConfig {
     @Override
     public void resume(String device) {
         fleet.resume(device);
+    }
+
+    /**
+     * A power cut: every device SIGKILLed at once, wherever its work stands, with no deactivation and no leave; then
+     * the same devices (same names, so the same data folders) started again. The client is closed first (see
+     * {@link #killTogether}) and a new one joins.
+     */
+    public void powerCut() {
+        List<String> classes = fleet.devices().stream().map(LocalFleet.Device::deviceClass).toList();
+        client.close();
+        client = null;
+        fleet.killAll();
+        startDevices(classes);
     }
 
     /** Stops every device at once, as {@code cluster down} does, and starts devices of the same classes again. */

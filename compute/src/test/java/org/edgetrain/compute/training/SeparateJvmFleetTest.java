@@ -2,6 +2,7 @@ package org.edgetrain.compute.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -17,6 +18,7 @@ import java.util.stream.Collectors;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.cluster.ClusterState;
+import org.edgetrain.compute.faults.SampleAudit;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.FleetActivation;
@@ -127,6 +129,38 @@ class SeparateJvmFleetTest {
             ModelState last = Waits.finished(ignite, 300);
             assertEquals(300, last.samplesCommitted(), "three epochs of 100 samples across the restart, none repeated");
             assertTrue(last.version() > before.version());
+        });
+    }
+
+    @Test
+    void aPowerCutMidRoundLosesNoCommittedRoundAndTrainsEverySampleOnce() throws Exception {
+        Fleets.runWithNewFleet(true, List.of("pc", "pc"), fleet -> {
+            Ignite first = fleet.client();
+            FleetActivation.ensureActive(first, 60_000);
+            fleet.loadSynthetic(20, 20, 18);
+            try (RoundPhases phases = RoundPhases.listen(first)) {
+                JobSubmitter.submit(first, TestJobs.small("power", "resnet8", 3, 0.5, 27).build());
+                assertNotNull(phases.await(RoundPhases.Point.DISPATCHED, 2, 120_000), "a round from v2 went out");
+            }
+            // Every device SIGKILLed while it trains: no deactivation, no leave; the same devices start again.
+            ModelState before = JobSubmitter.current(first);
+            fleet.powerCut();
+            Ignite ignite = fleet.client();
+            FleetActivation.ensureActive(ignite, 120_000); // Ignite activates once the whole baseline is back
+            ModelState after = JobSubmitter.current(ignite);
+            // The round in flight at the cut may have committed after `before` was read: at most one version more.
+            assertTrue(after.version() - before.version() <= 1 && after.version() >= before.version(),
+                    "the restart must find the last committed model: v" + before.version() + " before, v" + after.version());
+            assertEquals(100, ignite.cache(GridNames.TRAIN).size(), "data lost in the power cut");
+
+            ModelState last = Waits.finished(ignite, 300);
+            assertEquals(300, last.samplesCommitted(), "three epochs of 100 samples across the cut");
+            SampleAudit.Report audit = SampleAudit.ofFleet(ignite, fleet.processes().trainedSamplesDir().orElseThrow(),
+                    () -> GridSchema.sql(ignite, "SELECT MODEL_VERSION, ACCEPTED_RESULTS FROM ROUNDS WHERE JOB = ? AND "
+                            + "COMMITTED", "power").stream().map(r -> new SampleAudit.Committed(
+                                    ((Number) r.get(0)).longValue(), (String) r.get(1))).toList(), 60_000);
+            assertEquals(3, audit.finishedEpochs(), audit.toString());
+            assertTrue(audit.exactlyOnce(), "sample by sample, each epoch trained every sample once: " + audit);
         });
     }
 
