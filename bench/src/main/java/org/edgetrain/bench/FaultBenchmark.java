@@ -53,7 +53,9 @@ import picocli.CommandLine.Option;
 final class FaultBenchmark implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "smoke", description = "smoke (a few minutes, 4 devices), full "
             + "(3, 5, 8 and 11 devices; crashes every few rounds, churn, coordinator crash, randomized) or partitions "
-            + "(5 devices in network namespaces, cut every way; needs root and iptables); default: ${DEFAULT-VALUE}")
+            + "(5 devices in network namespaces, cut every way; needs root and iptables) or links (3 devices behind "
+            + "slow, lossy links: round time and images/s; needs root, iptables and tc) or soak (5 devices in network "
+            + "namespaces, --faults of every kind on one job, then the invariants); default: ${DEFAULT-VALUE}")
     String preset;
 
     @Option(names = "--out", defaultValue = "runs/bench-faults", description = "folder for JSON, CSV, PNG and device logs; default: ${DEFAULT-VALUE}")
@@ -62,8 +64,12 @@ final class FaultBenchmark implements Callable<Integer> {
     @Option(names = "--throttle", defaultValue = "NONE", description = "auto, cgroup, duty or none; default: ${DEFAULT-VALUE}")
     String throttle;
 
-    @Option(names = "--seed", defaultValue = "7", description = "seed of the randomized scenario; default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", defaultValue = "7", description = "seed of the randomized scenario and of the soak's "
+            + "schedule; default: ${DEFAULT-VALUE}")
     long seed;
+
+    @Option(names = "--faults", defaultValue = "100", description = "faults the soak injects; default: ${DEFAULT-VALUE}")
+    int faults;
 
     @Mixin
     DataAndJson io;
@@ -115,6 +121,12 @@ final class FaultBenchmark implements Callable<Integer> {
             out.add(new Scenario("churn", List.of(at(Injection.Kind.JOIN, between, 2, "rpi4"),
                     at(Injection.Kind.LEAVE, training, 4, "rpi4"), at(Injection.Kind.JOIN, between, 6, "jetson-nano"),
                     at(Injection.Kind.LEAVE, training, 8, "jetson-nano"))));
+            out.add(new Scenario("coordinator-crash-points", List.of(
+                    at(Injection.Kind.CRASH_COORDINATOR_AFTER_DISPATCH, between, 2, null),
+                    at(Injection.Kind.CRASH_COORDINATOR_IN_COMMIT, between, 5, null),
+                    at(Injection.Kind.CRASH_COORDINATOR_BEFORE_METRICS, between, 8, null),
+                    at(Injection.Kind.CRASH_COORDINATOR_AFTER_EVALUATION, between, 11, null),
+                    at(Injection.Kind.HANG_COORDINATOR_HOST, training, 14, null))));
             out.add(new Scenario("randomized", FaultHarness.randomized(seed, 6, "rpi4")));
         }
         return out;
@@ -131,9 +143,25 @@ final class FaultBenchmark implements Callable<Integer> {
             System.out.println("wrote partitions.json and partitions.csv under " + out);
             return PartitionBenchmark.held(result) ? 0 : 1;
         }
+        if (name.equals("soak")) {
+            CifarDataset full = io.read();
+            SoakBenchmark.Result result = SoakBenchmark.run(out, new CifarDataset(full.train().limit(2000),
+                    full.test().limit(500), full.source()), faults, seed);
+            io.write(result);
+            System.out.println("wrote soak.json and soak-faults.csv under " + out);
+            return SoakBenchmark.held(result) ? 0 : 1;
+        }
+        if (name.equals("links")) {
+            CifarDataset full = io.read();
+            LinkBenchmark.Result result = LinkBenchmark.run(out, new CifarDataset(full.train().limit(20_000),
+                    full.test().limit(500), full.source()));
+            io.write(result);
+            System.out.println("wrote links.json and links.csv under " + out);
+            return 0;
+        }
         Preset p = PRESETS.get(name);
         if (p == null) {
-            throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke, full or partitions");
+            throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke, full, partitions, links or soak");
         }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
         CifarDataset full = io.read();

@@ -57,7 +57,7 @@ final class PartitionBenchmark {
                     .checkedForFaults(out.resolve("trained-samples"));
             try {
                 DEVICES.forEach(fleet::add);
-                try (Ignite client = join(network)) {
+                try (Ignite client = join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 2, n -> { });
                     JobSubmitter.submit(client, JobSpec.builder(JOB, NetworkSpec.of("resnet8", 1)).epochs(1000)
                             .roundSeconds(2).schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11)
@@ -91,14 +91,15 @@ final class PartitionBenchmark {
                 && r.lostCommittedRounds() == 0 && r.exactlyOnce());
     }
 
-    private static Ignite join(NetworkFaults network) {
+    /** @return a client on the host's end of the bridge, once {@code devices} devices are in */
+    static Ignite join(NetworkFaults network, int devices) {
         String key = SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key();
         System.setProperty(key, "240000"); // device JVMs starting on a busy host open their ports late
         try {
             Ignite client = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(network.clientConfig(),
                     "bench-client", "client", 0).asClient()));
             long deadline = System.currentTimeMillis() + 240_000;
-            while (client.cluster().forServers().nodes().size() < DEVICES.size()) {
+            while (client.cluster().forServers().nodes().size() < devices) {
                 if (System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("not every device joined within 240 s");
                 }

@@ -32,8 +32,6 @@ import org.edgetrain.compute.training.RoundPhases;
  * <p>Not thread-safe: one scenario at a time; the fleet must not be managed by anyone else meanwhile.
  */
 public final class FaultHarness {
-    /** How long a hung device stays frozen: well past the failure detection, so the fleet drops it. */
-    static final long HANG_MILLIS = 2 * org.edgetrain.compute.grid.NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS;
     /** How long a woken device that the fleet dropped may take to notice it and end. */
     private static final long WAKE_SECONDS = 60;
     /** How long a leaving device may take to hand its partitions over before it is killed (and reported so). */
@@ -42,8 +40,16 @@ public final class FaultHarness {
     private record TopologyChange(int type, String device, long atMillis) {
     }
 
+    /** How many committed rounds a device stays behind a slow link. */
+    private static final int SLOW_LINK_ROUNDS = 3;
+    /** A poor edge link: the rate and the loss a slowed device gets. */
+    private static final int SLOW_LINK_KBIT = 5_000;
+    private static final double SLOW_LINK_LOSS_PERCENT = 5;
+
     private final LocalFleet fleet;
     private final Ignite client;
+    private NetworkFaults network;
+    private boolean supervised;
     private final BlockingQueue<TopologyChange> changes = new LinkedBlockingQueue<>();
     private final List<TopologyChange> seen = new ArrayList<>();
 
@@ -54,16 +60,54 @@ public final class FaultHarness {
     }
 
     /**
-     * @return {@code count} faults of every kind at random points, reproducible under {@code seed}; JOINs add devices
-     *     of {@code joinClass}
+     * Lets the harness cut and shape the devices' links ({@link Injection.Kind#CUT_LINK},
+     * {@link Injection.Kind#SLOW_LINK}): the fleet's devices must run in {@code network}'s namespaces.
+     *
+     * @return this
+     */
+    public FaultHarness withNetwork(NetworkFaults network) {
+        this.network = network;
+        return this;
+    }
+
+    /**
+     * Makes the harness act as the devices' supervisor (Docker's restart policy): a device that crashed is started
+     * again, so that a long run of faults does not wear the fleet down. Crashes at a coordinator's crash point and
+     * woken hung devices that ended are always restarted.
+     *
+     * @return this
+     */
+    public FaultHarness supervised() {
+        this.supervised = true;
+        return this;
+    }
+
+    /**
+     * @return {@code count} faults of every kind but the network's at random points, reproducible under {@code seed};
+     *     JOINs add devices of {@code joinClass}
      */
     public static List<Injection> randomized(long seed, int count, String joinClass) {
+        return randomized(seed, count, joinClass, false);
+    }
+
+    /**
+     * @param network whether to include cut and slow links (the fleet must be in network namespaces)
+     * @return {@code count} faults of every kind at random points, reproducible under {@code seed}. JOINs add devices of
+     *     {@code joinClass}; joins and leaves alternate so the fleet stays within one device of its size
+     */
+    public static List<Injection> randomized(long seed, int count, String joinClass, boolean network) {
         Random random = new Random(seed);
-        Injection.Kind[] kinds = Injection.Kind.values();
+        List<Injection.Kind> kinds = java.util.Arrays.stream(Injection.Kind.values())
+                .filter(k -> network || !k.network()).toList();
         List<Injection> out = new ArrayList<>();
         long version = 1;
+        int extra = 0;
         for (int i = 0; i < count; i++) {
-            Injection.Kind kind = kinds[random.nextInt(kinds.length)];
+            Injection.Kind kind = kinds.get(random.nextInt(kinds.size()));
+            while ((kind == Injection.Kind.JOIN && extra > 0) || (kind == Injection.Kind.LEAVE && extra < 0)) {
+                kind = kinds.get(random.nextInt(kinds.size()));
+            }
+            extra += kind == Injection.Kind.JOIN ? 1 : kind == Injection.Kind.LEAVE ? -1 : 0;
             RoundPhases.Point at = random.nextBoolean() ? RoundPhases.Point.DISPATCHED : RoundPhases.Point.COMMITTED;
             out.add(new Injection(kind, at, version, kind == Injection.Kind.JOIN ? joinClass : null));
             version += 2 + random.nextInt(2);
@@ -161,6 +205,7 @@ public final class FaultHarness {
         long t0 = System.currentTimeMillis();
         String device;
         int noticedAs;
+        String restartAfterNoticed = null;
         Thread leaving = null;
         java.util.concurrent.atomic.AtomicBoolean forcedKill = new java.util.concurrent.atomic.AtomicBoolean();
         switch (injection.kind()) {
@@ -168,15 +213,25 @@ public final class FaultHarness {
                 device = fleet.add(injection.deviceClass()).name();
                 noticedAs = EventType.EVT_NODE_JOINED;
             }
-            case CRASH_COORDINATOR_HOST -> {
-                device = coordinatorHost();
+            case CRASH_COORDINATOR_HOST, CRASH -> {
+                device = injection.kind() == Injection.Kind.CRASH ? victim(injection) : coordinatorHost();
+                String deviceClass = classOf(device);
                 fleet.kill(device);
+                if (supervised) {
+                    restartAfterNoticed = deviceClass;
+                }
                 noticedAs = EventType.EVT_NODE_FAILED;
             }
-            case CRASH -> {
+            case CUT_LINK -> {
                 device = victim(injection);
-                fleet.kill(device);
+                requireNetwork(injection).isolate(device); // from the host too: this client must not route through it
                 noticedAs = EventType.EVT_NODE_FAILED;
+            }
+            case SLOW_LINK -> {
+                device = victim(injection);
+                requireNetwork(injection).slow(device, SLOW_LINK_KBIT);
+                network.lossy(device, SLOW_LINK_LOSS_PERCENT);
+                return slowLink(injection, device, phases, start, t0, deadline);
             }
             case HANG -> {
                 device = victim(injection);
@@ -218,6 +273,16 @@ public final class FaultHarness {
         if (injection.kind().crashPoint() != null) {
             restart(device, deadline); // the device halted itself at the point; its supervisor starts it again
         }
+        if (restartAfterNoticed != null) {
+            fleet.add(restartAfterNoticed);
+        }
+        if (injection.kind() == Injection.Kind.CUT_LINK) {
+            awaitCommitAfter(phases, noticed, deadline); // the larger side trains on without it
+            network.heal();
+            if (!awaitBack(device, noticed, deadline)) {
+                forcedKill.set(true);
+            }
+        }
         if (leaving != null) {
             leaving.join(Math.max(1, deadline - System.currentTimeMillis()));
         }
@@ -234,9 +299,19 @@ public final class FaultHarness {
      * @return false when it did neither within {@link #WAKE_SECONDS} (it is killed then)
      */
     private boolean wake(String device, long dropped, long deadline) throws InterruptedException {
+        fleet.resume(device);
+        return awaitBack(device, dropped, deadline);
+    }
+
+    /**
+     * Waits for a device the fleet dropped (hung, or cut off) and that can reach the fleet again to rejoin by itself, or
+     * to end, when it is started again as a supervisor would.
+     *
+     * @return false when it did neither within {@link #WAKE_SECONDS} (it is killed then)
+     */
+    private boolean awaitBack(String device, long dropped, long deadline) throws InterruptedException {
         LocalFleet.Device process = fleet.devices().stream().filter(d -> d.name().equals(device)).findFirst()
                 .orElseThrow();
-        fleet.resume(device);
         long until = Math.min(deadline, System.currentTimeMillis() + WAKE_SECONDS * 1000);
         while (System.currentTimeMillis() < until) {
             if (!process.alive()) {
@@ -255,6 +330,44 @@ public final class FaultHarness {
         }
         fleet.awaitExit(device, 0);
         return false;
+    }
+
+    /**
+     * A device behind a poor link for {@value #SLOW_LINK_ROUNDS} committed rounds, then healed. Nothing is to be
+     * detected: the fleet should keep the device and shrink its share. Recovery is the first commit after the link
+     * was shaped; a device dropped meanwhile is reported as {@code forcedKill}.
+     */
+    private ScenarioResult.InjectionResult slowLink(Injection injection, String device, RoundPhases phases, long start,
+                                                    long t0, long deadline) throws InterruptedException {
+        long firstCommit = awaitCommitAfter(phases, t0, deadline);
+        long last = firstCommit;
+        for (int i = 1; i < SLOW_LINK_ROUNDS; i++) {
+            last = awaitCommitAfter(phases, last, deadline);
+        }
+        network.heal();
+        boolean dropped = seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_FAILED
+                && c.atMillis() >= t0);
+        TopologyChange next;
+        while ((next = changes.poll()) != null) {
+            seen.add(next);
+            dropped |= next.device().equals(device) && next.type() == EventType.EVT_NODE_FAILED && next.atMillis() >= t0;
+        }
+        if (dropped && !awaitBack(device, t0, deadline)) {
+            throw new IllegalStateException(device + " was dropped behind its slow link and did not come back");
+        }
+        return new ScenarioResult.InjectionResult(injection.toString(), device, (t0 - start) / 1000.0, 0,
+                (firstCommit - t0) / 1000.0, dropped);
+    }
+
+    private NetworkFaults requireNetwork(Injection injection) {
+        if (network == null) {
+            throw new IllegalStateException(injection + " needs the fleet in network namespaces (withNetwork)");
+        }
+        return network;
+    }
+
+    private String classOf(String device) {
+        return fleet.devices().stream().filter(d -> d.name().equals(device)).findFirst().orElseThrow().deviceClass();
     }
 
     private String coordinatorHost() {

@@ -40,7 +40,17 @@ public record Injection(Kind kind, RoundPhases.Point at, long afterVersion, Stri
         /** The same at {@link CrashPoint#AFTER_COMMIT_BEFORE_METRICS}. */
         CRASH_COORDINATOR_BEFORE_METRICS(CrashPoint.AFTER_COMMIT_BEFORE_METRICS),
         /** The same at {@link CrashPoint#AFTER_EVALUATION} (the next epoch's end after the injection's point). */
-        CRASH_COORDINATOR_AFTER_EVALUATION(CrashPoint.AFTER_EVALUATION);
+        CRASH_COORDINATOR_AFTER_EVALUATION(CrashPoint.AFTER_EVALUATION),
+        /**
+         * A device's link cut ({@link NetworkFaults#isolate}) until the others dropped it and committed without it, then
+         * healed: it must rejoin by itself. Needs the fleet in network namespaces.
+         */
+        CUT_LINK,
+        /**
+         * A device behind a poor link (5 Mbit/s, 5 % loss) for three committed rounds, then healed: it should stay in
+         * the fleet, with a smaller share. Needs the fleet in network namespaces.
+         */
+        SLOW_LINK;
 
         private final CrashPoint crashPoint;
 
@@ -55,6 +65,11 @@ public record Injection(Kind kind, RoundPhases.Point at, long afterVersion, Stri
         /** @return the coordinator's crash point this kind arms, or null for a fault from outside the process */
         public CrashPoint crashPoint() {
             return crashPoint;
+        }
+
+        /** @return whether this fault is the network's (the fleet must be in network namespaces) */
+        public boolean network() {
+            return this == CUT_LINK || this == SLOW_LINK;
         }
     }
 

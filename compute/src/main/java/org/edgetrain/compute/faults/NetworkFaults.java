@@ -171,6 +171,13 @@ public final class NetworkFaults implements AutoCloseable {
         run("ip", "netns", "exec", ns, "iptables", "-A", "OUTPUT", "-d", address(peer), "-j", "DROP");
     }
 
+    /** Cuts {@code device}'s link altogether: no other device, nor this host, reaches it, nor it them. */
+    public void isolate(String device) {
+        String ns = namespace(index(device));
+        run("ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-i", "eth0", "-j", "DROP");
+        run("ip", "netns", "exec", ns, "iptables", "-A", "OUTPUT", "-o", "eth0", "-j", "DROP");
+    }
+
     /** Drops {@code percent} % of the packets {@code device} receives, at random. */
     public void lossy(String device, double percent) {
         run("ip", "netns", "exec", namespace(index(device)), "iptables", "-A", "INPUT", "-m", "statistic", "--mode",

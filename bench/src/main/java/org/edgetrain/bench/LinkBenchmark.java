@@ -1,0 +1,197 @@
+package org.edgetrain.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.ignite.Ignite;
+import org.edgetrain.compute.cli.EdgetrainCommand;
+import org.edgetrain.compute.faults.NetworkFaults;
+import org.edgetrain.compute.fleet.LocalFleet;
+import org.edgetrain.compute.grid.DatasetLoader;
+import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.GridSchema;
+import org.edgetrain.compute.grid.Reconnects;
+import org.edgetrain.compute.io.Json;
+import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.model.cifar.CifarDataset;
+import org.edgetrain.model.net.NetworkSpec;
+import org.edgetrain.model.schedule.LearningRateSchedule;
+
+/**
+ * {@code edgetrain bench faults --preset links}: what slow, lossy links cost a round. Three devices (pc, pc, rpi4),
+ * each in a network namespace of its own, train one job per network (ResNet-8, then ResNet-32: 0.3 and 1.9 MB of
+ * state per transfer) while every device's link is, in turn, unshaped, a typical edge link and a poor one
+ * ({@link NetworkFaults#slow}, {@link NetworkFaults#lossy}); per link, the median round and the fleet's images/s over
+ * the committed rounds after the first ones under it. Delay and jitter are not emulated: the kernel here has no netem
+ * qdisc (the JSON says so). JSON ({@code links}) and a CSV of the table.
+ */
+final class LinkBenchmark {
+    static final List<String> DEVICES = List.of("pc", "pc", "rpi4");
+    private static final int SETTLE_ROUNDS = 2;
+    private static final int MEASURED_ROUNDS = 5;
+    private static final double ROUND_SECONDS = 10;
+
+    /**
+     * A link every device is put behind.
+     *
+     * @param kbitPerSecond rate both ways (0: not limited)
+     * @param lossPercent packets dropped on arrival, at random
+     * @param delayMillis the delay a real link of this kind adds, not emulated here (no netem)
+     */
+    record Link(String name, int kbitPerSecond, double lossPercent, int delayMillis) {
+    }
+
+    static final List<Link> LINKS = List.of(new Link("unshaped", 0, 0, 0), new Link("typical edge", 20_000, 1, 20),
+            new Link("poor", 5_000, 5, 80));
+
+    /**
+     * One network behind one link.
+     *
+     * @param model the network trained
+     * @param stateMegabytes its weights' size, one way, per device and round
+     * @param delayEmulated false: {@code delayMillis} was not applied (no netem here)
+     * @param rounds committed rounds measured
+     * @param medianRoundSeconds median of their ROUNDS.SECONDS (jobs sent to results collected)
+     * @param imagesPerSecond their samples over their seconds
+     * @param vsUnshaped images/s over the same network's unshaped images/s
+     */
+    record Measurement(String model, double stateMegabytes, String link, int kbitPerSecond, double lossPercent,
+                       int delayMillis, boolean delayEmulated, int rounds, double medianRoundSeconds,
+                       double imagesPerSecond, double vsUnshaped) {
+    }
+
+    /** The JSON of {@code bench faults --preset links}. */
+    record Result(String preset, List<String> devices, double roundSeconds, List<Measurement> links) {
+    }
+
+    private LinkBenchmark() {
+    }
+
+    static Result run(Path out, CifarDataset data) throws IOException, InterruptedException {
+        String missing = NetworkFaults.missing();
+        if (missing != null) {
+            throw new EdgetrainCommand.UserError("--preset links puts each device in a network namespace and shapes "
+                    + "its link with tc and iptables: " + missing);
+        }
+        Files.createDirectories(out);
+        List<Measurement> results = new ArrayList<>();
+        try (NetworkFaults network = NetworkFaults.create(DEVICES.size() + 2, out.toAbsolutePath())) {
+            LocalFleet fleet = LocalFleet.open(out.resolve("fleet-links"), network.deviceConfig())
+                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix);
+            try {
+                DEVICES.forEach(fleet::add);
+                try (Ignite client = PartitionBenchmark.join(network, DEVICES.size())) {
+                    DatasetLoader.load(client, data, 1, n -> { });
+                    for (String model : List.of("resnet8", "resnet32")) {
+                        results.addAll(measure(client, network, model));
+                    }
+                    Reconnects.read(client, ignite -> {
+                        FleetActivation.prepareWholeFleetStop(ignite);
+                        return null;
+                    });
+                }
+            } finally {
+                fleet.down(30);
+            }
+        }
+        Result result = new Result("links", DEVICES, ROUND_SECONDS, results);
+        Json.write(result, out.resolve("links.json"));
+        writeCsv(results, out.resolve("links.csv"));
+        return result;
+    }
+
+    private static List<Measurement> measure(Ignite client, NetworkFaults network, String model)
+            throws InterruptedException {
+        String job = "links-" + model;
+        JobSubmitter.submit(client, JobSpec.builder(job, NetworkSpec.of(model, 1)).epochs(1000).roundSeconds(ROUND_SECONDS)
+                .schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11).build());
+        awaitVersion(client, 1);
+        double megabytes = Reconnects.read(client, JobSubmitter::current).state().length * 4 / 1e6;
+        List<Measurement> out = new ArrayList<>();
+        double unshaped = 0;
+        try {
+            for (Link link : LINKS) {
+                network.heal();
+                for (String device : network.devices()) {
+                    if (link.kbitPerSecond() > 0) {
+                        network.slow(device, link.kbitPerSecond());
+                    }
+                    if (link.lossPercent() > 0) {
+                        network.lossy(device, link.lossPercent());
+                    }
+                }
+                long from = committedVersion(client) + SETTLE_ROUNDS;
+                List<double[]> rounds = awaitRounds(client, job, from);
+                double seconds = rounds.stream().mapToDouble(r -> r[0]).sum();
+                double imagesPerSecond = rounds.stream().mapToDouble(r -> r[1]).sum() / Math.max(1e-9, seconds);
+                if (link.kbitPerSecond() == 0) {
+                    unshaped = imagesPerSecond;
+                }
+                Measurement m = new Measurement(model, megabytes, link.name(), link.kbitPerSecond(), link.lossPercent(),
+                        link.delayMillis(), false, rounds.size(),
+                        EngineBenchmark.median(rounds.stream().map(r -> r[0]).toList()), imagesPerSecond,
+                        unshaped > 0 ? imagesPerSecond / unshaped : Double.NaN);
+                out.add(m);
+                System.out.printf(Locale.ROOT, "%-9s %-13s %6d kbit/s %4.1f %% loss: median round %5.1f s, %7.1f img/s "
+                                + "(%.2f of unshaped), %d rounds%n", model, link.name(), link.kbitPerSecond(),
+                        link.lossPercent(), m.medianRoundSeconds(), imagesPerSecond, m.vsUnshaped(), rounds.size());
+            }
+        } finally {
+            network.heal();
+            Reconnects.read(client, ignite -> {
+                JobSubmitter.stop(ignite);
+                return null;
+            });
+        }
+        return out;
+    }
+
+    private static long committedVersion(Ignite client) {
+        ModelState state = Reconnects.read(client, JobSubmitter::current);
+        return state == null ? 0 : state.version();
+    }
+
+    private static void awaitVersion(Ignite client, long version) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30 * 60_000L;
+        while (committedVersion(client) < version) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the fleet did not commit v" + version + " within 30 minutes");
+            }
+            Thread.sleep(500); // polling the committed model with a deadline
+        }
+    }
+
+    /** @return seconds and samples of the {@value #MEASURED_ROUNDS} committed rounds after v{@code from}, once written */
+    private static List<double[]> awaitRounds(Ignite client, String job, long from) throws InterruptedException {
+        awaitVersion(client, from + MEASURED_ROUNDS);
+        long deadline = System.currentTimeMillis() + 5 * 60_000L;
+        while (true) {
+            List<double[]> rounds = new ArrayList<>();
+            for (List<?> row : Reconnects.read(client, i -> GridSchema.sql(i, "SELECT SECONDS, SAMPLES FROM ROUNDS WHERE "
+                    + "JOB = ? AND COMMITTED AND MODEL_VERSION > ? AND MODEL_VERSION <= ?", job, from,
+                    from + MEASURED_ROUNDS))) {
+                rounds.add(new double[] {((Number) row.get(0)).doubleValue(), ((Number) row.get(1)).doubleValue()});
+            }
+            if (rounds.size() == MEASURED_ROUNDS || System.currentTimeMillis() > deadline) {
+                return rounds; // rows are written while the next round trains; a short list says a row went missing
+            }
+            Thread.sleep(500); // polling the rows with a deadline
+        }
+    }
+
+    private static void writeCsv(List<Measurement> results, Path file) throws IOException {
+        StringBuilder csv = new StringBuilder("model,state_mb,link,kbit_per_second,loss_percent,delay_ms,delay_emulated,"
+                + "rounds,median_round_seconds,images_per_second,vs_unshaped\n");
+        for (Measurement m : results) {
+            csv.append(String.format(Locale.ROOT, "%s,%.2f,%s,%d,%.1f,%d,%s,%d,%.2f,%.2f,%.3f%n", m.model(),
+                    m.stateMegabytes(), m.link(), m.kbitPerSecond(), m.lossPercent(), m.delayMillis(), m.delayEmulated(),
+                    m.rounds(), m.medianRoundSeconds(), m.imagesPerSecond(), m.vsUnshaped()));
+        }
+        Files.writeString(file, csv);
+    }
+}
