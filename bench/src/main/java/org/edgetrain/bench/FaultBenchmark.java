@@ -135,38 +135,28 @@ final class FaultBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name = preset.toLowerCase(Locale.ROOT);
-        if (name.equals("partitions")) {
-            CifarDataset full = io.read();
-            PartitionBenchmark.Result result = PartitionBenchmark.run(out, new CifarDataset(full.train().limit(2000),
-                    full.test().limit(500), full.source()));
-            io.write(result);
-            System.out.println("wrote partitions.json and partitions.csv under " + out);
-            return PartitionBenchmark.held(result) ? 0 : 1;
-        }
-        if (name.equals("soak")) {
-            CifarDataset full = io.read();
-            SoakBenchmark.Result result = SoakBenchmark.run(out, new CifarDataset(full.train().limit(2000),
-                    full.test().limit(500), full.source()), faults, seed);
-            io.write(result);
-            System.out.println("wrote soak.json and soak-faults.csv under " + out);
-            return SoakBenchmark.held(result) ? 0 : 1;
-        }
-        if (name.equals("links")) {
-            CifarDataset full = io.read();
-            LinkBenchmark.Result result = LinkBenchmark.run(out, new CifarDataset(full.train().limit(20_000),
-                    full.test().limit(500), full.source()));
-            io.write(result);
-            System.out.println("wrote links.json and links.csv under " + out);
-            return 0;
+        switch (name) {
+            case "partitions" -> {
+                PartitionBenchmark.Result result = PartitionBenchmark.run(out, subset(2000, 500));
+                return wrote(result, "partitions.json and partitions.csv", PartitionBenchmark.held(result));
+            }
+            case "soak" -> {
+                SoakBenchmark.Result result = SoakBenchmark.run(out, subset(2000, 500), faults, seed);
+                return wrote(result, "soak.json and soak-faults.csv", SoakBenchmark.held(result));
+            }
+            case "links" -> {
+                return wrote(LinkBenchmark.run(out, subset(20_000, 500)), "links.json and links.csv", true);
+            }
+            default -> {
+                // the presets of scenarios on emulated fleets, below
+            }
         }
         Preset p = PRESETS.get(name);
         if (p == null) {
             throw new EdgetrainCommand.UserError("unknown preset '" + preset + "': use smoke, full, partitions, links or soak");
         }
         LocalFleet.Throttle mode = LocalFleet.Throttle.valueOf(throttle.toUpperCase(Locale.ROOT));
-        CifarDataset full = io.read();
-        CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(p.testImages()),
-                full.source());
+        CifarDataset data = subset(p.trainImages(), p.testImages());
         Files.createDirectories(out);
         List<Scenario> scenarios = scenarios(name);
         List<ScenarioResult> results = new ArrayList<>();
@@ -213,6 +203,19 @@ final class FaultBenchmark implements Callable<Integer> {
         writeChart(results, out.resolve("faults.png"));
         System.out.println("wrote faults.json, faults.csv, faults-throughput.csv and faults.png under " + out);
         return results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0 && r.forks() == 0) ? 0 : 1;
+    }
+
+    /** @return the first {@code train} training and {@code test} test images of the data set */
+    private CifarDataset subset(int train, int test) {
+        CifarDataset full = io.read();
+        return new CifarDataset(full.train().limit(train), full.test().limit(test), full.source());
+    }
+
+    /** Writes {@code result} where {@code --json} says and tells the files. @return the exit status */
+    private int wrote(Object result, String files, boolean held) {
+        io.write(result);
+        System.out.println("wrote " + files + " under " + out);
+        return held ? 0 : 1;
     }
 
     /**

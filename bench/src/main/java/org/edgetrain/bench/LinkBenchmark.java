@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.ignite.Ignite;
-import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.faults.NetworkFaults;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
@@ -73,19 +72,14 @@ final class LinkBenchmark {
     }
 
     static Result run(Path out, CifarDataset data) throws IOException, InterruptedException {
-        String missing = NetworkFaults.missing();
-        if (missing != null) {
-            throw new EdgetrainCommand.UserError("--preset links puts each device in a network namespace and shapes "
-                    + "its link with tc and iptables: " + missing);
-        }
+        Namespaced.require("links", "shapes links with tc and iptables");
         Files.createDirectories(out);
         List<Measurement> results = new ArrayList<>();
         try (NetworkFaults network = NetworkFaults.create(DEVICES.size() + 2, out.toAbsolutePath())) {
-            LocalFleet fleet = LocalFleet.open(out.resolve("fleet-links"), network.deviceConfig())
-                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix);
+            LocalFleet fleet = Namespaced.fleet(out.resolve("fleet-links"), network);
             try {
                 DEVICES.forEach(fleet::add);
-                try (Ignite client = PartitionBenchmark.join(network, DEVICES.size())) {
+                try (Ignite client = Namespaced.join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 1, n -> { });
                     for (String model : List.of("resnet8", "resnet32")) {
                         results.addAll(measure(client, network, model));

@@ -7,18 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.Ignition;
-import org.edgetrain.compute.cli.EdgetrainCommand;
 import org.edgetrain.compute.faults.NetworkFaults;
 import org.edgetrain.compute.faults.PartitionScenarios;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetActivation;
-import org.edgetrain.compute.grid.NodeConfigurations;
-import org.edgetrain.compute.grid.NodeSettings;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.io.Json;
-import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
@@ -44,20 +39,14 @@ final class PartitionBenchmark {
 
     /** Runs every scenario on {@code data} (two backups). @return the results, written under {@code out} */
     static Result run(Path out, CifarDataset data) throws IOException, InterruptedException {
-        String missing = NetworkFaults.missing();
-        if (missing != null) {
-            throw new EdgetrainCommand.UserError("--preset partitions puts each device in a network namespace and cuts "
-                    + "links with iptables: " + missing);
-        }
+        Namespaced.require("partitions", "cuts links with iptables");
         Files.createDirectories(out);
         List<PartitionScenarios.Result> results = new ArrayList<>();
         try (NetworkFaults network = NetworkFaults.create(DEVICES.size() + 2, out.toAbsolutePath())) {
-            LocalFleet fleet = LocalFleet.open(out.resolve("fleet-partitions"), network.deviceConfig())
-                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix)
-                    .checkedForFaults(out.resolve("trained-samples"));
+            LocalFleet fleet = Namespaced.fleet(out.resolve("fleet-partitions"), network);
             try {
                 DEVICES.forEach(fleet::add);
-                try (Ignite client = join(network, DEVICES.size())) {
+                try (Ignite client = Namespaced.join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 2, n -> { });
                     JobSubmitter.submit(client, JobSpec.builder(JOB, NetworkSpec.of("resnet8", 1)).epochs(1000)
                             .roundSeconds(2).schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11)
@@ -89,29 +78,6 @@ final class PartitionBenchmark {
     static boolean held(Result result) {
         return result.scenarios().stream().allMatch(r -> r.forks() == 0 && r.minorityCommits() == 0
                 && r.lostCommittedRounds() == 0 && r.exactlyOnce());
-    }
-
-    /** @return a client on the host's end of the bridge, once {@code devices} devices are in */
-    static Ignite join(NetworkFaults network, int devices) {
-        String key = SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key();
-        System.setProperty(key, "240000"); // device JVMs starting on a busy host open their ports late
-        try {
-            Ignite client = Ignition.start(NodeConfigurations.build(NodeSettings.fromFile(network.clientConfig(),
-                    "bench-client", "client", 0).asClient()));
-            long deadline = System.currentTimeMillis() + 240_000;
-            while (client.cluster().forServers().nodes().size() < devices) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("not every device joined within 240 s");
-                }
-                Thread.sleep(250); // polling the topology with a deadline
-            }
-            return client;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            System.clearProperty(key);
-        }
     }
 
     private static void awaitVersion(Ignite client, long version) throws InterruptedException {

@@ -81,11 +81,7 @@ final class SoakBenchmark {
     }
 
     static Result run(Path out, CifarDataset data, int faults, long seed) throws IOException, InterruptedException {
-        String missing = NetworkFaults.missing();
-        if (missing != null) {
-            throw new EdgetrainCommand.UserError("--preset soak cuts and shapes links between devices in network "
-                    + "namespaces: " + missing);
-        }
+        Namespaced.require("soak", "cuts and shapes links with iptables and tc");
         if (faults < 1) {
             throw new EdgetrainCommand.UserError("--faults must be at least 1, got " + faults);
         }
@@ -94,12 +90,10 @@ final class SoakBenchmark {
         int epochs = Math.max(10, 2 * faults);
         List<ScenarioResult> results = new ArrayList<>();
         try (NetworkFaults network = NetworkFaults.create(NAMESPACES, out.toAbsolutePath())) {
-            LocalFleet fleet = LocalFleet.open(out.resolve("fleet-soak"), network.deviceConfig())
-                    .throttled(LocalFleet.Throttle.NONE, 1).launchedThrough(network::prefix)
-                    .checkedForFaults(out.resolve("trained-samples"));
+            LocalFleet fleet = Namespaced.fleet(out.resolve("fleet-soak"), network);
             try {
                 DEVICES.forEach(fleet::add);
-                try (Ignite client = PartitionBenchmark.join(network, DEVICES.size())) {
+                try (Ignite client = Namespaced.join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 2, n -> { }); // two backups: a fault lands while data moves
                     FaultHarness harness = new FaultHarness(fleet, client).withNetwork(network).supervised();
                     long timeout = faults * 120_000L + 30 * 60_000L;
