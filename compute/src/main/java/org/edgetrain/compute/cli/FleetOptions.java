@@ -80,8 +80,7 @@ public final class FleetOptions {
         try {
             return Ignition.start(NodeConfigurations.build(settings));
         } catch (RuntimeException e) {
-            throw new EdgetrainCommand.UserError("cannot join the fleet at " + settings.discoveryAddresses() + " ("
-                    + e.getMessage() + "): start devices first (edgetrain cluster up, or edgetrain node on each device)");
+            throw joinFailure(settings, configPath(), e);
         } finally {
             if (previous == null) {
                 System.clearProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key());
@@ -89,6 +88,35 @@ public final class FleetOptions {
                 System.setProperty(SystemProperty.CLIENT_JOIN_TIMEOUT_MILLIS.key(), previous);
             }
         }
+    }
+
+    /**
+     * @return what to tell the user when this tool's node did not join: no device answered (start some), or the node
+     *     could not even start here (its node file does not fit this host). Ignite says only which of its managers
+     *     failed; the cause is further down the chain.
+     */
+    static EdgetrainCommand.UserError joinFailure(NodeSettings settings, Path config, RuntimeException e) {
+        Throwable root = e;
+        boolean timedOut = false;
+        boolean bind = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            timedOut |= message.contains("Join process timed out") || message.contains("Failed to connect to any address");
+            bind |= t instanceof java.net.BindException || message.contains("Failed to bind");
+            root = t;
+        }
+        if (bind) {
+            return new EdgetrainCommand.UserError("this tool's node cannot listen on " + settings.localAddress() + " ("
+                    + root.getMessage() + "): set local.address in " + config + " to an address of this host, or free "
+                    + "its ports (communication.port " + settings.communicationPort() + " and up)");
+        }
+        if (timedOut) {
+            return new EdgetrainCommand.UserError("cannot join the fleet at " + settings.discoveryAddresses() + ": no "
+                    + "device answered (" + root.getMessage() + "); start devices first (edgetrain cluster up, or "
+                    + "edgetrain node on each device), or pass the fleet's --config");
+        }
+        return new EdgetrainCommand.UserError("this tool's node did not start (" + root.getMessage() + ", in "
+                + e.getMessage() + "): check the node file " + config);
     }
 
     /**
