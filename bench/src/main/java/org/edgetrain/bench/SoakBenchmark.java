@@ -95,7 +95,8 @@ final class SoakBenchmark {
                 DEVICES.forEach(fleet::add);
                 try (Ignite client = Namespaced.join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 2, n -> { }); // two backups: a fault lands while data moves
-                    FaultHarness harness = new FaultHarness(fleet, client).withNetwork(network).supervised();
+                    FaultHarness harness = new FaultHarness(fleet, client).withNetwork(network).supervised()
+                            .randomVictims(seed);
                     long timeout = faults * 120_000L + 30 * 60_000L;
                     ScenarioResult undisturbed = harness.run("undisturbed", job("soak-undisturbed", epochs),
                             data.train().size(), List.of(), Double.NaN, timeout);

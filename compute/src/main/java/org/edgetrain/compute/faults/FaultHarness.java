@@ -50,6 +50,7 @@ public final class FaultHarness {
     private final Ignite client;
     private NetworkFaults network;
     private boolean supervised;
+    private Random victims;
     private final BlockingQueue<TopologyChange> changes = new LinkedBlockingQueue<>();
     private final List<TopologyChange> seen = new ArrayList<>();
 
@@ -79,6 +80,17 @@ public final class FaultHarness {
      */
     public FaultHarness supervised() {
         this.supervised = true;
+        return this;
+    }
+
+    /**
+     * Hits a device chosen at random (reproducibly under {@code seed}) instead of the newest, so that a long run of
+     * faults spreads over the fleet.
+     *
+     * @return this
+     */
+    public FaultHarness randomVictims(long seed) {
+        this.victims = new Random(seed);
         return this;
     }
 
@@ -384,7 +396,10 @@ public final class FaultHarness {
         fleet.add(process.deviceClass());
     }
 
-    /** @return the device to hit: of the injection's class if given, never the coordinator's host; the newest first */
+    /**
+     * @return the device to hit: of the injection's class if given, never the coordinator's host; the newest, or one at
+     *     random after {@link #randomVictims}
+     */
     private String victim(Injection injection) {
         String coordinator = CoordinatorElection.host(client).orElse("");
         List<LocalFleet.Device> candidates = fleet.devices().stream().filter(LocalFleet.Device::alive)
@@ -393,7 +408,7 @@ public final class FaultHarness {
         if (candidates.isEmpty()) {
             throw new IllegalStateException("no device to hit for " + injection + " among " + fleet.devices());
         }
-        return candidates.get(candidates.size() - 1).name();
+        return candidates.get(victims == null ? candidates.size() - 1 : victims.nextInt(candidates.size())).name();
     }
 
     private long awaitChange(String device, int type, long since, long deadline) throws InterruptedException {
