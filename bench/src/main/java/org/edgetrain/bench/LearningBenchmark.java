@@ -140,7 +140,7 @@ public final class LearningBenchmark implements Callable<Integer> {
         }
         Result result = new Result(spec.model(), engine, schedule.toString(), epochs, training.batch(), training.seed(),
                 training.threads(), fleetClasses, data.train().size(), data.test().size(), standalone, onFleet, gap,
-                TrainCommand.StrategyJson.of(aggregation), roundSeconds);
+                TrainCommand.StrategyJson.of(aggregation, strategy.transfer()), roundSeconds);
         Json.write(result, out.resolve("learning.json"));
         Files.writeString(out.resolve("learning.csv"), csv(result));
         writeChart(result, true, out.resolve("learning-images.png"));
@@ -181,7 +181,8 @@ public final class LearningBenchmark implements Callable<Integer> {
                 DatasetLoader.load(client, data, 1, n -> { });
                 JobSpec job = JobSpec.builder("learning-" + UUID.randomUUID().toString().substring(0, 8), spec)
                         .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(schedule)
-                        .seed(training.seed()).engine(training.engine()).aggregation(aggregation).build();
+                        .seed(training.seed()).engine(training.engine()).aggregation(aggregation)
+                        .transfer(strategy.transfer()).build();
                 long start = System.currentTimeMillis();
                 JobSubmitter.submit(client, job);
                 List<Point> points = new ArrayList<>();

@@ -17,6 +17,7 @@ import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.compute.training.StateTransfer;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
@@ -24,7 +25,7 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
 /**
  * {@code edgetrain bench faults --preset links}: what slow, lossy links cost a round. Three devices (pc, pc, rpi4),
  * each in a network namespace of its own, train one job per network (ResNet-8, then ResNet-32: 0.3 and 1.9 MB of
- * state per transfer) while every device's link is, in turn, unshaped, a typical edge link and a poor one
+ * state per transfer; ResNet-32 again with {@code --transfer fp16}, half the bytes) while every device's link is, in turn, unshaped, a typical edge link and a poor one
  * ({@link NetworkFaults#slow}, {@link NetworkFaults#lossy}); per link, the median round and the fleet's images/s over
  * the committed rounds after the first ones under it. Delay and jitter are not emulated: the kernel here has no netem
  * qdisc (the JSON says so). JSON ({@code links}) and a CSV of the table.
@@ -52,14 +53,15 @@ final class LinkBenchmark {
      * One network behind one link.
      *
      * @param model the network trained
-     * @param stateMegabytes its weights' size, one way, per device and round
+     * @param transfer how the model and results crossed the network ({@code train --transfer})
+     * @param stateMegabytes its weights' size in float32, one way, per device and round (half that with fp16)
      * @param delayEmulated false: {@code delayMillis} was not applied (no netem here)
      * @param rounds committed rounds measured
      * @param medianRoundSeconds median of their ROUNDS.SECONDS (jobs sent to results collected)
      * @param imagesPerSecond their samples over their seconds
-     * @param vsUnshaped images/s over the same network's unshaped images/s
+     * @param vsUnshaped images/s over the same network's (and transfer's) unshaped images/s
      */
-    record Measurement(String model, double stateMegabytes, String link, int kbitPerSecond, double lossPercent,
+    record Measurement(String model, String transfer, double stateMegabytes, String link, int kbitPerSecond, double lossPercent,
                        int delayMillis, boolean delayEmulated, int rounds, double medianRoundSeconds,
                        double imagesPerSecond, double vsUnshaped) {
     }
@@ -81,9 +83,9 @@ final class LinkBenchmark {
                 DEVICES.forEach(fleet::add);
                 try (Ignite client = Namespaced.join(network, DEVICES.size())) {
                     DatasetLoader.load(client, data, 1, n -> { });
-                    for (String model : List.of("resnet8", "resnet32")) {
-                        results.addAll(measure(client, network, model));
-                    }
+                    results.addAll(measure(client, network, "resnet8", StateTransfer.FP32));
+                    results.addAll(measure(client, network, "resnet32", StateTransfer.FP32));
+                    results.addAll(measure(client, network, "resnet32", StateTransfer.FP16));
                     Reconnects.read(client, ignite -> {
                         FleetActivation.prepareWholeFleetStop(ignite);
                         return null;
@@ -99,11 +101,12 @@ final class LinkBenchmark {
         return result;
     }
 
-    private static List<Measurement> measure(Ignite client, NetworkFaults network, String model)
+    private static List<Measurement> measure(Ignite client, NetworkFaults network, String model, StateTransfer transfer)
             throws InterruptedException {
-        String job = "links-" + model;
+        String wire = transfer.name().toLowerCase(Locale.ROOT);
+        String job = "links-" + model + "-" + wire;
         JobSubmitter.submit(client, JobSpec.builder(job, NetworkSpec.of(model, 1)).epochs(1000).roundSeconds(ROUND_SECONDS)
-                .schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11).build());
+                .schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11).transfer(transfer).build());
         awaitVersion(client, 1);
         double megabytes = Reconnects.read(client, JobSubmitter::current).state().length * 4 / 1e6;
         List<Measurement> out = new ArrayList<>();
@@ -126,13 +129,13 @@ final class LinkBenchmark {
                 if (link.kbitPerSecond() == 0) {
                     unshaped = imagesPerSecond;
                 }
-                Measurement m = new Measurement(model, megabytes, link.name(), link.kbitPerSecond(), link.lossPercent(),
+                Measurement m = new Measurement(model, wire, megabytes, link.name(), link.kbitPerSecond(), link.lossPercent(),
                         link.delayMillis(), false, rounds.size(),
                         EngineBenchmark.median(rounds.stream().map(r -> r[0]).toList()), imagesPerSecond,
                         unshaped > 0 ? imagesPerSecond / unshaped : Double.NaN);
                 out.add(m);
-                System.out.printf(Locale.ROOT, "%-9s %-13s %6d kbit/s %4.1f %% loss: median round %5.1f s, %7.1f img/s "
-                                + "(%.2f of unshaped), %d rounds%n", model, link.name(), link.kbitPerSecond(),
+                System.out.printf(Locale.ROOT, "%-9s %s %-13s %6d kbit/s %4.1f %% loss: median round %5.1f s, %7.1f img/s "
+                                + "(%.2f of unshaped), %d rounds%n", model, wire, link.name(), link.kbitPerSecond(),
                         link.lossPercent(), m.medianRoundSeconds(), imagesPerSecond, m.vsUnshaped(), rounds.size());
             }
         } finally {
@@ -179,11 +182,11 @@ final class LinkBenchmark {
     }
 
     private static void writeCsv(List<Measurement> results, Path file) throws IOException {
-        StringBuilder csv = new StringBuilder("model,state_mb,link,kbit_per_second,loss_percent,delay_ms,delay_emulated,"
+        StringBuilder csv = new StringBuilder("model,transfer,state_mb,link,kbit_per_second,loss_percent,delay_ms,delay_emulated,"
                 + "rounds,median_round_seconds,images_per_second,vs_unshaped\n");
         for (Measurement m : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%s,%d,%.1f,%d,%s,%d,%.2f,%.2f,%.3f%n", m.model(),
-                    m.stateMegabytes(), m.link(), m.kbitPerSecond(), m.lossPercent(), m.delayMillis(), m.delayEmulated(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%s,%d,%.1f,%d,%s,%d,%.2f,%.2f,%.3f%n", m.model(),
+                    m.transfer(), m.stateMegabytes(), m.link(), m.kbitPerSecond(), m.lossPercent(), m.delayMillis(), m.delayEmulated(),
                     m.rounds(), m.medianRoundSeconds(), m.imagesPerSecond(), m.vsUnshaped()));
         }
         Files.writeString(file, csv);

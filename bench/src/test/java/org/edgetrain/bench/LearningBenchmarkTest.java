@@ -22,7 +22,7 @@ class LearningBenchmarkTest {
                 new LearningBenchmark.Point(2, 2000, 61.0, 0.50, 1.4)),
                 List.of(new LearningBenchmark.Point(1, 1000, 45.0, 0.38, 1.8),
                         new LearningBenchmark.Point(2, 2000, 88.0, 0.47, 1.5)),
-                List.of(2.0, 3.0), new TrainCommand.StrategyJson("fedavgm", 1.0, 0.9, 0.5, 2.0), 10);
+                List.of(2.0, 3.0), new TrainCommand.StrategyJson("fedavgm", 1.0, 0.9, 0.5, 2.0, "fp32"), 10);
     }
 
     @Test

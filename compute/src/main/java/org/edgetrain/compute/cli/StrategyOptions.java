@@ -1,11 +1,13 @@
 package org.edgetrain.compute.cli;
 
 import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.StateTransfer;
 import org.edgetrain.model.strategy.ServerOptimizer;
 import picocli.CommandLine.Option;
 
 /**
- * How the fleet combines its devices' rounds: {@code --strategy}, {@code --server-lr}, {@code --server-momentum}.
+ * How the fleet combines its devices' rounds: {@code --strategy}, {@code --server-lr}, {@code --server-momentum}, and
+ * how their states travel ({@code --transfer}).
  * Shared by {@code train}, {@code demo} and {@code bench learning}; the settings go into the job, so a successor
  * coordinator aggregates the same way.
  */
@@ -20,6 +22,20 @@ public final class StrategyOptions {
 
     @Option(names = "--server-momentum", description = "fedavgm's momentum over rounds, in [0, 1); default: 0.9")
     Double serverMomentum;
+
+    @Option(names = "--transfer", defaultValue = "fp32", description = "how the model and the results cross the "
+            + "network each round: fp32, or fp16 (half the bytes both ways: the model in half precision, each device's "
+            + "change to it in half precision); default: ${DEFAULT-VALUE}")
+    String transfer;
+
+    /** @return the job's state transfer ({@code --transfer}) */
+    public StateTransfer transfer() {
+        try {
+            return StateTransfer.valueOf(transfer.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new EdgetrainCommand.UserError("unknown --transfer '" + transfer + "': use fp32 or fp16");
+        }
+    }
 
     /**
      * @return the job's aggregation settings

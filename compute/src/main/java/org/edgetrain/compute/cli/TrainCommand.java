@@ -18,6 +18,7 @@ import org.edgetrain.compute.training.EvaluatedModel;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
+import org.edgetrain.compute.training.StateTransfer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -89,12 +90,13 @@ public final class TrainCommand implements Callable<Integer> {
      * How the job aggregated, as its JSON reports it.
      *
      * @param name {@code fedavg} or {@code fedavgm}
+     * @param transfer {@code fp32} or {@code fp16} ({@code --transfer})
      */
     public record StrategyJson(String name, double serverLearningRate, double serverMomentum, double minCompletionRate,
-                               double maxRelativeChange) {
-        public static StrategyJson of(JobSpec.Aggregation a) {
+                               double maxRelativeChange, String transfer) {
+        public static StrategyJson of(JobSpec.Aggregation a, StateTransfer transfer) {
             return new StrategyJson(a.name(), a.server().learningRate(), a.server().momentum(), a.minCompletionRate(),
-                    a.maxRelativeChange());
+                    a.maxRelativeChange(), transfer.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -182,7 +184,8 @@ public final class TrainCommand implements Callable<Integer> {
         return JobSpec.builder("job-" + UUID.randomUUID().toString().substring(0, 8), training.networkSpec())
                 .epochs(epochs).batch(training.batch()).roundSeconds(roundSeconds).schedule(training.schedule(epochs))
                 .limitTrain(limitTrain).seed(training.seed()).threadsPerDevice(training.threadsOr(1))
-                .adaptiveQuotas(!equalQuotas).engine(training.engine).aggregation(strategy.aggregation()).build();
+                .adaptiveQuotas(!equalQuotas).engine(training.engine).aggregation(strategy.aggregation())
+                .transfer(strategy.transfer()).build();
     }
 
     /**
@@ -246,7 +249,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<FleetQueries.EpochAccuracy> history = FleetQueries.evaluations(fleet, job.id());
         Result result = new Result(job.id(), job.network().model(), job.epochs(), state.lastAccuracy(),
                 (state.samplesCommitted() - start.imagesTrained()) / Math.max(1e-9, trainingSeconds), roundCount, committed, state.samplesCommitted(),
-                seconds, FleetQueries.devices(fleet), history, StrategyJson.of(job.aggregation()));
+                seconds, FleetQueries.devices(fleet), history, StrategyJson.of(job.aggregation(), job.transfer()));
         history.forEach(h -> System.out.printf("epoch %d: test accuracy %.2f %% (loss %.4f) after round %d%n",
                 h.epoch(), 100 * h.testAccuracy(), h.testLoss(), h.roundNo()));
         System.out.printf("job %s finished: test accuracy %.2f %%, %.1f images/s over %d rounds (%d committed)%n",

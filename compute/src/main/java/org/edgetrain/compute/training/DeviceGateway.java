@@ -100,8 +100,9 @@ final class DeviceGateway implements AutoCloseable {
      * a {@link Failure.Kind#FAILED}.
      *
      * @param deadlineNanos on {@link System#nanoTime()}'s clock
+     * @param restore rebuilds a result's state as the job's transfer packed it
      */
-    Collected collect(Sent sent, long deadlineNanos) {
+    Collected collect(Sent sent, long deadlineNanos, java.util.function.UnaryOperator<DeviceRoundResult> restore) {
         try {
             roundEnds.awaitClose(sent.end(), sent.nodes(), deadlineNanos);
         } catch (InterruptedException e) {
@@ -113,7 +114,8 @@ final class DeviceGateway implements AutoCloseable {
         Map<String, Double> roundTrips = new LinkedHashMap<>();
         sent.futures().forEach((device, future) -> {
             try {
-                arrived.add(Wire.unpack(future.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)));
+                arrived.add(restore.apply(Wire.unpack(future.get(Math.max(1, deadlineNanos - System.nanoTime()),
+                        TimeUnit.NANOSECONDS))));
                 roundTrips.put(device, (sent.arrivals().getOrDefault(device, System.nanoTime()) - sent.start()) / 1e9);
             } catch (IgniteFutureTimeoutException e) {
                 future.cancel();

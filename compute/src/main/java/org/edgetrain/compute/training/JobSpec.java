@@ -29,10 +29,12 @@ import org.edgetrain.model.strategy.UpdateValidator;
  *     that cannot load it, or was started with another ({@code node --engine}), trains on its own: both engines read
  *     and write the same state and velocity, so their results average together.
  * @param aggregation how the coordinator combines the devices' results (null: {@link Aggregation#DEFAULT})
+ * @param transfer how the model and the results cross the network (null, as in a job stored before there was a
+ *     choice: {@link StateTransfer#FP32})
  */
 public record JobSpec(String id, NetworkSpec network, int epochs, int batch, double roundSeconds,
                       LearningRateSchedule schedule, int limitTrain, long seed, int threadsPerDevice,
-                      boolean adaptiveQuotas, EngineKind engine, Aggregation aggregation)
+                      boolean adaptiveQuotas, EngineKind engine, Aggregation aggregation, StateTransfer transfer)
         implements Serializable {
     /**
      * The strategy's settings: federated averaging of the results that pass the validator, committed when enough of
@@ -79,6 +81,7 @@ public record JobSpec(String id, NetworkSpec network, int epochs, int batch, dou
                     + threadsPerDevice);
         }
         aggregation = aggregation == null ? Aggregation.DEFAULT : aggregation;
+        transfer = transfer == null ? StateTransfer.FP32 : transfer;
         aggregation.strategy(network.model()); // refuses a completion rate outside (0, 1]
     }
 
@@ -110,6 +113,7 @@ public record JobSpec(String id, NetworkSpec network, int epochs, int batch, dou
         private boolean adaptiveQuotas = true;
         private EngineKind engine;
         private Aggregation aggregation = Aggregation.DEFAULT;
+        private StateTransfer transfer = StateTransfer.FP32;
 
         private Builder(String id, NetworkSpec network) {
             this.id = id;
@@ -169,11 +173,16 @@ public record JobSpec(String id, NetworkSpec network, int epochs, int batch, dou
             return this;
         }
 
+        public Builder transfer(StateTransfer transfer) {
+            this.transfer = transfer;
+            return this;
+        }
+
         /** @throws IllegalArgumentException when a setting is out of range */
         public JobSpec build() {
             LearningRateSchedule s = schedule != null ? schedule : new LearningRateSchedule("constant", 0.05, epochs, 0);
             return new JobSpec(id, network, epochs, batch, roundSeconds, s, limitTrain, seed, threadsPerDevice,
-                    adaptiveQuotas, engine, aggregation);
+                    adaptiveQuotas, engine, aggregation, transfer);
         }
     }
 }

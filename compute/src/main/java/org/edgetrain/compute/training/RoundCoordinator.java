@@ -15,7 +15,6 @@ import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.grid.EventKind;
 import org.edgetrain.compute.grid.GridNames;
 import org.edgetrain.compute.grid.PartitionCalls;
-import org.edgetrain.compute.grid.Wire;
 import org.edgetrain.model.engine.Evaluation;
 import org.edgetrain.model.strategy.Failure;
 import org.edgetrain.model.strategy.Strategy;
@@ -142,7 +141,8 @@ public final class RoundCoordinator {
 
     /** Collects, decides, sends the next round, commits, records. */
     private void completeRound(RoundPipeline.Round r) {
-        DeviceGateway.Collected collected = devices.collect(r.sent(), r.sent().start() + deadlineNanos());
+        DeviceGateway.Collected collected = devices.collect(r.sent(), r.sent().start() + deadlineNanos(),
+                result -> result.restored(job.transfer(), r.from().state()));
         RoundDecision decision = RoundDecision.decide(strategy, r.from(), r.round(), collected.arrived(),
                 collected.failures(), job.batch());
         learnPaces(r, collected, decision);
@@ -210,7 +210,7 @@ public final class RoundCoordinator {
         double roundEpochs = Math.min(roundImages, Math.max(0, epochSamples - committedInEpoch)) / (double) epochSamples;
         RoundRate rate = RoundRate.of(p -> job.schedule().at(p) * from.learningRateScale(), epochProgress, roundEpochs);
         double learningRate = rate.start();
-        byte[] modelBytes = Wire.pack(from.state()); // once, not once per device
+        byte[] modelBytes = job.transfer().packModel(from.state()); // once, not once per device
         Map<String, TrainingJob> jobs = new LinkedHashMap<>();
         plan.forEach((device, work) -> jobs.put(device, new TrainingJob(job, round, from, modelBytes, rate, work,
                 rejectedLastRound.contains(device), shares.get(device).trainSeconds(), pacer.rate(device),

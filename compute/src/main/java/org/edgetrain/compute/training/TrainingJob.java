@@ -92,7 +92,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         long received = System.nanoTime();
         job = Wire.unpack(jobBytes);
         work = Wire.unpack(workBytes);
-        float[] model = Wire.unpack(modelBytes);
+        float[] model = job.transfer().unpackModel(modelBytes);
         ClusterNode self = ignite.cluster().localNode();
         String device = String.valueOf(self.consistentId());
         IgniteCache<Integer, byte[]> train = ignite.cache(GridNames.TRAIN);
@@ -175,13 +175,15 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s)", round,
                     trained, records.size(), batches, String.format("%.2f", seconds), String.format("%.2f", trainSeconds),
                     String.format("%.2f", (start - received) / 1e9));
-            DeviceResult result = new DeviceResult(device, round, fault.corrupt(engine.state()), trained, lossSum);
+            // the state travels packed by the job's transfer (null here), rebuilt on the coordinator
+            DeviceResult result = new DeviceResult(device, round, null, trained, lossSum);
+            byte[] packedState = job.transfer().packResult(fault.corrupt(engine.state()), model);
             String resultId = device + "/" + round + "/" + java.util.UUID.randomUUID();
             TrainedSamples.record(new TrainedSamples.Entry(resultId, job.id(), round, epoch, device,
                     ids.subList(0, trained).stream().mapToLong(Long::longValue).toArray()));
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
-                    residentMegabytes(), EngineKind.of(engine).cliName(), resultId));
+                    residentMegabytes(), EngineKind.of(engine).cliName(), packedState, resultId));
         });
     }
 

@@ -26,7 +26,7 @@ class RoundDecisionTest {
     private static DeviceRoundResult result(String device, long round, float[] state, long samples, double meanLoss,
                                             PartitionAdvance... advances) {
         return new DeviceRoundResult(new DeviceResult(device, round, state, samples, samples * meanLoss),
-                List.of(advances), 1.0, samples, 0, 0, 0, 0, "torch", device + "/" + round);
+                List.of(advances), 1.0, samples, 0, 0, 0, 0, "torch", null, device + "/" + round);
     }
 
     private static RoundOutcome outcome(long samples, double meanLoss) {
