@@ -41,8 +41,10 @@ final class FleetModels {
             return new Held(model, state.state(), new Provenance(state.jobId(), state.version(), state.round(),
                     state.epoch() - 1, state.samplesCommitted(), null));
         }
-        if (state.goodVersion() == wanted) {
-            return new Held(model, state.goodState(), new Provenance(state.jobId(), state.goodVersion(), null, null, null,
+        float[] good = state.goodState() != null ? state.goodState()
+                : fleet.model(ModelState.goodKey(state.jobId(), state.goodVersion()));
+        if (state.goodVersion() == wanted && good != null) {
+            return new Held(model, good, new Provenance(state.jobId(), state.goodVersion(), null, null, null,
                     null));
         }
         java.util.Map<Long, List<String>> held = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());

@@ -39,9 +39,35 @@ final class JobStore {
         return Wire.unpack(modelCache().get(ModelState.JOB_KEY));
     }
 
-    /** @return the committed model, or null when no job was submitted */
+    /** @return the committed model with its known-good weights, or null when no job was submitted */
     ModelState model() {
+        ModelState stored = storedModel();
+        if (stored == null || stored.goodState() != null) {
+            return stored; // as a job was submitted: the good weights in the same value
+        }
+        float[] good = Wire.unpack(modelCache().get(ModelState.goodKey(stored.jobId(), stored.goodVersion())));
+        return stored.withGoodState(good != null ? good : stored.state());
+    }
+
+    /** @return the committed model as stored, without the known-good weights kept apart */
+    private ModelState storedModel() {
         return Wire.unpack(modelCache().get(ModelState.KEY));
+    }
+
+    /**
+     * Writes {@code next} over {@code planned} (inside the caller's transaction): the model without its known-good
+     * weights, and those under a key of their own only when they moved, so a commit moves one copy of the weights.
+     */
+    private void putModel(ModelState planned, ModelState next) {
+        String good = ModelState.goodKey(next.jobId(), next.goodVersion());
+        String before = ModelState.goodKey(planned.jobId(), planned.goodVersion());
+        if (!good.equals(before) || !modelCache().containsKey(good)) {
+            modelCache().put(good, Wire.pack(next.goodState()));
+            if (!good.equals(before)) {
+                modelCache().remove(before);
+            }
+        }
+        modelCache().put(ModelState.KEY, Wire.pack(next.withoutGoodState()));
     }
 
     /** @return every partition's progress in {@code epoch} (a partition not visited in it yet starts at 0) */
@@ -112,7 +138,7 @@ final class JobStore {
             Map<Integer, byte[]> packed = new TreeMap<>();
             updated.forEach((partition, p) -> packed.put(partition, Wire.pack(p)));
             progressCache().putAll(packed);
-            modelCache().put(ModelState.KEY, Wire.pack(next));
+            putModel(planned, next);
             CrashPoint.IN_COMMIT.pass(ignite);
             commitWithQuorum(tx);
         }
@@ -127,7 +153,7 @@ final class JobStore {
     void commitEpoch(ModelState planned, ModelState next, EvaluatedModel evaluated) {
         try (Transaction tx = begin()) {
             requireUnchanged(planned);
-            modelCache().put(ModelState.KEY, Wire.pack(next));
+            putModel(planned, next);
             modelCache().put(EvaluatedModel.KEY, Wire.pack(evaluated));
             commitWithQuorum(tx);
         }
@@ -176,7 +202,7 @@ final class JobStore {
 
     /** @throws IllegalStateException when the stored model is no longer {@code planned} (read under the tx's lock) */
     private void requireUnchanged(ModelState planned) {
-        ModelState stored = model();
+        ModelState stored = storedModel();
         if (stored == null || stored.version() != planned.version() || stored.epoch() != planned.epoch()
                 || stored.finished() != planned.finished() || !stored.jobId().equals(planned.jobId())) {
             throw new IllegalStateException("the model moved on (v" + (stored == null ? "-" : stored.version())

@@ -71,6 +71,9 @@ public final class JobSubmitter {
         }
         ignite.cache(GridNames.PROGRESS).clear();
         model.remove(EvaluatedModel.KEY);
+        if (current != null) {
+            model.remove(ModelState.goodKey(current.jobId(), current.goodVersion())); // the ended job's known-good weights
+        }
         model.put(ModelState.JOB_KEY, Wire.pack(job));
         model.put(ModelState.KEY, Wire.pack(ModelState.initial(job.id(), initial).resumedAfter(epochsDone, imagesTrained)));
         CoordinatorElection.wake(ignite);
