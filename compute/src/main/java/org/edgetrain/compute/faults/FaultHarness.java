@@ -1,12 +1,15 @@
 package org.edgetrain.compute.faults;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.ignite.Ignite;
+import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.Event;
 import org.apache.ignite.events.EventType;
@@ -15,6 +18,7 @@ import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.training.CoordinatorElection;
+import org.edgetrain.compute.training.CrashPoint;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.ModelState;
@@ -40,6 +44,8 @@ public final class FaultHarness {
     private record TopologyChange(int type, String device, long atMillis) {
     }
 
+    /** Committed rounds after the last fault before {@link #stopAfterFaults} stops the job. */
+    private static final int ROUNDS_BEFORE_STOP = 3;
     /** How many committed rounds a device stays behind a slow link. */
     private static final int SLOW_LINK_ROUNDS = 3;
     /** A poor edge link: the rate and the loss a slowed device gets. */
@@ -50,6 +56,7 @@ public final class FaultHarness {
     private final Ignite client;
     private NetworkFaults network;
     private boolean supervised;
+    private boolean stopAfterFaults;
     private Random victims;
     private final BlockingQueue<TopologyChange> changes = new LinkedBlockingQueue<>();
     private final List<TopologyChange> seen = new ArrayList<>();
@@ -80,6 +87,18 @@ public final class FaultHarness {
      */
     public FaultHarness supervised() {
         this.supervised = true;
+        return this;
+    }
+
+    /**
+     * Ends each job once its faults are injected and a few more rounds committed ({@code train --stop}), instead of
+     * waiting for its last epoch: a run of many faults then needs a job long enough for them, not one sized to them
+     * (faults do not hold the rounds back). Its exactly-once check is then the sample audit and the ROUNDS rows' total.
+     *
+     * @return this
+     */
+    public FaultHarness stopAfterFaults() {
+        this.stopAfterFaults = true;
         return this;
     }
 
@@ -158,13 +177,28 @@ public final class FaultHarness {
                 if (point == null) {
                     break; // the job ended (or stalled) before this point: the remaining faults are not injected
                 }
-                results.add(inject(injection, phases, start, deadline));
+                ScenarioResult.InjectionResult result = inject(injection, phases, start, deadline);
+                if (result != null) {
+                    results.add(result);
+                }
+            }
+            if (stopAfterFaults) {
+                long after = System.currentTimeMillis();
+                for (int i = 0; i < ROUNDS_BEFORE_STOP; i++) {
+                    after = awaitCommitAfter(phases, after, deadline);
+                }
+                Reconnects.read(client, ignite -> {
+                    JobSubmitter.stop(ignite);
+                    return null;
+                });
             }
             ModelState last = awaitFinished(job, deadline);
             double seconds = (System.currentTimeMillis() - start) / 1000.0;
-            long expected = (long) job.epochs() * trainSize;
             long committedRows = number(GridSchema.sql(client, "SELECT SUM(SAMPLES) FROM ROUNDS WHERE JOB = ? AND COMMITTED",
                     job.id()));
+            // a job stopped mid-epoch must have what its rows say (the audit checks its samples); one run to its end,
+            // its epochs' worth
+            long expected = stopAfterFaults ? last.samplesCommitted() : (long) job.epochs() * trainSize;
             List<Long> tableVersions = GridSchema.sql(client, "SELECT MODEL_VERSION FROM ROUNDS WHERE JOB = ? AND COMMITTED "
                     + "ORDER BY ROUND_NO", job.id()).stream().map(r -> ((Number) r.get(0)).longValue()).toList();
             List<Long> heardVersions = phases.history().stream().filter(p -> p.point() == RoundPhases.Point.COMMITTED)
@@ -257,11 +291,10 @@ public final class FaultHarness {
             }
             case CRASH_COORDINATOR_AFTER_DISPATCH, CRASH_COORDINATOR_IN_COMMIT, CRASH_COORDINATOR_BEFORE_METRICS,
                  CRASH_COORDINATOR_AFTER_EVALUATION -> {
-                device = coordinatorHost();
-                String name = device;
-                injection.kind().crashPoint().arm(client, client.cluster().forServers().nodes().stream()
-                        .filter(n -> String.valueOf(n.consistentId()).equals(name)).findFirst()
-                        .orElseThrow(() -> new IllegalStateException("the coordinator's host " + name + " left")));
+                device = crashAtPoint(injection.kind().crashPoint(), t0, deadline);
+                if (device == null) {
+                    return null; // the job ended before a coordinator reached the point
+                }
                 noticedAs = EventType.EVT_NODE_FAILED;
             }
             case LEAVE -> {
@@ -380,6 +413,55 @@ public final class FaultHarness {
 
     private String classOf(String device) {
         return fleet.devices().stream().filter(d -> d.name().equals(device)).findFirst().orElseThrow().deviceClass();
+    }
+
+    /**
+     * Arms {@code point} on the coordinator's device, and again on each device that becomes the coordinator before the
+     * point is reached (the coordinator moves with the model's primary copy, after a join say), until one of them
+     * halts there; then disarms the others, so that no later coordinator halts too.
+     *
+     * @return the device that halted, or null when the job ended first
+     */
+    private String crashAtPoint(CrashPoint point, long t0, long deadline) throws InterruptedException {
+        Set<String> armed = new LinkedHashSet<>();
+        try {
+            while (System.currentTimeMillis() < deadline) {
+                String host = CoordinatorElection.host(client).orElse(null);
+                if (host != null && !armed.contains(host) && node(host) != null) {
+                    point.arm(client, node(host));
+                    armed.add(host);
+                }
+                for (String device : armed) {
+                    if (seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_FAILED
+                            && c.atMillis() >= t0)) {
+                        armed.remove(device);
+                        return device;
+                    }
+                }
+                ModelState state = Reconnects.read(client, JobSubmitter::current);
+                if (state != null && state.finished()) {
+                    return null;
+                }
+                TopologyChange next = changes.poll(200, TimeUnit.MILLISECONDS);
+                if (next != null) {
+                    seen.add(next);
+                }
+            }
+            throw new IllegalStateException("no coordinator reached " + point + " in time (armed on " + armed + ")");
+        } finally {
+            for (String device : armed) {
+                ClusterNode node = node(device);
+                if (node != null) {
+                    CrashPoint.disarm(client, node);
+                }
+            }
+        }
+    }
+
+    /** @return the server node of {@code device}, or null when it is not in the topology */
+    private ClusterNode node(String device) {
+        return client.cluster().forServers().nodes().stream()
+                .filter(n -> String.valueOf(n.consistentId()).equals(device)).findFirst().orElse(null);
     }
 
     private String coordinatorHost() {

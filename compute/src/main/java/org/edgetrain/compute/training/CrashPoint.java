@@ -43,6 +43,11 @@ public enum CrashPoint {
         client.compute(client.cluster().forNode(device)).run(new Arm(this));
     }
 
+    /** Disarms whatever point is armed on {@code device} (a device that is no longer the coordinator, say). */
+    public static void disarm(Ignite client, ClusterNode device) {
+        client.compute(client.cluster().forNode(device)).run(new Arm(null));
+    }
+
     /** Called by the coordinator as it passes this point: halts this process when the point is armed here. */
     void pass(Ignite ignite) {
         if (ignite.cluster().nodeLocalMap().remove(KEY, this)) {
@@ -51,7 +56,7 @@ public enum CrashPoint {
         }
     }
 
-    /** The compute call that arms a point on the device it runs on. */
+    /** The compute call that arms a point on the device it runs on (or disarms it, for null). */
     private static final class Arm implements IgniteRunnable {
         private static final long serialVersionUID = 1L;
         private final CrashPoint point;
@@ -68,6 +73,10 @@ public enum CrashPoint {
             if (!Boolean.parseBoolean(SystemProperty.CRASH_POINTS.value().orElse("false"))) {
                 throw new IllegalStateException("crash points are off on " + ignite.cluster().localNode().consistentId()
                         + ": start the device with -D" + SystemProperty.CRASH_POINTS.key() + "=true (fault tests only)");
+            }
+            if (point == null) {
+                ignite.cluster().nodeLocalMap().remove(KEY);
+                return;
             }
             ignite.cluster().nodeLocalMap().put(KEY, point);
             LOG.warn("crash point {} armed on this device (fault test)", point);
