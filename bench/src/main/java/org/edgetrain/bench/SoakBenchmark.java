@@ -18,6 +18,7 @@ import org.edgetrain.compute.faults.ScenarioResult;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
@@ -104,6 +105,8 @@ final class SoakBenchmark {
                     ScenarioResult soak = harness.run("soak", job("soak", MAX_EPOCHS), data.train().size(),
                             FaultHarness.randomized(seed, faults, "rpi4", true), Double.NaN, timeout);
                     print(soak);
+                    soak.sampleFindings().forEach(f -> System.out.println("  audit: " + f));
+                    writeRounds(client, "soak", out.resolve("soak-rounds.csv"));
                     epochs = Math.max(1, Reconnects.read(client, JobSubmitter::current).epoch() - 1);
                     // The same job (constant learning rate, same seed) for as many epochs, undisturbed.
                     ScenarioResult undisturbed = new FaultHarness(fleet, client).run("undisturbed",
@@ -166,6 +169,17 @@ final class SoakBenchmark {
                         + "exactly-once %s  accuracy %.4f (%+.4f)  %.0f s%n", r.name(), r.injections().size(),
                 r.lostCommittedRounds(), r.forks(), r.neverTrained(), r.trainedTwice(), r.exactlyOnce(), r.accuracy(),
                 r.accuracyDelta(), r.seconds());
+    }
+
+    /** Writes the job's ROUNDS rows (the committed history the audit read), before another job's rows replace them. */
+    private static void writeRounds(Ignite client, String job, Path file) throws IOException {
+        StringBuilder csv = new StringBuilder("round,epoch,version,committed,samples,parent,accepted_results\n");
+        for (List<?> r : Reconnects.read(client, i -> GridSchema.sql(i, "SELECT ROUND_NO, EPOCH, MODEL_VERSION, COMMITTED,"
+                + " SAMPLES, PARENT_VERSION, ACCEPTED_RESULTS FROM ROUNDS WHERE JOB = ? ORDER BY ROUND_NO", job))) {
+            csv.append(r.stream().map(String::valueOf).map(v -> v.replace(',', ' ')).collect(
+                    java.util.stream.Collectors.joining(","))).append('\n');
+        }
+        Files.writeString(file, csv);
     }
 
     private static void writeCsv(ScenarioResult soak, Path file) throws IOException {

@@ -223,7 +223,7 @@ public final class FaultHarness {
                     new ModelHistory().check(history).forks(), lostSamples,
                     last.samplesCommitted() == expected && (audit == null || audit.exactlyOnce()),
                     audit == null ? -1 : audit.neverTrained(), audit == null ? -1 : audit.trainedTwice(),
-                    committedRows == expected, partitionsLost,
+                    audit == null ? List.of() : audit.findings(), committedRows == expected, partitionsLost,
                     Double.isNaN(baselineAccuracy) ? 0 : accuracy - baselineAccuracy, accuracy,
                     last.samplesCommitted() / seconds, seconds, results, throughput);
         } finally {

@@ -74,6 +74,23 @@ public final class SampleAudit {
             return neverTrained == 0 && trainedTwice == 0 && unrecordedResults.isEmpty();
         }
 
+        /** @return one line per epoch with a sample lost or doubled, and one for answers missing from the log */
+        public List<String> findings() {
+            List<String> out = new ArrayList<>();
+            for (Epoch e : epochs) {
+                if (e.neverTrained() > 0 || e.trainedTwice() > 0) {
+                    out.add(String.format("epoch %d%s: %d visits, %d never trained %s, %d trained twice %s", e.epoch(),
+                            e.finished() ? "" : " (running)", e.trained(), e.neverTrained(), e.neverTrainedExamples(),
+                            e.trainedTwice(), e.trainedTwiceExamples()));
+                }
+            }
+            if (!unrecordedResults.isEmpty()) {
+                out.add(unrecordedResults.size() + " accepted answers not in the log: "
+                        + unrecordedResults.stream().limit(EXAMPLES).toList());
+            }
+            return out;
+        }
+
         /** @return epochs that finished */
         public long finishedEpochs() {
             return epochs.stream().filter(Epoch::finished).count();

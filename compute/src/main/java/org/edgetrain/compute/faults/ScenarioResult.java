@@ -21,6 +21,8 @@ import java.util.List;
  * @param neverTrained samples of a finished epoch that no committed model was trained on ({@link SampleAudit}; -1
  *     without the log)
  * @param trainedTwice sample visits beyond the first within an epoch, in committed models (-1 without the log)
+ * @param sampleFindings the audit's epochs with a sample lost or doubled (with example ids), and accepted answers
+ *     missing from the log; empty for a sound run or without the log
  * @param metricsComplete the ROUNDS table's committed samples agree: no round's metrics row was lost (a coordinator
  *     that dies holding rows it could not write yet loses them; the commits stand)
  * @param partitionsLost PARTITIONS_LOST events during the job (0 expected while each partition kept a live copy)
@@ -33,7 +35,8 @@ import java.util.List;
  */
 public record ScenarioResult(String name, List<String> devices, double detectionSeconds, double recoverySeconds,
                              long lostCommittedRounds, long forks, long lostSamples, boolean exactlyOnce,
-                             long neverTrained, long trainedTwice, boolean metricsComplete,
+                             long neverTrained, long trainedTwice, List<String> sampleFindings,
+                             boolean metricsComplete,
                              long partitionsLost,
                              double accuracyDelta,
                              double accuracy, double imagesPerSecond, double seconds, List<InjectionResult> injections,
