@@ -479,12 +479,15 @@ public final class FaultHarness {
     }
 
     /**
-     * @return the device to hit: of the injection's class if given, never the coordinator's host; the newest, or one at
-     *     random after {@link #randomVictims}
+     * @return the device to hit: in the topology, of the injection's class if given, never the coordinator's host; the
+     *     newest, or one at random after {@link #randomVictims}
      */
     private String victim(Injection injection) {
         String coordinator = CoordinatorElection.host(client).orElse("");
+        // In the topology, not just running: a device restarted a moment ago and frozen before it joined would never
+        // be noticed failing (the first 100-fault soak waited on one for minutes).
         List<LocalFleet.Device> candidates = fleet.devices().stream().filter(LocalFleet.Device::alive)
+                .filter(d -> node(d.name()) != null)
                 .filter(d -> !d.name().equals(coordinator))
                 .filter(d -> injection.deviceClass() == null || d.deviceClass().equals(injection.deviceClass())).toList();
         if (candidates.isEmpty()) {
