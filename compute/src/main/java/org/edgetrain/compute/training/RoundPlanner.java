@@ -51,13 +51,17 @@ final class RoundPlanner {
         Set<Integer> fromBackup = new HashSet<>();
         for (int partition = 0; partition < topology.owners().size(); partition++) {
             List<String> owners = topology.owners().get(partition);
-            for (int rank = 0; rank < owners.size(); rank++) {
-                if (!quarantined.contains(owners.get(rank))) {
-                    owned.computeIfAbsent(owners.get(rank), d -> new ArrayList<>()).add(partition);
-                    if (rank > 0) {
-                        fromBackup.add(partition);
-                    }
-                    break;
+            int rank = 0;
+            while (rank < owners.size() && quarantined.contains(owners.get(rank))) {
+                rank++;
+            }
+            if (rank == owners.size()) {
+                rank = 0; // every copy is on a device in quarantine: its primary trains it, or the epoch would stall
+            }
+            if (!owners.isEmpty()) {
+                owned.computeIfAbsent(owners.get(rank), d -> new ArrayList<>()).add(partition);
+                if (rank > 0) {
+                    fromBackup.add(partition);
                 }
             }
         }
@@ -118,10 +122,13 @@ final class RoundPlanner {
     /**
      * @param devices the devices in the fleet now
      * @param inQuarantine the devices whose quarantine is running
-     * @return the devices to give no work: none when every device is in quarantine (a fleet of flapping devices
-     *     still trains)
+     * @return the devices to give no work: none when more than half of the fleet is in quarantine. Quarantine is for
+     *     the odd flapping device; when most of the fleet keeps failing the cause is not theirs (power, the network),
+     *     and quarantining them all left the rest with every partition, or none to train: a 100-fault soak, which
+     *     crashes every device again and again, stopped training for half an hour.
      */
     static Set<String> effectiveQuarantine(Collection<String> devices, Set<String> inQuarantine) {
-        return inQuarantine.containsAll(devices) ? Set.of() : inQuarantine;
+        long quarantined = devices.stream().filter(inQuarantine::contains).count();
+        return quarantined * 2 > devices.size() ? Set.of() : inQuarantine;
     }
 }

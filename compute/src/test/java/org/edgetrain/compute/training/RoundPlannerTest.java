@@ -78,8 +78,25 @@ class RoundPlannerTest {
     }
 
     @Test
-    void quarantineIsLiftedWhenItWouldCoverEveryDevice() {
+    void aPartitionWhoseEveryCopyIsInQuarantineIsTrainedByItsPrimary() {
+        // both devices in quarantine as the planner is told (effectiveQuarantine would lift it; the planner must not
+        // stall on its own either)
+        Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 0, 0, 0), quotas(500, 500),
+                Set.of("pc-1", "rpi4-1"), 100, true);
+
+        assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 0, 100, 100, false)),
+                plan.get("pc-1"));
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 100, 100, false), new PartitionWork(3, 1, 0, 100, 100, false)),
+                plan.get("rpi4-1"));
+    }
+
+    @Test
+    void quarantineIsLiftedWhenItWouldCoverMostOfTheFleet() {
         assertEquals(Set.of(), RoundPlanner.effectiveQuarantine(List.of("pc-1", "rpi4-1"), Set.of("pc-1", "rpi4-1")));
         assertEquals(Set.of("rpi4-1"), RoundPlanner.effectiveQuarantine(List.of("pc-1", "rpi4-1"), Set.of("rpi4-1")));
+        List<String> five = List.of("pc-1", "pc-2", "rpi4-1", "rpi4-2", "rpi4-3");
+        assertEquals(Set.of("rpi4-1", "rpi4-2"), RoundPlanner.effectiveQuarantine(five, Set.of("rpi4-1", "rpi4-2")));
+        assertEquals(Set.of(), RoundPlanner.effectiveQuarantine(five, Set.of("rpi4-1", "rpi4-2", "rpi4-3")),
+                "most of the fleet failing is not the devices' fault");
     }
 }
