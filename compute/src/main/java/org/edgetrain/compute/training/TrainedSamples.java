@@ -43,6 +43,11 @@ public final class TrainedSamples {
     private TrainedSamples() {
     }
 
+    /** @return whether this device keeps the audit log */
+    static boolean enabled() {
+        return SystemProperty.TRAINED_SAMPLES_DIR.value().isPresent();
+    }
+
     /** Records what one training job trained, when this device keeps the audit log; else does nothing. */
     static void record(Entry entry) {
         Optional<String> dir = SystemProperty.TRAINED_SAMPLES_DIR.value();

@@ -179,8 +179,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             DeviceResult result = new DeviceResult(device, round, null, trained, lossSum);
             byte[] packedState = job.transfer().packResult(fault.corrupt(engine.state()), model);
             String resultId = device + "/" + round + "/" + java.util.UUID.randomUUID();
-            TrainedSamples.record(new TrainedSamples.Entry(resultId, job.id(), round, epoch, device,
-                    ids.subList(0, trained).stream().mapToLong(Long::longValue).toArray()));
+            if (TrainedSamples.enabled()) { // the ids are copied only for a fault-checked fleet
+                TrainedSamples.record(new TrainedSamples.Entry(resultId, job.id(), round, epoch, device,
+                        ids.subList(0, trained).stream().mapToLong(Long::longValue).toArray()));
+            }
             return Wire.pack(new DeviceRoundResult(result, trainedPart(planned, trained), seconds,
                     seconds > 0 ? trained / seconds : 0, usedHeapMegabytes(), offHeapMegabytes(), cpuLoad(),
                     residentMegabytes(), EngineKind.of(engine).cliName(), packedState, resultId));
