@@ -226,8 +226,29 @@ public final class FaultHarness {
                     audit == null ? List.of() : audit.findings(), committedRows == expected, partitionsLost,
                     Double.isNaN(baselineAccuracy) ? 0 : accuracy - baselineAccuracy, accuracy,
                     last.samplesCommitted() / seconds, seconds, results, throughput);
+        } catch (RuntimeException | InterruptedException | Error failed) {
+            stopAfterFailure(job, failed);
+            throw failed;
         } finally {
             client.events().stopLocalListen(listener);
+        }
+    }
+
+    /**
+     * Ends the job a failed scenario leaves running, so that the fleet can take the next scenario's job (a fleet runs
+     * one job at a time); what cannot be stopped is added to {@code failed}, which stays the error reported.
+     */
+    private void stopAfterFailure(JobSpec job, Throwable failed) {
+        try {
+            ModelState current = Reconnects.read(client, JobSubmitter::current);
+            if (current != null && current.jobId().equals(job.id()) && !current.finished()) {
+                Reconnects.read(client, ignite -> {
+                    JobSubmitter.stop(ignite);
+                    return null;
+                });
+            }
+        } catch (RuntimeException stopFailed) {
+            failed.addSuppressed(stopFailed);
         }
     }
 
@@ -427,8 +448,8 @@ public final class FaultHarness {
         try {
             while (System.currentTimeMillis() < deadline) {
                 String host = CoordinatorElection.host(client).orElse(null);
-                if (host != null && !armed.contains(host) && node(host) != null) {
-                    point.arm(client, node(host));
+                ClusterNode hostNode = host == null || armed.contains(host) ? null : node(host);
+                if (hostNode != null && point.arm(client, hostNode)) {
                     armed.add(host);
                 }
                 for (String device : armed) {

@@ -2,6 +2,7 @@ package org.edgetrain.compute.training;
 
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.cluster.ClusterTopologyException;
 import org.apache.ignite.lang.IgniteRunnable;
 import org.apache.ignite.resources.IgniteInstanceResource;
 import org.apache.logging.log4j.LogManager;
@@ -37,15 +38,30 @@ public enum CrashPoint {
      * Arms this point on {@code device}: its process halts when a coordinator there next passes it.
      *
      * @param client a node of the fleet's
+     * @return false when {@code device} left the fleet before it could be armed (a caller looking for the coordinator
+     *     looks again)
      * @throws org.apache.ignite.IgniteException naming {@link SystemProperty#CRASH_POINTS} when the device refuses
      */
-    public void arm(Ignite client, ClusterNode device) {
-        client.compute(client.cluster().forNode(device)).run(new Arm(this));
+    public boolean arm(Ignite client, ClusterNode device) {
+        return send(client, device, new Arm(this));
     }
 
-    /** Disarms whatever point is armed on {@code device} (a device that is no longer the coordinator, say). */
+    /**
+     * Disarms whatever point is armed on {@code device} (a device that is no longer the coordinator, say). A device
+     * that has left has nothing armed: its point lived in its node's memory.
+     */
     public static void disarm(Ignite client, ClusterNode device) {
-        client.compute(client.cluster().forNode(device)).run(new Arm(null));
+        send(client, device, new Arm(null));
+    }
+
+    /** @return false when {@code device} left the topology before or while the call ran */
+    private static boolean send(Ignite client, ClusterNode device, Arm call) {
+        try {
+            client.compute(client.cluster().forNode(device)).run(call);
+            return true;
+        } catch (ClusterTopologyException gone) { // ClusterGroupEmptyException included: left before the call
+            return false;
+        }
     }
 
     /** Called by the coordinator as it passes this point: halts this process when the point is armed here. */
