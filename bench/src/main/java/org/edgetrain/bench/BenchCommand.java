@@ -6,7 +6,7 @@ import picocli.CommandLine;
 /** {@code edgetrain bench}: benchmarks. Figures belong in bench/RESULTS.md with the command that made them. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {EngineBenchmark.class, FleetBenchmark.class, HeteroBenchmark.class, FaultBenchmark.class,
-                LearningBenchmark.class})
+                LearningBenchmark.class, ScaleBenchmark.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -37,9 +37,18 @@ import org.edgetrain.model.net.NetworkSpec;
  *     given a few hundredths of a core can pause past the default 5 s and be dropped from the fleet. Set, the
  *     configuration file is copied into the run's folder with this key added (relative TLS store paths would then not
  *     resolve: benchmarks run over plain loopback configurations).
+ * @param memoryLimit each device's memory limit (a cgroup, as {@code cluster up --memory-limit}), or null for none
  */
 record FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
-                LocalFleet.Throttle throttle, double cpuScale, long failureDetectionMillis) {
+                LocalFleet.Throttle throttle, double cpuScale, long failureDetectionMillis,
+                LocalFleet.MemoryLimit memoryLimit) {
+    /** A run without memory limits. */
+    FleetRun(List<String> devices, String model, int batch, int rounds, double roundSeconds, boolean capabilityAware,
+             LocalFleet.Throttle throttle, double cpuScale, long failureDetectionMillis) {
+        this(devices, model, batch, rounds, roundSeconds, capabilityAware, throttle, cpuScale, failureDetectionMillis,
+                null);
+    }
+
     /**
      * Rounds left out before measuring: the calibration round and three more, because a throttled JVM warms up
      * slowly (its JIT compiler shares the device's CPU quota: measured, a pc at 0.75 core trained at 76 images/s in
@@ -57,13 +66,14 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
      *     the class's devices (so the classes' figures times their device counts add up to the fleet's)
      * @param idleFraction per device class, the share of the measured window its devices did not train (waiting for
      *     the others, for the coordinator, for data), averaged over the class's devices
+     * @param deviceIdleFraction the same per device, by device name
      * @param coordinatorMillis the median over the measured rounds of the coordinator's work at a round's end
      *     (ROUNDS.COORDINATOR_MS), or -1 when not recorded
      * @param roundSeconds the measured rounds' median wall-clock length (from one round's end to the next's)
      */
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes,
                        Map<String, Double> deviceImagesPerSecond, Map<String, Double> idleFraction,
-                       double coordinatorMillis, double roundSeconds) {
+                       Map<String, Double> deviceIdleFraction, double coordinatorMillis, double roundSeconds) {
     }
 
     Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
@@ -74,7 +84,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                     + "\n# bench: devices at a few hundredths of a core need longer than the default\n"
                     + NodeSettings.Keys.FAILURE_DETECTION_MILLIS + "=" + failureDetectionMillis + "\n");
         }
-        LocalFleet local = LocalFleet.open(dir, config).throttled(throttle, cpuScale);
+        LocalFleet local = LocalFleet.open(dir, config).throttled(throttle, cpuScale).memoryLimited(memoryLimit);
         try {
             devices.forEach(local::add);
             try (Ignite client = fleet.connect(240)) {
@@ -129,11 +139,15 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                     Map<String, Double> idle = new TreeMap<>();
                     trainingSeconds.forEach((deviceClass, busy) -> idle.put(deviceClass,
                             Math.max(0, 1 - busy / (seconds * count(deviceClass)))));
+                    Map<String, Double> deviceIdle = new TreeMap<>();
+                    perDevice(client, firstMeasured, lastMeasured).forEach((device, busy) -> deviceIdle.put(device,
+                            Math.max(0, 1 - busy / seconds)));
+                    local.devices().forEach(d -> deviceIdle.putIfAbsent(d.name(), 1.0)); // trained nothing measured
                     Map<String, Double> rates = new TreeMap<>();
                     perClass(client, "SUM(SAMPLES)", firstMeasured, lastMeasured).forEach((deviceClass, trained) ->
                             rates.put(deviceClass, trained / seconds / count(deviceClass)));
                     return new Measurement(samples / seconds, perRound, residentMegabytes(client), rates, idle,
-                            coordinator.isEmpty() ? -1 : EngineBenchmark.median(coordinator),
+                            deviceIdle, coordinator.isEmpty() ? -1 : EngineBenchmark.median(coordinator),
                             EngineBenchmark.median(lengths));
                 }
             }
@@ -160,6 +174,16 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
         Map<String, Double> sums = new TreeMap<>();
         for (List<?> row : GridSchema.sql(client, "SELECT DEVICE_CLASS, " + aggregate + " FROM DEVICE_ROUNDS WHERE "
                 + "ROUND_NO BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE_CLASS", firstRound, lastRound)) {
+            sums.put((String) row.get(0), ((Number) row.get(1)).doubleValue());
+        }
+        return sums;
+    }
+
+    /** @return per device, its training seconds in the measured rounds' accepted rows */
+    private static Map<String, Double> perDevice(Ignite client, long firstRound, long lastRound) {
+        Map<String, Double> sums = new TreeMap<>();
+        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE, SUM(SECONDS) FROM DEVICE_ROUNDS WHERE ROUND_NO BETWEEN ? "
+                + "AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE", firstRound, lastRound)) {
             sums.put((String) row.get(0), ((Number) row.get(1)).doubleValue());
         }
         return sums;
