@@ -86,10 +86,10 @@ final class EngineBenchmark implements Callable<Integer> {
                 long start = System.nanoTime();
                 int images = 0;
                 while (System.nanoTime() - start < 3e9 || images == 0) {
-                    long step = System.nanoTime();
+                    long step = DeviceThrottle.mark();
                     engine.train(input, 0.01);
                     // a device emulated by duty cycle pauses the same way after each step (no-op unthrottled)
-                    DeviceThrottle.pauseAfter(System.nanoTime() - step);
+                    DeviceThrottle.pauseAfter(step);
                     images += batch;
                 }
                 windows.add(images / ((System.nanoTime() - start) / 1e9));

@@ -40,9 +40,9 @@ public final class Calibration {
             long start = System.nanoTime();
             int images = 0;
             while (System.nanoTime() - start < seconds * 1e9) {
-                long step = System.nanoTime();
+                long step = DeviceThrottle.mark();
                 engine.train(batch, 0.01);
-                DeviceThrottle.pauseAfter(System.nanoTime() - step);
+                DeviceThrottle.pauseAfter(step);
                 images += size;
             }
             return images / ((System.nanoTime() - start) / 1e9);

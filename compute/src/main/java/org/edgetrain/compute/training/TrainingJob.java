@@ -160,13 +160,14 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                     sampleIds[i] = ids.get(from + i);
                 }
                 long step = System.nanoTime();
+                long stepCpu = DeviceThrottle.mark();
                 // How far through its share of the round the device is: by its box's time, or by its slices untimed.
                 double through = trainSeconds > 0 ? (step - start) / 1e9 / trainSeconds : (double) trained / records.size();
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch),
                         learningRateFor(new RoundRate(rateAtStart, rateAtEnd).at(through), size, job.batch())) * size;
                 batches++;
                 long busy = System.nanoTime() - step;
-                DeviceThrottle.pauseAfter(busy);
+                DeviceThrottle.pauseAfter(stepCpu);
                 fault.slowDown(ignite, busy);
                 trained += size;
                 box.trained(size, (System.nanoTime() - batchStart) / 1e9);
