@@ -3,6 +3,7 @@ package org.edgetrain.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,6 @@ import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
-import org.edgetrain.compute.training.ModelState;
 import org.edgetrain.compute.training.StateTransfer;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
@@ -107,7 +107,7 @@ final class LinkBenchmark {
         String job = "links-" + model + "-" + wire;
         JobSubmitter.submit(client, JobSpec.builder(job, NetworkSpec.of(model, 1)).epochs(1000).roundSeconds(ROUND_SECONDS)
                 .schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11).transfer(transfer).build());
-        awaitVersion(client, 1);
+        Namespaced.awaitVersion(client, 1, Duration.ofMinutes(30));
         double megabytes = Reconnects.read(client, JobSubmitter::current).state().length * 4 / 1e6;
         List<Measurement> out = new ArrayList<>();
         double unshaped = 0;
@@ -122,7 +122,7 @@ final class LinkBenchmark {
                         network.lossy(device, link.lossPercent());
                     }
                 }
-                long from = committedVersion(client) + SETTLE_ROUNDS;
+                long from = Namespaced.committedVersion(client) + SETTLE_ROUNDS;
                 List<double[]> rounds = awaitRounds(client, job, from);
                 double seconds = rounds.stream().mapToDouble(r -> r[0]).sum();
                 double imagesPerSecond = rounds.stream().mapToDouble(r -> r[1]).sum() / Math.max(1e-9, seconds);
@@ -148,24 +148,9 @@ final class LinkBenchmark {
         return out;
     }
 
-    private static long committedVersion(Ignite client) {
-        ModelState state = Reconnects.read(client, JobSubmitter::current);
-        return state == null ? 0 : state.version();
-    }
-
-    private static void awaitVersion(Ignite client, long version) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30 * 60_000L;
-        while (committedVersion(client) < version) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("the fleet did not commit v" + version + " within 30 minutes");
-            }
-            Thread.sleep(500); // polling the committed model with a deadline
-        }
-    }
-
     /** @return seconds and samples of the {@value #MEASURED_ROUNDS} committed rounds after v{@code from}, once written */
     private static List<double[]> awaitRounds(Ignite client, String job, long from) throws InterruptedException {
-        awaitVersion(client, from + MEASURED_ROUNDS);
+        Namespaced.awaitVersion(client, from + MEASURED_ROUNDS, Duration.ofMinutes(30));
         long deadline = System.currentTimeMillis() + 5 * 60_000L;
         while (true) {
             List<double[]> rounds = new ArrayList<>();

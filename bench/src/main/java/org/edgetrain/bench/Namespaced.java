@@ -1,6 +1,7 @@
 package org.edgetrain.bench;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.edgetrain.compute.cli.EdgetrainCommand;
@@ -8,7 +9,10 @@ import org.edgetrain.compute.faults.NetworkFaults;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.NodeConfigurations;
 import org.edgetrain.compute.grid.NodeSettings;
+import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.settings.SystemProperty;
+import org.edgetrain.compute.training.JobSubmitter;
+import org.edgetrain.compute.training.ModelState;
 
 /** What the presets of {@code bench faults} that run devices in network namespaces share. */
 final class Namespaced {
@@ -28,6 +32,24 @@ final class Namespaced {
     static LocalFleet fleet(Path dir, NetworkFaults network) {
         return LocalFleet.open(dir, network.deviceConfig()).throttled(LocalFleet.Throttle.NONE, 1)
                 .launchedThrough(network::prefix).checkedForFaults(dir.resolve("trained-samples"));
+    }
+
+    /** @return the version of the fleet's committed model, 0 before a job was submitted */
+    static long committedVersion(Ignite client) {
+        ModelState state = Reconnects.read(client, JobSubmitter::current);
+        return state == null ? 0 : state.version();
+    }
+
+    /** Waits until the fleet has committed {@code version}; a fleet cut off and rejoining is read again. */
+    static void awaitVersion(Ignite client, long version, Duration timeout) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (committedVersion(client) < version) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("the fleet did not commit v" + version + " within " + timeout.toSeconds()
+                        + " s");
+            }
+            Thread.sleep(250); // polling the committed model with a deadline
+        }
     }
 
     /** @return a client on the host's end of the bridge, once {@code devices} devices are in */

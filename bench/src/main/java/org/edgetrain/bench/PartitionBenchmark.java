@@ -3,6 +3,7 @@ package org.edgetrain.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,6 @@ import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
 import org.edgetrain.compute.training.JobSubmitter;
-import org.edgetrain.compute.training.ModelState;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
 import org.edgetrain.model.schedule.LearningRateSchedule;
@@ -51,7 +51,7 @@ final class PartitionBenchmark {
                     JobSubmitter.submit(client, JobSpec.builder(JOB, NetworkSpec.of("resnet8", 1)).epochs(1000)
                             .roundSeconds(2).schedule(new LearningRateSchedule("constant", 0.05, 1000, 0)).seed(11)
                             .build());
-                    awaitVersion(client, 2);
+                    Namespaced.awaitVersion(client, 2, Duration.ofMinutes(5));
                     PartitionScenarios scenarios = new PartitionScenarios(fleet, network, client, JOB);
                     for (PartitionScenarios.Kind kind : PartitionScenarios.Kind.values()) {
                         PartitionScenarios.Result result = scenarios.run(kind);
@@ -78,20 +78,6 @@ final class PartitionBenchmark {
     static boolean held(Result result) {
         return result.scenarios().stream().allMatch(r -> r.forks() == 0 && r.minorityCommits() == 0
                 && r.lostCommittedRounds() == 0 && r.exactlyOnce());
-    }
-
-    private static void awaitVersion(Ignite client, long version) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 300_000;
-        while (true) {
-            ModelState state = Reconnects.read(client, JobSubmitter::current);
-            if (state != null && state.version() >= version) {
-                return;
-            }
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("the job did not commit v" + version + " within 300 s");
-            }
-            Thread.sleep(250); // polling the committed model with a deadline
-        }
     }
 
     private static void print(PartitionScenarios.Result r) {

@@ -5,15 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
-import org.apache.ignite.events.DiscoveryEvent;
-import org.apache.ignite.events.Event;
 import org.apache.ignite.events.EventType;
-import org.apache.ignite.lang.IgnitePredicate;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
@@ -41,9 +36,6 @@ public final class FaultHarness {
     /** How long a leaving device may take to hand its partitions over before it is killed (and reported so). */
     private static final long LEAVE_SECONDS = 120;
 
-    private record TopologyChange(int type, String device, long atMillis) {
-    }
-
     /** Committed rounds after the last fault before {@link #stopAfterFaults} stops the job. */
     private static final int ROUNDS_BEFORE_STOP = 3;
     /** How many committed rounds a device stays behind a slow link. */
@@ -58,8 +50,7 @@ public final class FaultHarness {
     private boolean supervised;
     private boolean stopAfterFaults;
     private Random victims;
-    private final BlockingQueue<TopologyChange> changes = new LinkedBlockingQueue<>();
-    private final List<TopologyChange> seen = new ArrayList<>();
+    private final TopologyLog topology = new TopologyLog();
 
     /** @param client a client node of the fleet's (this JVM's); its discovery events time the detection */
     public FaultHarness(LocalFleet fleet, Ignite client) {
@@ -157,17 +148,8 @@ public final class FaultHarness {
                               double baselineAccuracy, long timeoutMillis) throws InterruptedException {
         List<String> devices = fleet.devices().stream().filter(LocalFleet.Device::alive)
                 .map(LocalFleet.Device::deviceClass).toList();
-        IgnitePredicate<Event> listener = event -> {
-            DiscoveryEvent discovery = (DiscoveryEvent) event;
-            if (!discovery.eventNode().isClient()) {
-                changes.add(new TopologyChange(event.type(), String.valueOf(discovery.eventNode().consistentId()),
-                        event.timestamp()));
-            }
-            return true;
-        };
-        client.events().localListen(listener, EventType.EVT_NODE_FAILED, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_JOINED);
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        try (RoundPhases phases = RoundPhases.listen(client)) {
+        try (TopologyLog.Listening listening = topology.listen(client); RoundPhases phases = RoundPhases.listen(client)) {
             long start = System.currentTimeMillis();
             JobSubmitter.submit(client, job);
             List<ScenarioResult.InjectionResult> results = new ArrayList<>();
@@ -229,8 +211,6 @@ public final class FaultHarness {
         } catch (RuntimeException | InterruptedException | Error failed) {
             stopAfterFailure(job, failed);
             throw failed;
-        } finally {
-            client.events().stopLocalListen(listener);
         }
     }
 
@@ -274,7 +254,7 @@ public final class FaultHarness {
         int noticedAs;
         String restartAfterNoticed = null;
         Thread leaving = null;
-        java.util.concurrent.atomic.AtomicBoolean forcedKill = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean forcedKill = new AtomicBoolean();
         switch (injection.kind()) {
             case JOIN -> {
                 device = fleet.add(injection.deviceClass()).name();
@@ -331,7 +311,7 @@ public final class FaultHarness {
             }
             default -> throw new IllegalArgumentException(injection.kind().toString());
         }
-        long noticed = awaitChange(device, noticedAs, t0, deadline);
+        long noticed = topology.await(device, noticedAs, t0, deadline);
         boolean hang = injection.kind() == Injection.Kind.HANG || injection.kind() == Injection.Kind.HANG_COORDINATOR_HOST;
         if (hang && !wake(device, noticed, deadline)) {
             forcedKill.set(true);
@@ -385,12 +365,8 @@ public final class FaultHarness {
                 fleet.add(process.deviceClass());
                 return true;
             }
-            TopologyChange next = changes.poll(100, TimeUnit.MILLISECONDS);
-            if (next != null) {
-                seen.add(next);
-            }
-            if (seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_JOINED
-                    && c.atMillis() >= dropped)) {
+            topology.awaitNext(100);
+            if (topology.find(device, EventType.EVT_NODE_JOINED, dropped).isPresent()) {
                 return true;
             }
         }
@@ -411,13 +387,7 @@ public final class FaultHarness {
             last = awaitCommitAfter(phases, last, deadline);
         }
         network.heal();
-        boolean dropped = seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_FAILED
-                && c.atMillis() >= t0);
-        TopologyChange next;
-        while ((next = changes.poll()) != null) {
-            seen.add(next);
-            dropped |= next.device().equals(device) && next.type() == EventType.EVT_NODE_FAILED && next.atMillis() >= t0;
-        }
+        boolean dropped = topology.find(device, EventType.EVT_NODE_FAILED, t0).isPresent();
         if (dropped && !awaitBack(device, t0, deadline)) {
             throw new IllegalStateException(device + " was dropped behind its slow link and did not come back");
         }
@@ -453,8 +423,7 @@ public final class FaultHarness {
                     armed.add(host);
                 }
                 for (String device : armed) {
-                    if (seen.stream().anyMatch(c -> c.device().equals(device) && c.type() == EventType.EVT_NODE_FAILED
-                            && c.atMillis() >= t0)) {
+                    if (topology.find(device, EventType.EVT_NODE_FAILED, t0).isPresent()) {
                         armed.remove(device);
                         return device;
                     }
@@ -463,10 +432,7 @@ public final class FaultHarness {
                 if (state != null && state.finished()) {
                     return null;
                 }
-                TopologyChange next = changes.poll(200, TimeUnit.MILLISECONDS);
-                if (next != null) {
-                    seen.add(next);
-                }
+                topology.awaitNext(200);
             }
             throw new IllegalStateException("no coordinator reached " + point + " in time (armed on " + armed + ")");
         } finally {
@@ -515,22 +481,6 @@ public final class FaultHarness {
             throw new IllegalStateException("no device to hit for " + injection + " among " + fleet.devices());
         }
         return candidates.get(victims == null ? candidates.size() - 1 : victims.nextInt(candidates.size())).name();
-    }
-
-    private long awaitChange(String device, int type, long since, long deadline) throws InterruptedException {
-        while (true) {
-            for (TopologyChange change : seen) {
-                if (change.device().equals(device) && change.type() == type && change.atMillis() >= since) {
-                    return change.atMillis();
-                }
-            }
-            TopologyChange next = changes.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
-            if (next == null) {
-                throw new IllegalStateException("the fleet never noticed " + device + " (" + EventType.class.getSimpleName()
-                        + " " + type + ")");
-            }
-            seen.add(next);
-        }
     }
 
     /**
