@@ -28,7 +28,7 @@ public final class FleetOptions {
     Path config;
 
     @Option(names = "--discovery", defaultValue = "${env:EDGETRAIN_DISCOVERY}",
-            description = "override the discovery address list, e.g. 127.0.0.1:47500..47519 (env EDGETRAIN_DISCOVERY)")
+            description = "override the discovery address list, e.g. 127.0.0.1:47500..47547 (env EDGETRAIN_DISCOVERY)")
     String discovery;
 
     /** @return settings for a node named {@code name} */
@@ -121,8 +121,8 @@ public final class FleetOptions {
 
     /**
      * @return every address where a device may serve thin clients and JDBC. A host of the discovery list with a port
-     *     range ({@code 127.0.0.1:47500..47519}) may run as many devices as the range has ports, each taking the next
-     *     client-connector port: {@code 127.0.0.1:10800..10819}. A host with one port or none runs one device, on the
+     *     range ({@code 127.0.0.1:47500..47547}) may run as many devices as the range has ports, each taking the next
+     *     client-connector port: {@code 127.0.0.1:10800..10847}. A host with one port or none runs one device, on the
      *     configured client port: a tool then never waits on ports nobody listens on behind a host that is down.
      */
     public List<String> clientEndpoints() {

@@ -21,8 +21,11 @@ import org.edgetrain.rebalancing.DeviceAttributes;
  * ({@link NodeSettings#failureDetectionMillis()}).
  */
 public final class NodeConfigurations {
-    /** Ports a node tries for discovery, from the configured one up. */
-    public static final int DISCOVERY_PORT_RANGE = 20;
+    /**
+     * Ports a node tries for discovery, from the configured one up: as many devices as one host can run (an emulated
+     * fleet of 32 on loopback; at 20, the 21st device of a 22-device fleet failed to bind and never joined).
+     */
+    public static final int DISCOVERY_PORT_RANGE = 48;
     /** Ports a node tries for communication, from the configured one up. */
     public static final int COMMUNICATION_PORT_RANGE = 50;
     /** Ports a device tries for its client connector (JDBC, thin clients), from the configured one up. */

@@ -58,7 +58,7 @@ class NodeSettingsTest {
                 + "local.address=127.0.0.1\ndiscovery.port=47500\ncommunication.port=47100\nclient.port=47480\nbackups=1\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NodeSettings.fromFile(file, "pc-1", "pc", 1));
-        assertTrue(e.getMessage().contains("discovery.port (47500..47519) overlaps client.port (47480..47529)"),
+        assertTrue(e.getMessage().contains("discovery.port (47500..47547) overlaps client.port (47480..47529)"),
                 e.getMessage());
         // The shipped configurations keep the three ranges apart.
         for (String shipped : new String[] {"loopback", "lan", "docker"}) {

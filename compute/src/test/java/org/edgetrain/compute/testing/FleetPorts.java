@@ -12,7 +12,7 @@ import org.edgetrain.compute.grid.NodeSettings;
  * below the kernel's ephemeral range (32768 and up, where outgoing connections take their ports), and only a block
  * whose ports are free now. Thread-safe.
  *
- * <p>A block at {@code base}: discovery {@code base..base+19}, communication {@code base+50..base+99}, thin
+ * <p>A block at {@code base}: discovery {@code base..base+47}, communication {@code base+50..base+99}, thin
  * clients and JDBC {@code base+100..base+149}.
  */
 public final class FleetPorts {
