@@ -87,8 +87,10 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
         LocalFleet local = LocalFleet.open(dir, config).throttled(throttle, cpuScale).memoryLimited(memoryLimit);
         try {
             devices.forEach(local::add);
-            try (Ignite client = fleet.connect(240)) {
-                fleet.awaitDevices(client, devices.size(), 240, local);
+            // Ignite admits joining nodes one at a time: a tool joining beside 32 starting devices waited over 240 s.
+            int joinSeconds = Math.max(240, 20 * devices.size());
+            try (Ignite client = fleet.connect(joinSeconds)) {
+                fleet.awaitDevices(client, devices.size(), joinSeconds, local);
                 DatasetLoader.load(client, data, 1, capabilityAware, n -> { });
                 JobSpec job = JobSpec.builder("bench-" + UUID.randomUUID().toString().substring(0, 8),
                                 NetworkSpec.of(model, 1)).epochs(1000).batch(batch).roundSeconds(roundSeconds)
