@@ -142,14 +142,18 @@ final class ScaleBenchmark implements Callable<Integer> {
                     row.imagesPerSecond(), row.roundSeconds(), row.coordinatorMillisPerRound(),
                     100 * row.coordinatorShare(), 100 * row.medianIdleFraction(), 100 * row.maxIdleFraction(),
                     row.idlestDevice(), row.residentMegabytes());
+            // after every fleet, so that the rows measured survive a bigger fleet that fails to start
+            write(new Result(model, scale, "duty", limit == null ? "none" : memoryLimit, roundSeconds, rounds, rows));
         }
-        Result result = new Result(model, scale, "duty", limit == null ? "none" : memoryLimit, roundSeconds, rounds, rows);
+        System.out.println("wrote scale.json, scale.csv and scale.png under " + out);
+        return 0;
+    }
+
+    private void write(Result result) throws IOException {
         Json.write(result, out.resolve("scale.json"));
         io.write(result);
         writeCsv(result, out.resolve("scale.csv"));
         writeChart(result, out.resolve("scale.png"));
-        System.out.println("wrote scale.json, scale.csv and scale.png under " + out);
-        return 0;
     }
 
     private static void writeCsv(Result result, Path file) throws IOException {
