@@ -137,16 +137,16 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                         }
                         lengths.add((endedAt(rows.get(i)) - endedAt(rows.get(i - 1))) / 1000.0);
                     }
-                    Map<String, Double> trainingSeconds = perClass(client, "SUM(SECONDS)", firstMeasured, lastMeasured);
+                    Map<String, Double> trainingSeconds = sums(client, "DEVICE_CLASS", "SUM(SECONDS)", firstMeasured, lastMeasured);
                     Map<String, Double> idle = new TreeMap<>();
                     trainingSeconds.forEach((deviceClass, busy) -> idle.put(deviceClass,
                             Math.max(0, 1 - busy / (seconds * count(deviceClass)))));
                     Map<String, Double> deviceIdle = new TreeMap<>();
-                    perDevice(client, firstMeasured, lastMeasured).forEach((device, busy) -> deviceIdle.put(device,
+                    sums(client, "DEVICE", "SUM(SECONDS)", firstMeasured, lastMeasured).forEach((device, busy) -> deviceIdle.put(device,
                             Math.max(0, 1 - busy / seconds)));
                     local.devices().forEach(d -> deviceIdle.putIfAbsent(d.name(), 1.0)); // trained nothing measured
                     Map<String, Double> rates = new TreeMap<>();
-                    perClass(client, "SUM(SAMPLES)", firstMeasured, lastMeasured).forEach((deviceClass, trained) ->
+                    sums(client, "DEVICE_CLASS", "SUM(SAMPLES)", firstMeasured, lastMeasured).forEach((deviceClass, trained) ->
                             rates.put(deviceClass, trained / seconds / count(deviceClass)));
                     return new Measurement(samples / seconds, perRound, residentMegabytes(client), rates, idle,
                             deviceIdle, coordinator.isEmpty() ? -1 : EngineBenchmark.median(coordinator),
@@ -171,21 +171,15 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
         return peaks.isEmpty() ? -1 : sum;
     }
 
-    /** @return per device class, {@code aggregate} over its devices' accepted rows of the measured rounds */
-    private static Map<String, Double> perClass(Ignite client, String aggregate, long firstRound, long lastRound) {
+    /**
+     * @param groupBy {@code DEVICE} or {@code DEVICE_CLASS}
+     * @return per device or class, {@code aggregate} over the accepted rows of the measured rounds
+     */
+    private static Map<String, Double> sums(Ignite client, String groupBy, String aggregate, long firstRound,
+                                            long lastRound) {
         Map<String, Double> sums = new TreeMap<>();
-        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE_CLASS, " + aggregate + " FROM DEVICE_ROUNDS WHERE "
-                + "ROUND_NO BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE_CLASS", firstRound, lastRound)) {
-            sums.put((String) row.get(0), ((Number) row.get(1)).doubleValue());
-        }
-        return sums;
-    }
-
-    /** @return per device, its training seconds in the measured rounds' accepted rows */
-    private static Map<String, Double> perDevice(Ignite client, long firstRound, long lastRound) {
-        Map<String, Double> sums = new TreeMap<>();
-        for (List<?> row : GridSchema.sql(client, "SELECT DEVICE, SUM(SECONDS) FROM DEVICE_ROUNDS WHERE ROUND_NO BETWEEN ? "
-                + "AND ? AND STATUS = 'ACCEPTED' GROUP BY DEVICE", firstRound, lastRound)) {
+        for (List<?> row : GridSchema.sql(client, "SELECT " + groupBy + ", " + aggregate + " FROM DEVICE_ROUNDS WHERE "
+                + "ROUND_NO BETWEEN ? AND ? AND STATUS = 'ACCEPTED' GROUP BY " + groupBy, firstRound, lastRound)) {
             sums.put((String) row.get(0), ((Number) row.get(1)).doubleValue());
         }
         return sums;
