@@ -1,18 +1,19 @@
 package org.edgetrain.compute.faults;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import javax.sql.rowset.CachedRowSet;
+import javax.sql.rowset.RowSetProvider;
 import org.apache.ignite.Ignite;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.EventKind;
@@ -84,6 +85,8 @@ public final class PartitionScenarios {
 
     private static final long WAIT_SECONDS = 120;
     private static final long POLL_MILLIS = 200;
+    /** A whole SQL call at one side, connection included: the driver's own read timeout ({@link NetworkFaults}). */
+    private static final Duration SQL_DEADLINE = Duration.ofSeconds(20);
     /** How long a side without quorum is watched for commits, once both halves of an even split stopped. */
     private static final long QUIET_MILLIS = 8000;
     private static final int FLAPS = 5;
@@ -332,28 +335,42 @@ public final class PartitionScenarios {
         void read(ResultSet row) throws SQLException;
     }
 
-    /** Runs {@code sql} at {@code device}; a side that cannot answer now (reorganizing after a cut) gives no rows. */
+    /**
+     * Runs {@code sql} at {@code device} and reads its rows here, on the caller's thread, from a copy taken within the
+     * deadline; a side that cannot answer now (reorganizing after a cut) gives no rows.
+     */
     private void query(String device, String sql, Row row) {
-        try (Connection c = DriverManager.getConnection(url(device)); Statement s = c.createStatement()) {
-            s.setQueryTimeout(10);
+        Optional<CachedRowSet> rows = ask(url(device), s -> {
             try (ResultSet r = s.executeQuery(sql)) {
-                while (r.next()) {
-                    row.read(r);
-                }
+                CachedRowSet copy = RowSetProvider.newFactory().createCachedRowSet();
+                copy.populate(r);
+                return copy;
+            }
+        });
+        try {
+            while (rows.isPresent() && rows.get().next()) {
+                row.read(rows.get());
             }
         } catch (SQLException e) {
             // asked again at the next poll
         }
     }
 
+    /** @return the first column of the first row of {@code sql} at {@code url}; -1 when the side did not answer */
     private static long count(String url, String sql) {
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.setQueryTimeout(10);
+        return ask(url, s -> {
             try (ResultSet r = s.executeQuery(sql)) {
-                return r.next() ? r.getLong(1) : 0;
+                return r.next() ? r.getLong(1) : 0L;
             }
-        } catch (SQLException e) {
-            return -1;
+        }).orElse(-1L);
+    }
+
+    private static <T> Optional<T> ask(String url, BoundedSql.Work<T> work) {
+        try {
+            return BoundedSql.ask(url, SQL_DEADLINE, work);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller's await sees the flag at its next sleep
+            return Optional.empty();
         }
     }
 
