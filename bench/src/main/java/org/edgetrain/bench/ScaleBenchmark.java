@@ -19,6 +19,8 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import picocli.CommandLine.Command;
@@ -186,6 +188,9 @@ final class ScaleBenchmark implements Callable<Integer> {
                 "share of a round (%)", series, PlotOrientation.VERTICAL, true, false, false);
         ValueMarker goal = new ValueMarker(100 * GOAL_SHARE);
         goal.setLabel("goal: 5 %");
+        // JFreeChart anchors a range marker's label at the plot's left edge by default, where half of it is cut off
+        goal.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+        goal.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
         chart.getXYPlot().addRangeMarker(goal);
         Charts.save(chart, file, 1000, 560);
     }
