@@ -145,7 +145,10 @@ for d in pc-1 jetson-nano-1 rpi4-1; do
   mem=$($docker exec "edgetrain-check_${d}_1" sh -c 'cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes')
   calibration=$($docker logs "edgetrain-check_${d}_1" 2>&1 | grep -o 'measured itself: [0-9.]* images/s' | tail -n 1)
   say "  $d: cpu quota/period $quota, memory limit $(( mem / 1048576 )) MB; $calibration"
+  # the device's JVM is process 1 (bin/edgetrain execs java): its allocator is jemalloc, as on a host device
+  $docker exec "edgetrain-check_${d}_1" grep -q libjemalloc /proc/1/maps || fail "$d runs without jemalloc"
 done
+say "every device's process has jemalloc mapped"
 
 say "trainer: load CIFAR-10, train ResNet-8 on $images images for $epochs epochs"
 "${compose[@]}" --profile job up -d trainer >>"$state/compose.log" 2>&1 || fail "trainer did not start"
