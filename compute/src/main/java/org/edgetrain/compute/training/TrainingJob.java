@@ -99,6 +99,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         List<byte[]> records = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         List<PartitionAdvance> planned = new ArrayList<>();
+        long reading = System.nanoTime();
         for (PartitionWork slice : work) {
             if (!owns(self, slice)) {
                 LOG.info("round {}: partition {} skipped, no longer held here (moved)", round, slice.partition());
@@ -124,13 +125,14 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     samples.size()));
         }
+        double readSeconds = (System.nanoTime() - reading) / 1e9;
         try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
-            return train(model, device, records, ids, planned, end, received);
+            return train(model, device, records, ids, planned, end, received, readSeconds);
         }
     }
 
     private byte[] train(float[] model, String device, List<byte[]> records, List<Long> ids,
-                         List<PartitionAdvance> planned, RoundEnd.Device end, long received) {
+                         List<PartitionAdvance> planned, RoundEnd.Device end, long received, double readSeconds) {
         return DeviceReplica.withEngine(ignite, job, rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
@@ -173,9 +175,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 box.trained(size, (System.nanoTime() - batchStart) / 1e9);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s)", round,
-                    trained, records.size(), batches, String.format("%.2f", seconds), String.format("%.2f", trainSeconds),
-                    String.format("%.2f", (start - received) / 1e9));
+            LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s, of which"
+                    + " reading the samples {} s)", round, trained, records.size(), batches, String.format("%.2f", seconds),
+                    String.format("%.2f", trainSeconds), String.format("%.2f", (start - received) / 1e9),
+                    String.format("%.3f", readSeconds));
             // the state travels packed by the job's transfer (null here), rebuilt on the coordinator
             DeviceResult result = new DeviceResult(device, round, null, trained, lossSum);
             byte[] packedState = job.transfer().packResult(fault.corrupt(engine.state()), model);
