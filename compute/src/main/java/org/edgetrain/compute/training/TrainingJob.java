@@ -3,11 +3,8 @@ package org.edgetrain.compute.training;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
-import javax.cache.Cache;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
-import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteCallable;
 import org.apache.ignite.resources.IgniteInstanceResource;
@@ -26,11 +23,11 @@ import org.edgetrain.rebalancing.DeviceThrottle;
 
 /**
  * One device's share of a round: starting from the global model the job carries, train the device's replica on
- * slices of the partitions it owns as primary, reading only local entries, and return the replica's state. No
- * training sample crosses the network. The model travels in the job rather than being read from the model cache
- * because the coordinator sends a round out while the previous round's commit is still running; the round's own
- * commit lands only if the model it trained from was committed. A partition this node no longer owns (it moved mid-round) is skipped, so its
- * progress is not advanced and nothing is skipped in the epoch.
+ * slices of the partitions it owns as primary, reading only the local entries it trains ({@link PartitionKeys}), and
+ * return the replica's state. No training sample crosses the network. The model travels in the job rather than being
+ * read from the model cache because the coordinator sends a round out while the previous round's commit is still
+ * running; the round's own commit lands only if the model it trained from was committed. A partition this node no
+ * longer owns (it moved mid-round) is skipped, so its progress is not advanced and nothing is skipped in the epoch.
  *
  * <p>With a time box the device paces itself by the pace it measures in this very round ({@link TimeBox} sizes its
  * batches). The slices are then an upper bound, and the partitions advance by what was trained. A coordinator's
@@ -105,25 +102,35 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 LOG.info("round {}: partition {} skipped, no longer held here (moved)", round, slice.partition());
                 continue; // moved away: its progress stays, the new owner trains it
             }
-            TreeMap<Integer, byte[]> samples = localSamples(train, slice.partition());
-            // Trained only if still owned after the scan and as large as committed progress says: a partition
-            // caught mid-move or half-reloaded is left for a later round, so no sample is skipped or repeated.
+            int[] keys = PartitionKeys.of(ignite, train, slice.partition());
+            int size = PartitionKeys.countBelow(keys, job.limitTrain()); // the job's samples: a prefix of the keys
+            int[] order = Shuffle.permutation(size, job.seed(), slice.epoch(), slice.partition());
+            int to = Math.min(size, slice.from() + slice.quota());
+            List<byte[]> sliceRecords = new ArrayList<>(Math.max(0, to - slice.from()));
+            for (int i = slice.from(); i < to; i++) {
+                byte[] record = PartitionKeys.read(train, keys[order[i]]);
+                if (record == null) {
+                    break; // gone while read: the partition is moving, left whole for a later round (below)
+                }
+                sliceRecords.add(record);
+            }
+            // Trained only if still owned after the reads, every entry read, and as large as committed progress says:
+            // a partition caught mid-move or half-reloaded is left for a later round, so no sample is skipped or
+            // repeated.
             boolean stillOwned = owns(self, slice);
-            if (!stillOwned || (slice.expectedSize() >= 0 && slice.expectedSize() != samples.size())) {
+            boolean whole = sliceRecords.size() == Math.max(0, to - slice.from());
+            if (!stillOwned || !whole || (slice.expectedSize() >= 0 && slice.expectedSize() != size)) {
                 LOG.info("round {}: partition {} skipped ({} of {} samples here{}), left for a later round", round,
-                        slice.partition(), samples.size(), slice.expectedSize(), stillOwned ? "" : ", moved");
+                        slice.partition(), size, slice.expectedSize(), stillOwned ? (whole ? "" : ", one gone while read")
+                                : ", moved");
                 continue;
             }
-            int[] order = Shuffle.permutation(samples.size(), job.seed(), slice.epoch(), slice.partition());
-            Integer[] keys = samples.keySet().toArray(new Integer[0]);
-            int to = Math.min(samples.size(), slice.from() + slice.quota());
+            records.addAll(sliceRecords);
             for (int i = slice.from(); i < to; i++) {
-                int key = keys[order[i]];
-                records.add(samples.get(key));
-                ids.add((long) key);
+                ids.add((long) keys[order[i]]);
             }
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
-                    samples.size()));
+                    size));
         }
         double readSeconds = (System.nanoTime() - reading) / 1e9;
         try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
@@ -237,17 +244,6 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     }
 
     /** @return the partition's samples used by the job, read from this node's own copy only, by key */
-    private TreeMap<Integer, byte[]> localSamples(IgniteCache<Integer, byte[]> cache, int partition) {
-        TreeMap<Integer, byte[]> samples = new TreeMap<>();
-        ScanQuery<Integer, byte[]> scan = new ScanQuery<Integer, byte[]>().setLocal(true).setPartition(partition);
-        for (Cache.Entry<Integer, byte[]> entry : cache.query(scan)) {
-            if (job.uses(entry.getKey())) {
-                samples.put(entry.getKey(), entry.getValue());
-            }
-        }
-        return samples;
-    }
-
     static double usedHeapMegabytes() {
         Runtime runtime = Runtime.getRuntime();
         return (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0;
