@@ -11,13 +11,14 @@ import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cache.query.ScanQuery;
 
 /**
- * The sorted keys of the data entries a device holds as primary, per partition, kept in the node's memory, so that a
- * round reads only the entries it trains. Scanning every entry of its partitions each round instead copied a pc's
- * ~35,000 samples (about 100 MB) to train its ~2,000, in every round.
+ * The sorted keys of the data entries a device holds, per partition, kept in the node's memory, so that a round reads
+ * only the entries it trains, as it trains them ({@link TrainingJob}). Reading its slices whole first, as a scan of
+ * their partitions, read and held several times what the round's time box then trained: a pc read ~7,000-24,000
+ * samples a round, 25-30 microseconds each, to train a few thousand.
  *
  * <p>Why a kept list stays right: keys are sample indices {@code 0..N-1} ({@code DatasetLoader}) placed by a fixed
  * partition function, so two loads that leave a partition the same number of entries leave it the same keys (a larger
- * {@code N} that adds no key to a partition adds none). A list is reused while the partition's local primary size is
+ * {@code N} that adds no key to a partition adds none). A list is reused while the size of the partition's local copy is
  * the one it was taken at, and taken again by one scan when it is not (first visit, a partition moved here, a load).
  * A partition caught while it changes is the caller's to detect: {@link #read} gives null for an entry that is gone.
  *
@@ -25,13 +26,15 @@ import org.apache.ignite.cache.query.ScanQuery;
  */
 final class PartitionKeys {
     private static final String KEY_PREFIX = "edgetrain.partition-keys.";
+    /** A device trains its primary copy, or its backup when the primary's device is quarantined ({@link PartitionWork}). */
+    private static final CachePeekMode[] OWN_COPY = {CachePeekMode.PRIMARY, CachePeekMode.BACKUP};
 
     private PartitionKeys() {
     }
 
-    /** @return the keys of {@code partition} held here as primary, ascending (empty when it is not primary here) */
+    /** @return the keys of this node's copy of {@code partition} (primary or backup), ascending; empty without one */
     static int[] of(Ignite ignite, IgniteCache<Integer, byte[]> cache, int partition) {
-        long size = cache.localSizeLong(partition, CachePeekMode.PRIMARY);
+        long size = cache.localSizeLong(partition, OWN_COPY);
         ConcurrentMap<String, int[]> lists = ignite.cluster().nodeLocalMap();
         String key = KEY_PREFIX + cache.getName() + "." + partition;
         int[] kept = lists.get(key);
@@ -43,9 +46,9 @@ final class PartitionKeys {
         return scanned;
     }
 
-    /** @return the value of {@code key} held here as primary, or null when it is not (moved away, not loaded yet) */
+    /** @return the value of {@code key} in this node's copy, or null without one (moved away, not loaded yet) */
     static byte[] read(IgniteCache<Integer, byte[]> cache, int key) {
-        return cache.localPeek(key, CachePeekMode.PRIMARY);
+        return cache.localPeek(key, OWN_COPY);
     }
 
     /** @return how many of {@code keys} (ascending) are below {@code limit}; all of them when {@code limit} is 0 */

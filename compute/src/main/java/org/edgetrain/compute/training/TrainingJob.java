@@ -93,10 +93,8 @@ final class TrainingJob implements IgniteCallable<byte[]> {
         ClusterNode self = ignite.cluster().localNode();
         String device = String.valueOf(self.consistentId());
         IgniteCache<Integer, byte[]> train = ignite.cache(GridNames.TRAIN);
-        List<byte[]> records = new ArrayList<>();
         List<Long> ids = new ArrayList<>();
         List<PartitionAdvance> planned = new ArrayList<>();
-        long reading = System.nanoTime();
         for (PartitionWork slice : work) {
             if (!owns(self, slice)) {
                 LOG.info("round {}: partition {} skipped, no longer held here (moved)", round, slice.partition());
@@ -104,42 +102,35 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             }
             int[] keys = PartitionKeys.of(ignite, train, slice.partition());
             int size = PartitionKeys.countBelow(keys, job.limitTrain()); // the job's samples: a prefix of the keys
-            int[] order = Shuffle.permutation(size, job.seed(), slice.epoch(), slice.partition());
-            int to = Math.min(size, slice.from() + slice.quota());
-            List<byte[]> sliceRecords = new ArrayList<>(Math.max(0, to - slice.from()));
-            for (int i = slice.from(); i < to; i++) {
-                byte[] record = PartitionKeys.read(train, keys[order[i]]);
-                if (record == null) {
-                    break; // gone while read: the partition is moving, left whole for a later round (below)
-                }
-                sliceRecords.add(record);
-            }
-            // Trained only if still owned after the reads, every entry read, and as large as committed progress says:
-            // a partition caught mid-move or half-reloaded is left for a later round, so no sample is skipped or
-            // repeated.
+            // Trained only if still owned and as large as committed progress says: a partition caught mid-move or
+            // half-reloaded is left for a later round, so no sample is skipped or repeated. Samples are read as they
+            // are trained (train, below): one gone by then ends the round's training there.
             boolean stillOwned = owns(self, slice);
-            boolean whole = sliceRecords.size() == Math.max(0, to - slice.from());
-            if (!stillOwned || !whole || (slice.expectedSize() >= 0 && slice.expectedSize() != size)) {
+            if (!stillOwned || (slice.expectedSize() >= 0 && slice.expectedSize() != size)) {
                 LOG.info("round {}: partition {} skipped ({} of {} samples here{}), left for a later round", round,
-                        slice.partition(), size, slice.expectedSize(), stillOwned ? (whole ? "" : ", one gone while read")
-                                : ", moved");
+                        slice.partition(), size, slice.expectedSize(), stillOwned ? "" : ", moved");
                 continue;
             }
-            records.addAll(sliceRecords);
+            int[] order = Shuffle.permutation(size, job.seed(), slice.epoch(), slice.partition());
+            int to = Math.min(size, slice.from() + slice.quota());
             for (int i = slice.from(); i < to; i++) {
                 ids.add((long) keys[order[i]]);
             }
             planned.add(new PartitionAdvance(slice.partition(), slice.epoch(), slice.from(), Math.max(slice.from(), to),
                     size));
         }
-        double readSeconds = (System.nanoTime() - reading) / 1e9;
         try (RoundEnd.Device end = RoundEnd.Device.listen(ignite, job.id(), round, device, coordinator, trainSeconds)) {
-            return train(model, device, records, ids, planned, end, received, readSeconds);
+            return train(model, device, train, ids, planned, end, received);
         }
     }
 
-    private byte[] train(float[] model, String device, List<byte[]> records, List<Long> ids,
-                         List<PartitionAdvance> planned, RoundEnd.Device end, long received, double readSeconds) {
+    /**
+     * Trains the samples {@code ids} in order, reading each batch's from this node's copy as it comes (the slices are
+     * sized for more than the box usually takes: reading them all first cost the time and heap of samples never
+     * trained).
+     */
+    private byte[] train(float[] model, String device, IgniteCache<Integer, byte[]> samples, List<Long> ids,
+                         List<PartitionAdvance> planned, RoundEnd.Device end, long received) {
         return DeviceReplica.withEngine(ignite, job, rollbacks, resetOptimizer,
                 engine -> {
             engine.setState(model);
@@ -153,25 +144,44 @@ final class TrainingJob implements IgniteCallable<byte[]> {
             int trained = 0;
             int batches = 0;
             TimeBox box = new TimeBox(trainSeconds, job.batch(), expectedRate, end);
-            while (trained < records.size()) {
+            long readNanos = 0;
+            boolean gone = false;
+            while (trained < ids.size() && !gone) {
                 long batchStart = System.nanoTime();
-                int size = box.next(records.size() - trained, (batchStart - start) / 1e9);
+                int size = box.next(ids.size() - trained, (batchStart - start) / 1e9);
                 if (size == 0) {
                     break; // the box is full: stopping now is what makes devices finish together
                 }
                 int from = trained;
                 byte[] packed = new byte[size * CifarFormat.RECORD_BYTES];
-                int[] indices = new int[size];
                 long[] sampleIds = new long[size];
-                for (int i = 0; i < size; i++) {
-                    System.arraycopy(records.get(from + i), 0, packed, i * CifarFormat.RECORD_BYTES, CifarFormat.RECORD_BYTES);
-                    indices[i] = i;
-                    sampleIds[i] = ids.get(from + i);
+                int read = 0;
+                for (; read < size; read++) {
+                    sampleIds[read] = ids.get(from + read);
+                    byte[] record = PartitionKeys.read(samples, (int) sampleIds[read]);
+                    if (record == null) {
+                        break;
+                    }
+                    System.arraycopy(record, 0, packed, read * CifarFormat.RECORD_BYTES, CifarFormat.RECORD_BYTES);
                 }
+                readNanos += System.nanoTime() - batchStart;
+                if (read < size) {
+                    // its partition moved away since the round began: what was trained stands, the rest is left
+                    LOG.info("round {}: sample {} no longer held here; the round's training ends at {} samples", round,
+                            sampleIds[read], from + read);
+                    gone = true;
+                    if (read == 0) {
+                        break;
+                    }
+                    size = read;
+                    packed = java.util.Arrays.copyOf(packed, size * CifarFormat.RECORD_BYTES);
+                    sampleIds = java.util.Arrays.copyOf(sampleIds, size);
+                }
+                int[] indices = java.util.stream.IntStream.range(0, size).toArray();
                 long step = System.nanoTime();
                 long stepCpu = DeviceThrottle.mark();
                 // How far through its share of the round the device is: by its box's time, or by its slices untimed.
-                double through = trainSeconds > 0 ? (step - start) / 1e9 / trainSeconds : (double) trained / records.size();
+                double through = trainSeconds > 0 ? (step - start) / 1e9 / trainSeconds : (double) trained / ids.size();
                 lossSum += engine.train(Batch.of(packed, indices, sampleIds, augmentation, epoch),
                         learningRateFor(new RoundRate(rateAtStart, rateAtEnd).at(through), size, job.batch())) * size;
                 batches++;
@@ -182,10 +192,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 box.trained(size, (System.nanoTime() - batchStart) / 1e9);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s, of which"
-                    + " reading the samples {} s)", round, trained, records.size(), batches, String.format("%.2f", seconds),
+            LOG.info("round {}: trained {} of {} samples in {} batches, {} s of a {} s box (prepared in {} s; reading"
+                    + " the samples {} s)", round, trained, ids.size(), batches, String.format("%.2f", seconds),
                     String.format("%.2f", trainSeconds), String.format("%.2f", (start - received) / 1e9),
-                    String.format("%.3f", readSeconds));
+                    String.format("%.3f", readNanos / 1e9));
             // the state travels packed by the job's transfer (null here), rebuilt on the coordinator
             DeviceResult result = new DeviceResult(device, round, null, trained, lossSum);
             byte[] packedState = job.transfer().packResult(fault.corrupt(engine.state()), model);
@@ -211,7 +221,7 @@ final class TrainingJob implements IgniteCallable<byte[]> {
     }
 
     /**
-     * @return the advances for the first {@code trained} records, which were collected slice after slice in
+     * @return the advances for the first {@code trained} samples, which were listed slice after slice in
      *     {@code planned}'s order; slices not reached are left out (their partitions stay where they were). Empty
      *     slices stay in: they record a partition's size (an empty partition must count as done for its epoch to end).
      */
@@ -243,7 +253,6 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                 .anyMatch(owner -> owner.id().equals(self.id()));
     }
 
-    /** @return the partition's samples used by the job, read from this node's own copy only, by key */
     static double usedHeapMegabytes() {
         Runtime runtime = Runtime.getRuntime();
         return (runtime.totalMemory() - runtime.freeMemory()) / 1048576.0;

@@ -50,7 +50,7 @@ class PartitionKeysTest {
             assertEquals(before, PartitionKeys.countBelow(after, SAMPLES), "a job limited to the first samples");
             assertEquals(after.length, PartitionKeys.countBelow(after, 0), "0: every sample");
 
-            // an entry gone (its partition moving away) reads as null, which the round treats as "skip the partition"
+            // an entry gone (its partition moved away) reads as null, which ends the round's training there
             assertNotNull(PartitionKeys.read(train, after[0]));
             train.remove(after[0]);
             assertNull(PartitionKeys.read(train, after[0]));
