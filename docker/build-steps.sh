@@ -33,6 +33,16 @@ set -euo pipefail
 home="$(cd "$(dirname "$0")/.." && pwd)"
 read -r -a flags < "$home/edgetrain-jvm.flags"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+# A device process (node) preloads jemalloc where installed, as bin/edgetrain does (README, "Memory"): with glibc's
+# allocator its native memory only grew through an epoch; without the oversize arena every step faulted pages in again.
+if [[ "${1:-}" == node && -z "${LD_PRELOAD:-}" ]]; then
+  for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2; do
+    if [[ -r "$lib" ]]; then
+      export LD_PRELOAD="$lib" MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0}"
+      break
+    fi
+  done
+fi
 exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true \
   -DIGNITE_QUIET=true -DIGNITE_UPDATE_NOTIFIER=false -Dedgetrain.home="$home" \
   -DIGNITE_MARSHALLER_WHITELIST="$home/ignite-config/marshaller-allowlist.txt" \
