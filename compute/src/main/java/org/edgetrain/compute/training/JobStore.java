@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.affinity.Affinity;
 import org.apache.ignite.transactions.Transaction;
 import org.apache.ignite.transactions.TransactionConcurrency;
 import org.apache.ignite.transactions.TransactionIsolation;
@@ -29,6 +30,8 @@ final class JobStore {
     private final Ignite ignite;
     private int countedEpoch;
     private long countedSamples;
+    private int[] expectedSizes;
+    private long expectedFor;
 
     JobStore(Ignite ignite) {
         this.ignite = ignite;
@@ -97,6 +100,25 @@ final class JobStore {
             countedEpoch = epoch;
         }
         return countedSamples;
+    }
+
+    /**
+     * @return each train partition's number of the job's samples in {@code epoch}, as the loaded data set has them:
+     *     sample indices {@code 0..n-1} ({@code DatasetLoader}) placed by the cache's partition function, {@code n}
+     *     from {@link #epochSamples}. A hint for planning, never trusted: a device checks its copy against it.
+     */
+    int[] expectedSizes(JobSpec job, int epoch) {
+        long samples = epochSamples(job, epoch);
+        if (expectedSizes == null || expectedFor != samples) {
+            Affinity<Integer> affinity = ignite.affinity(GridNames.TRAIN);
+            int[] sizes = new int[affinity.partitions()];
+            for (int key = 0; key < samples; key++) {
+                sizes[affinity.partition(key)]++;
+            }
+            expectedSizes = sizes;
+            expectedFor = samples;
+        }
+        return expectedSizes;
     }
 
     /** @return partitions of the train or test cache that lost every copy */

@@ -202,7 +202,7 @@ public final class RoundCoordinator {
                 job.roundSeconds());
         Set<String> quarantined = RoundPlanner.effectiveQuarantine(topology.devices(), gate.quarantined());
         Map<String, List<PartitionWork>> plan = RoundPlanner.plan(topology, progress, shares, quarantined, sizeGuess,
-                job.adaptiveQuotas());
+                job.adaptiveQuotas(), store.expectedSizes(job, from.epoch()));
         long committedInEpoch = progress.values().stream().mapToLong(PartitionProgress::cursor).sum();
         double epochProgress = from.epoch() - 1 + Math.min(1.0, (double) committedInEpoch / epochSamples);
         long roundImages = shares.values().stream().mapToLong(RoundPacer.Share::expected).sum();

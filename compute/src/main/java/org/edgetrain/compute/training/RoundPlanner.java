@@ -42,11 +42,13 @@ final class RoundPlanner {
      * @param quarantined devices that get no work (see {@link #effectiveQuarantine})
      * @param sizeGuess samples to plan with for a partition nobody has counted yet (the device takes what it has)
      * @param stealing whether spare quota goes to backups of partitions nobody reaches this round
+     * @param expectedSizes each partition's size as the loaded data set should have it, or null: lets a partition
+     *     nobody has counted yet be stolen (the thief's copy must have exactly that many samples, or it is skipped)
      * @return each device with work and its slices, in the topology's order
      */
     static Map<String, List<PartitionWork>> plan(Topology topology, Map<Integer, PartitionProgress> progress,
                                                 Map<String, RoundPacer.Share> shares, Set<String> quarantined,
-                                                int sizeGuess, boolean stealing) {
+                                                int sizeGuess, boolean stealing, int[] expectedSizes) {
         Map<String, List<Integer>> owned = new LinkedHashMap<>();
         Set<Integer> fromBackup = new HashSet<>();
         for (int partition = 0; partition < topology.owners().size(); partition++) {
@@ -85,19 +87,21 @@ final class RoundPlanner {
             spare.put(device, quota);
         }
         if (stealing) {
-            stealFromBackups(topology, plan, spare, planned, quarantined, progress);
+            stealFromBackups(topology, plan, spare, planned, quarantined, progress, expectedSizes);
         }
         plan.values().removeIf(List::isEmpty);
         return plan;
     }
 
     /**
-     * Only partitions of known size are taken, so that the device can recognize (and skip) a backup copy caught
-     * mid-rebalance. The device with the most quota to spare chooses first.
+     * Only partitions of known size are taken (counted by a device, else as the data set should have them), so that
+     * the device can recognize (and skip) a backup copy caught mid-rebalance. Without the data set's sizes, a one-epoch
+     * job could never steal a partition its slow owner had not reached yet: those are the ones nobody has counted, and
+     * the epoch ended with the slowest device training alone. The device with the most quota to spare chooses first.
      */
     private static void stealFromBackups(Topology topology, Map<String, List<PartitionWork>> plan,
                                          Map<String, Integer> spare, Set<Integer> planned, Set<String> quarantined,
-                                         Map<Integer, PartitionProgress> progress) {
+                                         Map<Integer, PartitionProgress> progress, int[] expectedSizes) {
         List<Map.Entry<String, Integer>> mostSpareFirst = new ArrayList<>(spare.entrySet());
         mostSpareFirst.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
         for (Map.Entry<String, Integer> device : mostSpareFirst) {
@@ -107,12 +111,17 @@ final class RoundPlanner {
             int quota = device.getValue();
             for (int partition = 0; partition < topology.owners().size() && quota > 0; partition++) {
                 PartitionProgress p = progress.get(partition);
-                if (planned.contains(partition) || p.done() || p.size() < 0
+                int size = p.size() >= 0 ? p.size()
+                        : expectedSizes != null && partition < expectedSizes.length ? expectedSizes[partition] : -1;
+                if (planned.contains(partition) || p.done() || size < 0
                         || topology.owners().get(partition).indexOf(device.getKey()) < 1) {
                     continue;
                 }
-                int take = Math.min(quota, p.size() - p.cursor());
-                plan.get(device.getKey()).add(new PartitionWork(partition, p.epoch(), p.cursor(), take, p.size(), true));
+                int take = Math.min(quota, size - p.cursor());
+                if (take <= 0) {
+                    continue;
+                }
+                plan.get(device.getKey()).add(new PartitionWork(partition, p.epoch(), p.cursor(), take, size, true));
                 planned.add(partition);
                 quota -= take;
             }

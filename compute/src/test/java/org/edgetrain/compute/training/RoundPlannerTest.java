@@ -33,7 +33,7 @@ class RoundPlannerTest {
     @Test
     void eachDeviceTrainsItsPrimaryPartitionsFromTheirCursorsUpToItsQuota() {
         Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 40, 0, 0), quotas(150, 30),
-                Set.of(), 100, false);
+                Set.of(), 100, false, null);
 
         assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 40, 50, 100, false)),
                 plan.get("pc-1"));
@@ -46,9 +46,9 @@ class RoundPlannerTest {
         Map<Integer, PartitionProgress> progress = progress(100, 100, 0, 10);
 
         Map<String, List<PartitionWork>> stealing = RoundPlanner.plan(twoDevices(), progress, quotas(500, 30), Set.of(),
-                100, true);
+                100, true, null);
         Map<String, List<PartitionWork>> not = RoundPlanner.plan(twoDevices(), progress, quotas(500, 30), Set.of(), 100,
-                false);
+                false, null);
 
         assertEquals(List.of(new PartitionWork(3, 1, 10, 90, 100, true)), stealing.get("pc-1"));
         assertEquals(List.of(new PartitionWork(2, 1, 0, 30, 100, false)), stealing.get("rpi4-1"));
@@ -56,21 +56,27 @@ class RoundPlannerTest {
     }
 
     @Test
-    void aPartitionNobodyHasCountedIsPlannedWithTheGuessAndNeverStolen() {
+    void aPartitionNobodyHasCountedIsStolenOnlyWithTheDataSetsSizeForIt() {
+        // rpi4-1 reaches partition 2 only; partition 3 it has not counted yet (the first epoch of a job)
         Map<Integer, PartitionProgress> progress = progress(100, 100, 0, 0);
         progress.put(3, new PartitionProgress(1, 0, -1));
 
-        Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress, quotas(500, 60), Set.of(), 50,
-                true);
+        Map<String, List<PartitionWork>> blind = RoundPlanner.plan(twoDevices(), progress, quotas(500, 60), Set.of(), 50,
+                true, null);
+        Map<String, List<PartitionWork>> sized = RoundPlanner.plan(twoDevices(), progress, quotas(500, 60), Set.of(), 50,
+                true, new int[] {100, 100, 100, 97});
 
-        assertEquals(List.of(new PartitionWork(2, 1, 0, 60, 100, false)), plan.get("rpi4-1"));
-        assertEquals(Set.of("rpi4-1"), plan.keySet(), "partition 3 (size unknown) is not taken from a backup copy");
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 60, 100, false)), blind.get("rpi4-1"));
+        assertEquals(Set.of("rpi4-1"), blind.keySet(), "partition 3 (size unknown) is not taken from a backup copy");
+        assertEquals(List.of(new PartitionWork(3, 1, 0, 97, 97, true)), sized.get("pc-1"),
+                "with the data set's size the idle pc trains it from its backup, its copy checked against 97");
+        assertEquals(List.of(new PartitionWork(2, 1, 0, 60, 100, false)), sized.get("rpi4-1"));
     }
 
     @Test
     void aQuarantinedDevicesPartitionsAreTrainedFromTheirBackupAndItGetsNothing() {
         Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 0, 0, 0), quotas(500, 500),
-                Set.of("rpi4-1"), 100, true);
+                Set.of("rpi4-1"), 100, true, null);
 
         assertEquals(Set.of("pc-1"), plan.keySet());
         assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 0, 100, 100, false),
@@ -82,7 +88,7 @@ class RoundPlannerTest {
         // both devices in quarantine as the planner is told (effectiveQuarantine would lift it; the planner must not
         // stall on its own either)
         Map<String, List<PartitionWork>> plan = RoundPlanner.plan(twoDevices(), progress(0, 0, 0, 0), quotas(500, 500),
-                Set.of("pc-1", "rpi4-1"), 100, true);
+                Set.of("pc-1", "rpi4-1"), 100, true, null);
 
         assertEquals(List.of(new PartitionWork(0, 1, 0, 100, 100, false), new PartitionWork(1, 1, 0, 100, 100, false)),
                 plan.get("pc-1"));
