@@ -2,7 +2,9 @@ package org.edgetrain.compute.training;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cluster.ClusterNode;
@@ -174,10 +176,10 @@ final class TrainingJob implements IgniteCallable<byte[]> {
                         break;
                     }
                     size = read;
-                    packed = java.util.Arrays.copyOf(packed, size * CifarFormat.RECORD_BYTES);
-                    sampleIds = java.util.Arrays.copyOf(sampleIds, size);
+                    packed = Arrays.copyOf(packed, size * CifarFormat.RECORD_BYTES);
+                    sampleIds = Arrays.copyOf(sampleIds, size);
                 }
-                int[] indices = java.util.stream.IntStream.range(0, size).toArray();
+                int[] indices = IntStream.range(0, size).toArray();
                 long step = System.nanoTime();
                 long stepCpu = DeviceThrottle.mark();
                 // How far through its share of the round the device is: by its box's time, or by its slices untimed.
