@@ -188,6 +188,9 @@ final class FaultBenchmark implements Callable<Integer> {
                             bar.step();
                             bar.setExtraMessage(" " + result.name());
                             print(result);
+                            // after every scenario, so that a run stopped or failed half-way keeps what it measured
+                            writeFiles(new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT),
+                                    results));
                         }
                         FleetActivation.prepareWholeFleetStop(client);
                     }
@@ -196,13 +199,16 @@ final class FaultBenchmark implements Callable<Integer> {
                 }
             }
         }
-        Result result = new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results);
-        Json.write(result, out.resolve("faults.json"));
-        io.write(result);
-        writeCsv(results, out.resolve("faults.csv"), out.resolve("faults-throughput.csv"));
-        writeChart(results, out.resolve("faults.png"));
+        io.write(new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results));
         System.out.println("wrote faults.json, faults.csv, faults-throughput.csv and faults.png under " + out);
         return results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0 && r.forks() == 0) ? 0 : 1;
+    }
+
+    /** Writes the scenarios measured so far: JSON, the table's CSV, the throughput's CSV and chart. */
+    private void writeFiles(Result result) throws IOException {
+        Json.write(result, out.resolve("faults.json"));
+        writeCsv(result.scenarios(), out.resolve("faults.csv"), out.resolve("faults-throughput.csv"));
+        writeChart(result.scenarios(), out.resolve("faults.png"));
     }
 
     /** @return the first {@code train} training and {@code test} test images of the data set */

@@ -26,9 +26,9 @@ import org.edgetrain.model.schedule.LearningRateSchedule;
  * {@code edgetrain bench faults --preset links}: what slow, lossy links cost a round. Three devices (pc, pc, rpi4),
  * each in a network namespace of its own, train one job per network (ResNet-8, then ResNet-32: 0.3 and 1.9 MB of
  * state per transfer; ResNet-32 again with {@code --transfer fp16}, half the bytes) while every device's link is, in turn, unshaped, a typical edge link and a poor one
- * ({@link NetworkFaults#slow}, {@link NetworkFaults#lossy}); per link, the median round and the fleet's images/s over
- * the committed rounds after the first ones under it. Delay and jitter are not emulated: the kernel here has no netem
- * qdisc (the JSON says so). JSON ({@code links}) and a CSV of the table.
+ * ({@link NetworkFaults#slow}, {@link NetworkFaults#lossy}, {@link NetworkFaults#delay}: the network is made with delay
+ * lines, as this kernel has no netem qdisc); per link, the median round and the fleet's images/s over the committed
+ * rounds after the first ones under it. JSON ({@code links}) and a CSV of the table.
  */
 final class LinkBenchmark {
     static final List<String> DEVICES = List.of("pc", "pc", "rpi4");
@@ -41,13 +41,14 @@ final class LinkBenchmark {
      *
      * @param kbitPerSecond rate both ways (0: not limited)
      * @param lossPercent packets dropped on arrival, at random
-     * @param delayMillis the delay a real link of this kind adds, not emulated here (no netem)
+     * @param delayMillis what the link adds to each packet a device sends (a round trip to another device: twice that)
+     * @param jitterMillis up to this much more or less, at random
      */
-    record Link(String name, int kbitPerSecond, double lossPercent, int delayMillis) {
+    record Link(String name, int kbitPerSecond, double lossPercent, int delayMillis, int jitterMillis) {
     }
 
-    static final List<Link> LINKS = List.of(new Link("unshaped", 0, 0, 0), new Link("typical edge", 20_000, 1, 20),
-            new Link("poor", 5_000, 5, 80));
+    static final List<Link> LINKS = List.of(new Link("unshaped", 0, 0, 0, 0), new Link("typical edge", 20_000, 1, 20, 5),
+            new Link("poor", 5_000, 5, 80, 20));
 
     /**
      * One network behind one link.
@@ -55,14 +56,15 @@ final class LinkBenchmark {
      * @param model the network trained
      * @param transfer how the model and results crossed the network ({@code train --transfer})
      * @param stateMegabytes its weights' size in float32, one way, per device and round (half that with fp16)
-     * @param delayEmulated false: {@code delayMillis} was not applied (no netem here)
+     * @param delayEmulated whether {@code delayMillis} and {@code jitterMillis} were applied (false in runs before the
+     *     delay lines, kept so that their files read the same)
      * @param rounds committed rounds measured
      * @param medianRoundSeconds median of their ROUNDS.SECONDS (jobs sent to results collected)
      * @param imagesPerSecond their samples over their seconds
      * @param vsUnshaped images/s over the same network's (and transfer's) unshaped images/s
      */
     record Measurement(String model, String transfer, double stateMegabytes, String link, int kbitPerSecond, double lossPercent,
-                       int delayMillis, boolean delayEmulated, int rounds, double medianRoundSeconds,
+                       int delayMillis, int jitterMillis, boolean delayEmulated, int rounds, double medianRoundSeconds,
                        double imagesPerSecond, double vsUnshaped) {
     }
 
@@ -77,7 +79,8 @@ final class LinkBenchmark {
         Namespaced.require("links", "shapes links with tc and iptables");
         Files.createDirectories(out);
         List<Measurement> results = new ArrayList<>();
-        try (NetworkFaults network = NetworkFaults.create(DEVICES.size() + 2, out.toAbsolutePath())) {
+        try (NetworkFaults network = NetworkFaults.createWithDelayLines(DEVICES.size() + 2,
+                out.toAbsolutePath())) {
             LocalFleet fleet = Namespaced.fleet(out.resolve("fleet-links"), network);
             try {
                 DEVICES.forEach(fleet::add);
@@ -121,6 +124,9 @@ final class LinkBenchmark {
                     if (link.lossPercent() > 0) {
                         network.lossy(device, link.lossPercent());
                     }
+                    if (link.delayMillis() > 0) {
+                        network.delay(device, link.delayMillis(), link.jitterMillis());
+                    }
                 }
                 long from = Namespaced.committedVersion(client) + SETTLE_ROUNDS;
                 List<double[]> rounds = awaitRounds(client, job, from);
@@ -130,13 +136,14 @@ final class LinkBenchmark {
                     unshaped = imagesPerSecond;
                 }
                 Measurement m = new Measurement(model, wire, megabytes, link.name(), link.kbitPerSecond(), link.lossPercent(),
-                        link.delayMillis(), false, rounds.size(),
+                        link.delayMillis(), link.jitterMillis(), true, rounds.size(),
                         EngineBenchmark.median(rounds.stream().map(r -> r[0]).toList()), imagesPerSecond,
                         unshaped > 0 ? imagesPerSecond / unshaped : Double.NaN);
                 out.add(m);
-                System.out.printf(Locale.ROOT, "%-9s %s %-13s %6d kbit/s %4.1f %% loss: median round %5.1f s, %7.1f img/s "
-                                + "(%.2f of unshaped), %d rounds%n", model, wire, link.name(), link.kbitPerSecond(),
-                        link.lossPercent(), m.medianRoundSeconds(), imagesPerSecond, m.vsUnshaped(), rounds.size());
+                System.out.printf(Locale.ROOT, "%-9s %s %-13s %6d kbit/s %4.1f %% loss %3d+-%d ms: median round %5.1f s, "
+                                + "%7.1f img/s (%.2f of unshaped), %d rounds%n", model, wire, link.name(),
+                        link.kbitPerSecond(), link.lossPercent(), link.delayMillis(), link.jitterMillis(),
+                        m.medianRoundSeconds(), imagesPerSecond, m.vsUnshaped(), rounds.size());
             }
         } finally {
             network.heal();
@@ -167,11 +174,12 @@ final class LinkBenchmark {
     }
 
     private static void writeCsv(List<Measurement> results, Path file) throws IOException {
-        StringBuilder csv = new StringBuilder("model,transfer,state_mb,link,kbit_per_second,loss_percent,delay_ms,delay_emulated,"
+        StringBuilder csv = new StringBuilder("model,transfer,state_mb,link,kbit_per_second,loss_percent,delay_ms,jitter_ms,delay_emulated,"
                 + "rounds,median_round_seconds,images_per_second,vs_unshaped\n");
         for (Measurement m : results) {
-            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%s,%d,%.1f,%d,%s,%d,%.2f,%.2f,%.3f%n", m.model(),
-                    m.transfer(), m.stateMegabytes(), m.link(), m.kbitPerSecond(), m.lossPercent(), m.delayMillis(), m.delayEmulated(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%s,%d,%.1f,%d,%d,%s,%d,%.2f,%.2f,%.3f%n", m.model(),
+                    m.transfer(), m.stateMegabytes(), m.link(), m.kbitPerSecond(), m.lossPercent(), m.delayMillis(),
+                    m.jitterMillis(), m.delayEmulated(),
                     m.rounds(), m.medianRoundSeconds(), m.imagesPerSecond(), m.vsUnshaped()));
         }
         Files.writeString(file, csv);

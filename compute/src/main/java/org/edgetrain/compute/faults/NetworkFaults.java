@@ -1,6 +1,9 @@
 package org.edgetrain.compute.faults;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +21,11 @@ import java.util.stream.IntStream;
  * A network to break: each device in a Linux network namespace of its own, with one address on a bridge of this host,
  * and the faults a Wi-Fi fleet sees made with the kernel's own tools. A cut is {@code iptables} DROP rules between
  * chosen namespaces (both directions); a slow link is a {@code tc tbf} rate limit on both ends of a device's link; a
- * lossy one, {@code iptables}' random {@code statistic} match. Delay and jitter ({@code tc netem}) are not offered: the
- * kernel this was built on has no netem qdisc ("Specified qdisc kind is unknown").
+ * lossy one, {@code iptables}' random {@code statistic} match. Delay and jitter: the kernel this was built on has no
+ * netem qdisc ("Specified qdisc kind is unknown"), so a network made {@link #createWithDelayLines with delay lines}
+ * gives each device a link of two TAP interfaces joined by a small process of its own ({@code delay-line.py}, Python's
+ * standard library) that holds every frame the device sends for the link's delay and jitter, as netem on the device's
+ * interface would; a plain network ({@link #create}) joins them with a veth pair, which costs nothing and cannot delay.
  *
  * <p>Devices are started through {@link #prefix}, which gives each new device name the next namespace. Everything on
  * the host's side (the test's client, tools) reaches every namespace through the bridge, whatever the cuts between
@@ -37,12 +43,16 @@ public final class NetworkFaults implements AutoCloseable {
     private final int subnet;
     private final int capacity;
     private final Path dir;
+    private final boolean delayLines;
     private final Map<String, Integer> placed = new LinkedHashMap<>();
+    /** Each namespace's delay line, by index, when the network has them. */
+    private final Map<Integer, Process> relays = new LinkedHashMap<>();
 
-    private NetworkFaults(int subnet, int capacity, Path dir) {
+    private NetworkFaults(int subnet, int capacity, Path dir, boolean delayLines) {
         this.subnet = subnet;
         this.capacity = capacity;
         this.dir = dir;
+        this.delayLines = delayLines;
     }
 
     /** @return what this host lacks to make the network (root, ip, iptables), or null when nothing is missing */
@@ -70,6 +80,29 @@ public final class NetworkFaults implements AutoCloseable {
      * and of the host's client in {@code dir}.
      */
     public static NetworkFaults create(int capacity, Path dir) {
+        return create(capacity, dir, false);
+    }
+
+    /**
+     * As {@link #create}, each device's link a delay line, so that {@link #delay} works. Needs {@code python3} besides
+     * what {@link #missing} checks; every frame of every device then passes through a process of this host (a few
+     * microseconds of CPU each).
+     */
+    public static NetworkFaults createWithDelayLines(int capacity, Path dir) {
+        try {
+            if (new ProcessBuilder("python3", "-V").redirectErrorStream(true).start().waitFor() != 0) {
+                throw new IllegalStateException("python3 -V failed: delay lines need Python 3");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("delay lines need python3 (Debian: apt-get install python3): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return create(capacity, dir, true);
+    }
+
+    private static NetworkFaults create(int capacity, Path dir, boolean delayLines) {
         if (capacity < 1 || capacity > 200) {
             throw new IllegalArgumentException("1 to 200 devices, got " + capacity);
         }
@@ -77,7 +110,7 @@ public final class NetworkFaults implements AutoCloseable {
             // A subnet is free when neither its bridge nor a link of its first namespace is left from another run.
             if (!Files.exists(Path.of("/sys/class/net", "etb" + subnet))
                     && !Files.exists(Path.of("/sys/class/net", "etv" + subnet + "-1"))) {
-                NetworkFaults network = new NetworkFaults(subnet, capacity, dir);
+                NetworkFaults network = new NetworkFaults(subnet, capacity, dir, delayLines);
                 try {
                     network.build();
                 } catch (RuntimeException e) {
@@ -92,24 +125,72 @@ public final class NetworkFaults implements AutoCloseable {
 
     private void build() {
         run("ip", "link", "add", bridge(), "type", "bridge");
-        run("ip", "addr", "add", "10.99." + subnet + ".1/24", "dev", bridge());
+        run("ip", "addr", "add", hostAddress() + "/24", "dev", bridge());
         run("ip", "link", "set", bridge(), "up");
         // Traffic between two devices crosses the bridge; where the bridge is filtered by iptables (br_netfilter) and
         // the FORWARD policy is DROP, as a running Docker engine sets it, the devices could not see each other.
         run("iptables", "-I", "FORWARD", "-i", bridge(), "-o", bridge(), "-j", "ACCEPT");
+        Path script = delayLines ? delayLineScript() : null;
         for (int i = 1; i <= capacity; i++) {
             String ns = namespace(i);
             run("ip", "netns", "add", ns);
-            run("ip", "link", "add", hostEnd(i), "type", "veth", "peer", "name", "eth0", "netns", ns);
+            if (delayLines) {
+                run("ip", "tuntap", "add", "dev", hostEnd(i), "mode", "tap");
+                run("ip", "-n", ns, "tuntap", "add", "dev", "eth0", "mode", "tap");
+            } else {
+                run("ip", "link", "add", hostEnd(i), "type", "veth", "peer", "name", "eth0", "netns", ns);
+            }
             run("ip", "link", "set", hostEnd(i), "master", bridge(), "up");
             run("ip", "-n", ns, "addr", "add", address(i) + "/24", "dev", "eth0");
             run("ip", "-n", ns, "link", "set", "eth0", "up");
             run("ip", "-n", ns, "link", "set", "lo", "up");
+            if (delayLines) {
+                relays.put(i, startDelayLine(script, i));
+            }
         }
         String discovery = IntStream.rangeClosed(1, capacity).mapToObj(i -> address(i) + ":" + DISCOVERY_PORT)
                 .collect(Collectors.joining(","));
         write(deviceConfig(), nodeFile(discovery, "0.0.0.0"));
-        write(clientConfig(), nodeFile(discovery, "10.99." + subnet + ".1"));
+        write(clientConfig(), nodeFile(discovery, hostAddress()));
+    }
+
+    /** @return the delay line's script, copied out of the class path into {@link #dir} */
+    private Path delayLineScript() {
+        Path script = dir.resolve("delay-line.py");
+        try (InputStream in = NetworkFaults.class.getResourceAsStream("delay-line.py")) {
+            if (in == null) {
+                throw new IllegalStateException("delay-line.py is missing from the class path (a broken build)");
+            }
+            Files.createDirectories(dir);
+            Files.write(script, in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + script + ": " + e.getMessage(), e);
+        }
+        return script;
+    }
+
+    /** Starts namespace {@code i}'s delay line with no delay, and waits until it carries frames. */
+    private Process startDelayLine(Path script, int i) {
+        write(control(i), "0 0\n");
+        try {
+            Process relay = new ProcessBuilder("python3", script.toString(), hostEnd(i), namespace(i), "eth0",
+                    control(i).toString()).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("delay-lines.log")
+                    .toFile())).start();
+            String line = new BufferedReader(new InputStreamReader(relay.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            if (!"ready".equals(line)) {
+                relay.destroyForcibly();
+                throw new IllegalStateException("the delay line of " + namespace(i) + " did not start (see "
+                        + dir.resolve("delay-lines.log") + ")");
+            }
+            return relay;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the delay line of " + namespace(i) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path control(int index) {
+        return dir.resolve("delay-line-" + namespace(index) + ".txt");
     }
 
     private static String nodeFile(String discovery, String local) {
@@ -139,6 +220,11 @@ public final class NetworkFaults implements AutoCloseable {
             placed.put(device, index);
         }
         return List.of("ip", "netns", "exec", namespace(index));
+    }
+
+    /** @return this host's address on the devices' bridge, e.g. {@code 10.99.1.1} */
+    public String hostAddress() {
+        return "10.99." + subnet + ".1";
     }
 
     /** @return the device's address, e.g. {@code 10.99.1.12} */
@@ -194,9 +280,30 @@ public final class NetworkFaults implements AutoCloseable {
                 "400ms");
     }
 
-    /** Restores every link: no cut, no loss, no rate limit. */
+    /**
+     * Delays every frame {@code device} sends by {@code millis}, plus a uniform jitter of up to {@code jitterMillis}
+     * either way (never reordered), as {@code tc netem delay} on the device's interface would: its round trip to this
+     * host gains {@code millis}, to another device so delayed twice {@code millis}. Takes effect within 50 ms.
+     *
+     * @throws IllegalStateException on a network made without delay lines
+     */
+    public void delay(String device, int millis, int jitterMillis) {
+        if (!delayLines) {
+            throw new IllegalStateException("this network has no delay lines: make it with createWithDelayLines");
+        }
+        if (millis < 0 || jitterMillis < 0 || jitterMillis > millis) {
+            throw new IllegalArgumentException("delay " + millis + " ms, jitter " + jitterMillis
+                    + " ms: both at least 0, the jitter at most the delay");
+        }
+        write(control(index(device)), millis + " " + jitterMillis + "\n");
+    }
+
+    /** Restores every link: no cut, no loss, no rate limit, no delay. */
     public void heal() {
         for (int i : placed.values()) {
+            if (delayLines) {
+                write(control(i), "0 0\n");
+            }
             run("ip", "netns", "exec", namespace(i), "iptables", "-F");
             runQuietly("ip", "netns", "exec", namespace(i), "tc", "qdisc", "del", "dev", "eth0", "root");
             runQuietly("tc", "qdisc", "del", "dev", hostEnd(i), "root");
@@ -205,6 +312,7 @@ public final class NetworkFaults implements AutoCloseable {
 
     @Override
     public void close() {
+        relays.values().forEach(Process::destroyForcibly);
         for (int i = 1; i <= capacity; i++) {
             String ns = namespace(i);
             for (String pid : execute("ip", "netns", "pids", ns).text().split("\\s+")) {

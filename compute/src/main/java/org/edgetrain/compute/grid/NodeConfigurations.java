@@ -141,7 +141,9 @@ public final class NodeConfigurations {
             cfg.setLifecycleBeans(new org.edgetrain.compute.training.CoordinatorElection());
             // A device cut off from every other is segmented; Ignite's default handler then halts the JVM. Stopping the
             // node instead (halting only if the stop hangs) lets the device rejoin by itself (EdgetrainNode).
-            cfg.setFailureHandler(new StopAtOnceFailureHandler(10 * settings.failureDetectionMillis()));
+            cfg.setFailureHandler(StopAtOnceFailureHandler.forDevice(10 * settings.failureDetectionMillis()));
+        } else {
+            cfg.setFailureHandler(StopAtOnceFailureHandler.forTool());
         }
         if (settings.workDirectory() != null) {
             cfg.setWorkDirectory(settings.workDirectory().toAbsolutePath().toString());
