@@ -1,9 +1,6 @@
 package org.edgetrain.compute.faults;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +20,7 @@ import java.util.stream.IntStream;
  * chosen namespaces (both directions); a slow link is a {@code tc tbf} rate limit on both ends of a device's link; a
  * lossy one, {@code iptables}' random {@code statistic} match. Delay and jitter: the kernel this was built on has no
  * netem qdisc ("Specified qdisc kind is unknown"), so a network made {@link #createWithDelayLines with delay lines}
- * gives each device a link of two TAP interfaces joined by a small process of its own ({@code delay-line.py}, Python's
+ * gives each device a link of two TAP interfaces joined by a small process of its own ({@link DelayLine}, Python's
  * standard library) that holds every frame the device sends for the link's delay and jitter, as netem on the device's
  * interface would; a plain network ({@link #create}) joins them with a veth pair, which costs nothing and cannot delay.
  *
@@ -46,7 +43,7 @@ public final class NetworkFaults implements AutoCloseable {
     private final boolean delayLines;
     private final Map<String, Integer> placed = new LinkedHashMap<>();
     /** Each namespace's delay line, by index, when the network has them. */
-    private final Map<Integer, Process> relays = new LinkedHashMap<>();
+    private final Map<Integer, DelayLine> delays = new LinkedHashMap<>();
 
     private NetworkFaults(int subnet, int capacity, Path dir, boolean delayLines) {
         this.subnet = subnet;
@@ -130,7 +127,7 @@ public final class NetworkFaults implements AutoCloseable {
         // Traffic between two devices crosses the bridge; where the bridge is filtered by iptables (br_netfilter) and
         // the FORWARD policy is DROP, as a running Docker engine sets it, the devices could not see each other.
         run("iptables", "-I", "FORWARD", "-i", bridge(), "-o", bridge(), "-j", "ACCEPT");
-        Path script = delayLines ? delayLineScript() : null;
+        Path script = delayLines ? DelayLine.script(dir) : null;
         for (int i = 1; i <= capacity; i++) {
             String ns = namespace(i);
             run("ip", "netns", "add", ns);
@@ -145,52 +142,14 @@ public final class NetworkFaults implements AutoCloseable {
             run("ip", "-n", ns, "link", "set", "eth0", "up");
             run("ip", "-n", ns, "link", "set", "lo", "up");
             if (delayLines) {
-                relays.put(i, startDelayLine(script, i));
+                delays.put(i, DelayLine.start(script, hostEnd(i), ns, dir.resolve("delay-line-" + ns + ".txt"),
+                        dir.resolve("delay-lines.log")));
             }
         }
         String discovery = IntStream.rangeClosed(1, capacity).mapToObj(i -> address(i) + ":" + DISCOVERY_PORT)
                 .collect(Collectors.joining(","));
         write(deviceConfig(), nodeFile(discovery, "0.0.0.0"));
         write(clientConfig(), nodeFile(discovery, hostAddress()));
-    }
-
-    /** @return the delay line's script, copied out of the class path into {@link #dir} */
-    private Path delayLineScript() {
-        Path script = dir.resolve("delay-line.py");
-        try (InputStream in = NetworkFaults.class.getResourceAsStream("delay-line.py")) {
-            if (in == null) {
-                throw new IllegalStateException("delay-line.py is missing from the class path (a broken build)");
-            }
-            Files.createDirectories(dir);
-            Files.write(script, in.readAllBytes());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + script + ": " + e.getMessage(), e);
-        }
-        return script;
-    }
-
-    /** Starts namespace {@code i}'s delay line with no delay, and waits until it carries frames. */
-    private Process startDelayLine(Path script, int i) {
-        write(control(i), "0 0\n");
-        try {
-            Process relay = new ProcessBuilder("python3", script.toString(), hostEnd(i), namespace(i), "eth0",
-                    control(i).toString()).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("delay-lines.log")
-                    .toFile())).start();
-            String line = new BufferedReader(new InputStreamReader(relay.getInputStream(),
-                    StandardCharsets.UTF_8)).readLine();
-            if (!"ready".equals(line)) {
-                relay.destroyForcibly();
-                throw new IllegalStateException("the delay line of " + namespace(i) + " did not start (see "
-                        + dir.resolve("delay-lines.log") + ")");
-            }
-            return relay;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the delay line of " + namespace(i) + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Path control(int index) {
-        return dir.resolve("delay-line-" + namespace(index) + ".txt");
     }
 
     private static String nodeFile(String discovery, String local) {
@@ -295,14 +254,14 @@ public final class NetworkFaults implements AutoCloseable {
             throw new IllegalArgumentException("delay " + millis + " ms, jitter " + jitterMillis
                     + " ms: both at least 0, the jitter at most the delay");
         }
-        write(control(index(device)), millis + " " + jitterMillis + "\n");
+        delays.get(index(device)).set(millis, jitterMillis);
     }
 
     /** Restores every link: no cut, no loss, no rate limit, no delay. */
     public void heal() {
         for (int i : placed.values()) {
             if (delayLines) {
-                write(control(i), "0 0\n");
+                delays.get(i).set(0, 0);
             }
             run("ip", "netns", "exec", namespace(i), "iptables", "-F");
             runQuietly("ip", "netns", "exec", namespace(i), "tc", "qdisc", "del", "dev", "eth0", "root");
@@ -312,7 +271,7 @@ public final class NetworkFaults implements AutoCloseable {
 
     @Override
     public void close() {
-        relays.values().forEach(Process::destroyForcibly);
+        delays.values().forEach(DelayLine::close);
         for (int i = 1; i <= capacity; i++) {
             String ns = namespace(i);
             for (String pid : execute("ip", "netns", "pids", ns).text().split("\\s+")) {
