@@ -22,8 +22,10 @@ import org.edgetrain.compute.faults.ScenarioResult;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.DatasetLoader;
 import org.edgetrain.compute.grid.FleetActivation;
+import org.edgetrain.compute.grid.Reconnects;
 import org.edgetrain.compute.io.Json;
 import org.edgetrain.compute.training.JobSpec;
+import org.edgetrain.compute.training.JobSubmitter;
 import org.edgetrain.compute.training.RoundPhases;
 import org.edgetrain.model.cifar.CifarDataset;
 import org.edgetrain.model.net.NetworkSpec;
@@ -95,8 +97,13 @@ final class FaultBenchmark implements Callable<Integer> {
                     List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4",
                             "rpi4"))));
 
-    /** The JSON of {@code bench faults}. */
-    record Result(String preset, String model, int epochs, String throttle, List<ScenarioResult> scenarios) {
+    /**
+     * The JSON of {@code bench faults}.
+     *
+     * @param failed the scenarios the harness could not carry out, each "name: why" (the run goes on with the next)
+     */
+    record Result(String preset, String model, int epochs, String throttle, List<ScenarioResult> scenarios,
+                  List<String> failed) {
     }
 
     private static Injection at(Injection.Kind kind, RoundPhases.Point point, long version, String deviceClass) {
@@ -160,6 +167,7 @@ final class FaultBenchmark implements Callable<Integer> {
         Files.createDirectories(out);
         List<Scenario> scenarios = scenarios(name);
         List<ScenarioResult> results = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         int run = 0;
         try (ProgressBar bar = ProgressBarFactory.items("faults", (long) scenarios.size() * p.fleets().size(), "scenario")) {
             for (List<String> devices : p.fleets()) {
@@ -178,9 +186,24 @@ final class FaultBenchmark implements Callable<Integer> {
                             JobSpec job = JobSpec.builder("faults-" + (++run), NetworkSpec.of(p.model(), 1))
                                     .epochs(p.epochs()).roundSeconds(p.roundSeconds())
                                     .schedule(new LearningRateSchedule("step", 0.1, p.epochs(), 0)).seed(11).build();
-                            ScenarioResult result = harness.run(scenario.name() + "-" + devices.size(), job,
-                                    data.train().size(), scenario.injections(), baseline,
-                                    (long) (p.epochs() * 600_000L));
+                            String scenarioName = scenario.name() + "-" + devices.size();
+                            ScenarioResult result;
+                            try {
+                                result = harness.run(scenarioName, job, data.train().size(), scenario.injections(),
+                                        baseline, (long) (p.epochs() * 600_000L));
+                            } catch (RuntimeException e) {
+                                // A scenario the harness could not carry out is a finding, not the end of the run.
+                                failed.add(scenarioName + ": " + e.getMessage());
+                                System.out.println(scenarioName + " could not be carried out: " + e.getMessage());
+                                Reconnects.read(client, ignite -> {
+                                    JobSubmitter.stop(ignite);
+                                    return null;
+                                });
+                                bar.step();
+                                writeFiles(new Result(name, p.model(), p.epochs(),
+                                        mode.name().toLowerCase(Locale.ROOT), results, failed));
+                                continue;
+                            }
                             if (Double.isNaN(baseline)) {
                                 baseline = result.accuracy();
                             }
@@ -190,7 +213,7 @@ final class FaultBenchmark implements Callable<Integer> {
                             print(result);
                             // after every scenario, so that a run stopped or failed half-way keeps what it measured
                             writeFiles(new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT),
-                                    results));
+                                    results, failed));
                         }
                         FleetActivation.prepareWholeFleetStop(client);
                     }
@@ -199,9 +222,10 @@ final class FaultBenchmark implements Callable<Integer> {
                 }
             }
         }
-        io.write(new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results));
+        io.write(new Result(name, p.model(), p.epochs(), mode.name().toLowerCase(Locale.ROOT), results, failed));
         System.out.println("wrote faults.json, faults.csv, faults-throughput.csv and faults.png under " + out);
-        return results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0 && r.forks() == 0) ? 0 : 1;
+        return failed.isEmpty() && results.stream().allMatch(r -> r.exactlyOnce() && r.lostCommittedRounds() == 0
+                && r.forks() == 0) ? 0 : 1;
     }
 
     /** Writes the scenarios measured so far: JSON, the table's CSV, the throughput's CSV and chart. */

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.events.EventType;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.edgetrain.compute.fleet.LocalFleet;
 import org.edgetrain.compute.grid.GridSchema;
 import org.edgetrain.compute.grid.Reconnects;
@@ -31,6 +33,8 @@ import org.edgetrain.compute.training.RoundPhases;
  * <p>Not thread-safe: one scenario at a time; the fleet must not be managed by anyone else meanwhile.
  */
 public final class FaultHarness {
+    private static final Logger LOG = LogManager.getLogger(FaultHarness.class);
+
     /** How long a woken device that the fleet dropped may take to notice it and end. */
     private static final long WAKE_SECONDS = 60;
     /** How long a leaving device may take to hand its partitions over before it is killed (and reported so). */
@@ -466,17 +470,24 @@ public final class FaultHarness {
     }
 
     /**
-     * @return the device to hit: in the topology, of the injection's class if given, never the coordinator's host; the
-     *     newest, or one at random after {@link #randomVictims}
+     * @return the device to hit: in the topology, never the coordinator's host, of the injection's class if one is
+     *     there (else of any class: the only device of the class may host the coordinator, as the coordinator follows
+     *     the model's primary copy from device to device); the newest, or one at random after {@link #randomVictims}
      */
     private String victim(Injection injection) {
         String coordinator = CoordinatorElection.host(client).orElse("");
         // In the topology, not just running: a device restarted a moment ago and frozen before it joined would never
         // be noticed failing (the first 100-fault soak waited on one for minutes).
-        List<LocalFleet.Device> candidates = fleet.devices().stream().filter(LocalFleet.Device::alive)
+        List<LocalFleet.Device> anyClass = fleet.devices().stream().filter(LocalFleet.Device::alive)
                 .filter(d -> node(d.name()) != null)
-                .filter(d -> !d.name().equals(coordinator))
+                .filter(d -> !d.name().equals(coordinator)).toList();
+        List<LocalFleet.Device> candidates = anyClass.stream()
                 .filter(d -> injection.deviceClass() == null || d.deviceClass().equals(injection.deviceClass())).toList();
+        if (candidates.isEmpty() && !anyClass.isEmpty()) {
+            LOG.warn("{}: the only {} device hosts the coordinator; hitting a device of another class", injection,
+                    injection.deviceClass());
+            candidates = anyClass;
+        }
         if (candidates.isEmpty()) {
             throw new IllegalStateException("no device to hit for " + injection + " among " + fleet.devices());
         }
