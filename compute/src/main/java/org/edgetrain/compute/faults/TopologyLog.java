@@ -3,6 +3,7 @@ package org.edgetrain.compute.faults;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -66,20 +67,21 @@ final class TopologyLog {
     }
 
     /**
-     * Waits until {@code device} is heard to change so at or after {@code sinceMillis}.
+     * Waits until {@code device} is heard to change in one of {@code types} at or after {@code sinceMillis}.
      *
-     * @return when it happened
+     * @return when it happened (the first of those changes)
      * @throws IllegalStateException when nothing of the kind was heard by {@code deadlineMillis}
      */
-    long await(String device, int type, long sinceMillis, long deadlineMillis) throws InterruptedException {
+    long await(String device, Set<Integer> types, long sinceMillis, long deadlineMillis) throws InterruptedException {
         while (true) {
-            Optional<Long> at = find(device, type, sinceMillis);
+            Optional<Long> at = types.stream().map(type -> find(device, type, sinceMillis)).flatMap(Optional::stream)
+                    .min(Long::compare);
             if (at.isPresent()) {
                 return at.get();
             }
             long left = deadlineMillis - System.currentTimeMillis();
             if (left <= 0) {
-                throw new IllegalStateException("the fleet never noticed " + device + " (discovery event " + type + ")");
+                throw new IllegalStateException("the fleet never noticed " + device + " (discovery events " + types + ")");
             }
             awaitNext(left);
         }
