@@ -46,8 +46,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code edgetrain bench faults}: fault scenarios on emulated fleets through {@link FaultHarness}. For each fleet
- * size, an undisturbed run of the job, then the same job (same seed) under each fault scenario; between scenarios
- * the fleet is topped up to its starting composition. JSON ({@code scenarios}), a CSV of the table, a CSV and a PNG
+ * size, an undisturbed run of the job, then the same job (same seed) under each fault scenario; a crashed device is
+ * started again once the fleet noticed it (as a supervisor would), and between scenarios the fleet is topped up to its
+ * starting composition. JSON ({@code scenarios}), a CSV of the table, a CSV and a PNG
  * of the throughput over time with the faults marked.
  */
 @Command(name = "faults", mixinStandardHelpOptions = true,
@@ -179,7 +180,9 @@ final class FaultBenchmark implements Callable<Integer> {
                     try (Ignite client = fleet.connect(240)) {
                         fleet.awaitDevices(client, devices.size(), 240, local);
                         DatasetLoader.load(client, data, 1, n -> { });
-                        FaultHarness harness = new FaultHarness(local, client);
+                        // As Docker's restart policy would: without it, a randomized run's crashes on a small fleet
+                        // left it below a quorum of its members, where it rightly stopped training.
+                        FaultHarness harness = new FaultHarness(local, client).supervised();
                         double baseline = Double.NaN;
                         for (Scenario scenario : scenarios) {
                             topUp(local, client, devices);
