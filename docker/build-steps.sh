@@ -43,7 +43,7 @@ if [[ "${1:-}" == node && -z "${LD_PRELOAD:-}" ]]; then
     fi
   done
 fi
-exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" -XX:+UseParallelGC -Djava.net.preferIPv4Stack=true \
+exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" "${EDGETRAIN_GC:--XX:+UseParallelGC}" -Djava.net.preferIPv4Stack=true \
   -DIGNITE_QUIET=true -DIGNITE_UPDATE_NOTIFIER=false -Dedgetrain.home="$home" \
   -DIGNITE_MARSHALLER_WHITELIST="$home/ignite-config/marshaller-allowlist.txt" \
   -Dedgetrain.device="${EDGETRAIN_DEVICE_NAME:-node}" -Dedgetrain.log.dir="${EDGETRAIN_LOG_DIR:-$home/logs}" \

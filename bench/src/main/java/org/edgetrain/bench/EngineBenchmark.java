@@ -44,6 +44,10 @@ final class EngineBenchmark implements Callable<Integer> {
             description = "torch or dl4j; default: the fastest that loads here")
     EngineKind engine;
 
+    @Option(names = "--images-per-pass", description = "train each batch in passes of at most this many images, as a "
+            + "device under a memory limit does (the same step in less memory); default: the whole batch at once")
+    Integer imagesPerPass;
+
     @Option(names = "--json", description = "write the result as JSON to this file")
     Path json;
 
@@ -52,18 +56,25 @@ final class EngineBenchmark implements Callable<Integer> {
      *
      * @param cpuQuota the CPUs this process was limited to while measuring: its cgroup quota, or the duty-cycle share
      *     of an emulated device ({@link DeviceThrottle}); 0 when unlimited
+     * @param imagesPerPass the most images one forward and backward pass held ({@code batch} when not limited)
      */
     record Result(String engine, String model, int batch, int threads, double imagesPerSecond,
-                  List<Double> windowImagesPerSecond, long parameters, double cpuQuota) {
+                  List<Double> windowImagesPerSecond, long parameters, double cpuQuota, int imagesPerPass) {
     }
 
     @Override
     public Integer call() {
         int threadCount = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         EngineKind kind = engine == null ? EngineKind.preferred() : engine;
-        Result result = measure(kind, model, batch, threadCount, seconds);
-        System.out.printf("%s %s batch %d, %d thread(s)%s: %.1f images/s (median of %d windows)%n",
-                result.engine(), model, batch, threadCount,
+        if (imagesPerPass != null && imagesPerPass < 1) {
+            throw new org.edgetrain.compute.cli.EdgetrainCommand.UserError("--images-per-pass must be at least 1, got "
+                    + imagesPerPass);
+        }
+        Result result = measure(kind, model, batch, threadCount, seconds,
+                imagesPerPass == null ? batch : Math.min(batch, imagesPerPass));
+        System.out.printf("%s %s batch %d%s, %d thread(s)%s: %.1f images/s (median of %d windows)%n",
+                result.engine(), model, batch, result.imagesPerPass() < batch ? " in passes of "
+                        + result.imagesPerPass() : "", threadCount,
                 result.cpuQuota() > 0 ? String.format(" limited to %.2f CPU", result.cpuQuota()) : "",
                 result.imagesPerSecond(), result.windowImagesPerSecond().size());
         if (json != null) {
@@ -72,10 +83,16 @@ final class EngineBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** Measures one engine configuration in this process. */
+    /** Measures one engine configuration in this process, whole batches at once. */
     static Result measure(EngineKind kind, String model, int batch, int threadCount, double seconds) {
+        return measure(kind, model, batch, threadCount, seconds, batch);
+    }
+
+    /** Measures one engine configuration in this process, each batch in passes of at most {@code imagesPerPass}. */
+    static Result measure(EngineKind kind, String model, int batch, int threadCount, double seconds, int imagesPerPass) {
         try (TrainingEngine engine = kind.create(NetworkSpec.of(model, 1))) {
             engine.useThreads(threadCount);
+            engine.limitImagesPerPass(imagesPerPass);
             Batch input = randomBatch(batch, 42);
             for (int i = 0; i < 3; i++) {
                 engine.train(input, 0.01);
@@ -96,7 +113,7 @@ final class EngineBenchmark implements Callable<Integer> {
             }
             double quota = DeviceThrottle.share() < 1 ? DeviceThrottle.share() : CpuLimiter.ownQuota();
             return new Result(engine.name(), model, batch, threadCount, median(windows), windows,
-                    engine.trainableParameterCount(), quota);
+                    engine.trainableParameterCount(), quota, imagesPerPass);
         }
     }
 

@@ -382,11 +382,12 @@ public final class LocalFleet {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
         long heap = profile.heapMegabytes() * (1L << 20);
-        if (limits.memory() != null) {
-            heap = DeviceMemory.heapFor(limits.memoryBytes(), heap);
+        long limit = limits.memory() != null ? limits.memoryBytes() : -1;
+        if (limit >= 0) {
+            heap = DeviceMemory.heapFor(limit, heap);
         }
         command.add("-Xmx" + (heap >> 20) + "m");
-        command.add("-XX:+UseParallelGC");
+        command.add(DeviceMemory.collectorFlag(limit));
         // ND4J frees an array's native memory only after a GC found the array dead; with the default young
         // generation (a quarter of the heap) collections were so rare that a device held ~100,000 dead arrays'
         // native memory at a time and its process grew past 1.5 GB.

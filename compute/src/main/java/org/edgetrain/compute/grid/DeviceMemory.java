@@ -61,12 +61,34 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
     }
 
     /**
-     * The heap to start a device's JVM with under a memory limit: the profile's heap, but at most 25 % of the limit
-     * (the heap a training device used, garbage included, was 90-110 MB on an rpi4 and 140-180 MB on a jetson-nano;
-     * the rest of the limit is the engine's and Ignite's).
+     * The heap to start a device's JVM with under a memory limit: the profile's heap, but at most a sixth of the limit
+     * and at least {@link #MIN_LIMITED_HEAP_BYTES}. A heap's pages, once touched, stay resident: an old generation
+     * fills with promoted garbage up to its size before a full collection, so a device's resident memory holds its
+     * whole heap. What a training rpi4 device kept alive after a full collection was about 40 MB (ResNet-32, 3-device
+     * fleet); its heap in use at round ends, garbage included, 60-110 MB.
      */
     public static long heapFor(long limitBytes, long profileHeapBytes) {
-        return Math.min(profileHeapBytes, Math.max(160 * MB, limitBytes / 4));
+        return Math.min(profileHeapBytes, Math.max(MIN_LIMITED_HEAP_BYTES, limitBytes / 6));
+    }
+
+    /** The smallest heap {@link #heapFor} gives a device under a memory limit. */
+    public static final long MIN_LIMITED_HEAP_BYTES = 96 * MB;
+
+    /** Limits below this get the serial collector ({@link #collectorFlag}). */
+    private static final long SERIAL_COLLECTOR_BELOW_BYTES = 1024 * MB;
+
+    /**
+     * The garbage collector for a device's JVM: the serial one under a memory limit below 1 GB (the rpi4 and
+     * jetson-nano classes' budgets), the parallel one otherwise. The parallel collector's tables and its adaptive
+     * survivor spaces (16 MB each with a 48 MB young generation) cost an rpi4 device about 30 MB of its 600; a device
+     * of a few tenths of a core gains nothing from collecting on several threads. (The JVM's own ergonomics choose the
+     * serial collector on any machine under 1792 MB; a pc device, which also runs the coordinator, keeps the parallel
+     * one, having the memory for it.)
+     *
+     * @param limitBytes the device's memory limit, or -1 for none
+     */
+    public static String collectorFlag(long limitBytes) {
+        return limitBytes >= 0 && limitBytes < SERIAL_COLLECTOR_BELOW_BYTES ? "-XX:+UseSerialGC" : "-XX:+UseParallelGC";
     }
 
     /**

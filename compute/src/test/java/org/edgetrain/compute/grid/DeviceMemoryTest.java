@@ -44,10 +44,19 @@ class DeviceMemoryTest {
     }
 
     @Test
-    void theHeapShrinksToAQuarterOfTheLimitButNotBelowItsFloor() {
-        assertEquals(200 * MB, DeviceMemory.heapFor(800 * MB, 384 * MB));
-        assertEquals(160 * MB, DeviceMemory.heapFor(600 * MB, 256 * MB), "a quarter, but not below 160 MB");
+    void theHeapShrinksToASixthOfTheLimitButNotBelowItsFloor() {
+        assertEquals(800 * MB / 6, DeviceMemory.heapFor(800 * MB, 384 * MB));
+        assertEquals(100 * MB, DeviceMemory.heapFor(600 * MB, 256 * MB));
         assertEquals(256 * MB, DeviceMemory.heapFor(4096 * MB, 256 * MB), "never above the profile's");
-        assertEquals(160 * MB, DeviceMemory.heapFor(300 * MB, 256 * MB));
+        assertEquals(96 * MB, DeviceMemory.heapFor(300 * MB, 256 * MB), "a sixth, but not below 96 MB");
+    }
+
+    @Test
+    void aDeviceUnderALimitBelowOneGigabyteUsesTheSerialCollector() {
+        assertEquals("-XX:+UseSerialGC", DeviceMemory.collectorFlag(600 * MB));
+        assertEquals("-XX:+UseSerialGC", DeviceMemory.collectorFlag(800 * MB));
+        assertEquals("-XX:+UseParallelGC", DeviceMemory.collectorFlag(1024 * MB));
+        assertEquals("-XX:+UseParallelGC", DeviceMemory.collectorFlag(2048 * MB));
+        assertEquals("-XX:+UseParallelGC", DeviceMemory.collectorFlag(-1), "no limit");
     }
 }
