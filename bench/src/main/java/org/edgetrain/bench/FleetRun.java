@@ -69,11 +69,13 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
      * @param deviceIdleFraction the same per device, by device name
      * @param coordinatorMillis the median over the measured rounds of the coordinator's work at a round's end
      *     (ROUNDS.COORDINATOR_MS), or -1 when not recorded
+     * @param coordinatorCpuMillis the same for the CPU time of the coordinator's thread (ROUNDS.COORDINATOR_CPU_MS)
      * @param roundSeconds the measured rounds' median wall-clock length (from one round's end to the next's)
      */
     record Measurement(double imagesPerSecond, List<Double> roundImagesPerSecond, double residentMegabytes,
                        Map<String, Double> deviceImagesPerSecond, Map<String, Double> idleFraction,
-                       Map<String, Double> deviceIdleFraction, double coordinatorMillis, double roundSeconds) {
+                       Map<String, Double> deviceIdleFraction, double coordinatorMillis, double coordinatorCpuMillis,
+                       double roundSeconds) {
     }
 
     Measurement run(FleetOptions fleet, CifarDataset data, Path dir) throws InterruptedException, IOException {
@@ -104,7 +106,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                     }
                     Thread.sleep(500); // polling the ROUNDS table with a deadline
                     List<List<?>> rows = GridSchema.sql(client, "SELECT SAMPLES, SECONDS, ENDED_AT, EPOCH, ROUND_NO, "
-                            + "COORDINATOR_MS FROM ROUNDS WHERE JOB = ? "
+                            + "COORDINATOR_MS, COORDINATOR_CPU_MS FROM ROUNDS WHERE JOB = ? "
                             + "AND COMMITTED AND ROUND_NO >= ? ORDER BY ROUND_NO LIMIT ?", job.id(), WARM_UP_ROUNDS, rounds + 1);
                     if (rows.size() <= rounds) {
                         continue;
@@ -130,10 +132,14 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                     long firstMeasured = ((Number) rows.get(1).get(4)).longValue();
                     long lastMeasured = ((Number) rows.get(rows.size() - 1).get(4)).longValue();
                     List<Double> coordinator = new ArrayList<>();
+                    List<Double> coordinatorCpu = new ArrayList<>();
                     List<Double> lengths = new ArrayList<>();
                     for (int i = 1; i < rows.size(); i++) {
                         if (rows.get(i).get(5) instanceof Number millis) {
                             coordinator.add(millis.doubleValue());
+                        }
+                        if (rows.get(i).get(6) instanceof Number cpuMillis) {
+                            coordinatorCpu.add(cpuMillis.doubleValue());
                         }
                         lengths.add((endedAt(rows.get(i)) - endedAt(rows.get(i - 1))) / 1000.0);
                     }
@@ -150,6 +156,7 @@ record FleetRun(List<String> devices, String model, int batch, int rounds, doubl
                             rates.put(deviceClass, trained / seconds / count(deviceClass)));
                     return new Measurement(samples / seconds, perRound, residentMegabytes(client), rates, idle,
                             deviceIdle, coordinator.isEmpty() ? -1 : EngineBenchmark.median(coordinator),
+                            coordinatorCpu.isEmpty() ? -1 : EngineBenchmark.median(coordinatorCpu),
                             EngineBenchmark.median(lengths));
                 }
             }

@@ -59,9 +59,12 @@ final class HeteroBenchmark implements Callable<Integer> {
     /**
      * A preset: model, rounds, data and fleets; {@code failureDetectionMillis} as in {@link FleetRun} (0: the node
      * configuration's).
+     *
+     * @param largestAlsoWith a second network the largest fleet run (the preset's or {@code --fleet}'s) is run again
+     *     with (capability-aware only, against the bare engines of that network), or null
      */
     record Preset(String model, int rounds, double roundSeconds, int trainImages, double cpuScale,
-                  long failureDetectionMillis, List<List<String>> fleets) {
+                  long failureDetectionMillis, List<List<String>> fleets, String largestAlsoWith) {
     }
 
     /**
@@ -79,7 +82,7 @@ final class HeteroBenchmark implements Callable<Integer> {
             "smoke", new Preset("resnet8", 4, 6, 50_000, 0.75, 0, List.of(
                     List.of("pc", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4"),
-                    List.of("pc", "rpi4", "rpi4", "rpi4"))),
+                    List.of("pc", "rpi4", "rpi4", "rpi4")), null),
             // ResNet-8: at 0.36 of its class's share an rpi4 has 0.07 core, and one ResNet-20 batch would take 20 s.
             // Failure detection at 30 s: at 5 s, devices at 0.05-0.36 core were dropped in JVM pauses during the
             // data load and the first rounds (no 3- or 11-device fleet reached a round).
@@ -87,17 +90,22 @@ final class HeteroBenchmark implements Callable<Integer> {
                     List.of("pc", "jetson-nano", "rpi4"),
                     List.of("pc", "jetson-nano", "rpi4", "rpi4", "rpi4"),
                     List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"),
-                    List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4"))));
+                    List.of("pc", "jetson-nano", "jetson-nano", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4", "rpi4")),
+                    // the published system's network, on its 11-device fleet (issue 20)
+                    "resnet32"));
 
     /**
      * One fleet's row of the table.
      *
+     * @param model the network this fleet trained
+     * @param ideal the sum of the members' one-device fleets, or -1 where they were not run (a second network's row:
+     *     so are {@code efficiency}, {@code speedupOverRpi4}, the equal split and {@code awareOverEqual})
      * @param residentMegabytes the capability-aware run's memory: each device's peak resident memory, summed
      * @param coordinatorMillisPerRound the coordinator's median work at a round's end (aggregate, send the next round,
      *     commit), or -1 when not recorded
      * @param coordinatorShare that work over the median round's wall-clock length
      */
-    record FleetResult(List<String> devices, double imagesPerSecond, double ideal, double efficiency,
+    record FleetResult(List<String> devices, String model, double imagesPerSecond, double ideal, double efficiency,
                        double speedupOverRpi4, double equalSplitImagesPerSecond, double awareOverEqual,
                        double residentMegabytes, double engineIdeal, double efficiencyVsEngine,
                        List<ClassShare> perClass, double coordinatorMillisPerRound, double coordinatorShare) {
@@ -120,9 +128,12 @@ final class HeteroBenchmark implements Callable<Integer> {
      *
      * @param standalone per class, a one-device fleet's images/s
      * @param engineImagesPerSecond per class, the bare engine's training images/s under the class's CPU quota
+     * @param secondModel the preset's second network ({@link Preset#largestAlsoWith}), or null
+     * @param secondModelEngineImagesPerSecond per class, the bare engine's images/s with the second network
      */
     record Result(String preset, String model, double cpuScale, String throttle, Map<String, Double> standalone,
-                  Map<String, Double> engineImagesPerSecond, List<FleetResult> fleets) {
+                  Map<String, Double> engineImagesPerSecond, List<FleetResult> fleets, String secondModel,
+                  Map<String, Double> secondModelEngineImagesPerSecond) {
     }
 
     /** How long the bare engine is timed per class, after its warm-up steps. */
@@ -145,67 +156,95 @@ final class HeteroBenchmark implements Callable<Integer> {
         CifarDataset full = io.read();
         CifarDataset data = new CifarDataset(full.train().limit(p.trainImages()), full.test().limit(1000), full.source());
         Files.createDirectories(out);
-        Map<String, Double> engineRates = new LinkedHashMap<>();
-        for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
-            Path dir = out.resolve("engine");
-            double rate = bareEngine(LocalFleet.open(dir, fleet.configPath()).throttled(mode, p.cpuScale()), dir, profile,
-                    p.model(), ENGINE_SECONDS);
-            engineRates.put(profile, rate);
-            System.out.printf("bare engine %-12s %7.1f images/s%n", profile, rate);
-        }
+        Map<String, Double> engineRates = bareEngines(mode, p.cpuScale(), p.model());
         Map<String, Double> standalone = new LinkedHashMap<>();
-        int run = 0;
         for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
             double rate = new FleetRun(List.of(profile), p.model(), 64, p.rounds(), p.roundSeconds(), true, mode,
-                    p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
+                    p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, nextRun()).imagesPerSecond();
             standalone.put(profile, rate);
             System.out.printf("standalone %-12s %7.1f images/s%n", profile, rate);
         }
         List<FleetResult> rows = new ArrayList<>();
-        int cores = Runtime.getRuntime().availableProcessors();
         for (List<String> devices : chosen) {
-            double asked = devices.stream().mapToDouble(d -> DeviceProfile.of(d).relativeSpeed()).sum() * p.cpuScale();
-            if (mode != LocalFleet.Throttle.NONE && asked > HOST_SHARE * cores + 1e-9) {
-                System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "
-                        + "host and efficiency will measure that; use a host with more cores%n", devices, asked, cores);
-            }
-            FleetRun.Measurement awareRun = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), true, mode,
-                    p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, out.resolve("run-" + (++run)));
-            double aware = awareRun.imagesPerSecond();
-            double equal = new FleetRun(devices, p.model(), 64, p.rounds(), p.roundSeconds(), false, mode, p.cpuScale(),
-                    p.failureDetectionMillis())
-                    .run(fleet, data, out.resolve("run-" + (++run))).imagesPerSecond();
-            double ideal = devices.stream().mapToDouble(standalone::get).sum();
-            double engineIdeal = devices.stream().mapToDouble(engineRates::get).sum();
-            List<ClassShare> perClass = new ArrayList<>();
-            for (String deviceClass : new java.util.TreeSet<>(devices)) {
-                double device = awareRun.deviceImagesPerSecond().getOrDefault(deviceClass, 0.0);
-                double engine = engineRates.get(deviceClass);
-                perClass.add(new ClassShare(deviceClass, (int) devices.stream().filter(deviceClass::equals).count(),
-                        device, engine, device / engine, awareRun.idleFraction().getOrDefault(deviceClass, 1.0)));
-            }
-            double coordinator = awareRun.coordinatorMillis();
-            FleetResult row = new FleetResult(devices, aware, ideal, aware / ideal, aware / standalone.get("rpi4"), equal,
-                    aware / equal, awareRun.residentMegabytes(), engineIdeal, aware / engineIdeal, perClass, coordinator,
-                    coordinator < 0 ? -1 : coordinator / (awareRun.roundSeconds() * 1000));
-            rows.add(row);
-            System.out.printf("%-50s %7.1f img/s  ideal %7.1f  efficiency %.2f  vs engine %.2f  x%.2f rpi4  "
-                    + "equal split %7.1f  memory %.0f MB%n", devices, aware, ideal, row.efficiency(),
-                    row.efficiencyVsEngine(), row.speedupOverRpi4(), equal, row.residentMegabytes());
-            perClass.forEach(c -> System.out.printf("    %-12s x%d  %7.1f img/s per device, bare engine %7.1f: %.2f; "
-                            + "idle %.0f %%%n", c.deviceClass(), c.devices(), c.deviceImagesPerSecond(),
-                    c.engineImagesPerSecond(), c.efficiencyVsEngine(), 100 * c.idleFraction()));
-            System.out.printf("    coordinator %.0f ms per round (%.1f %% of a round)%n", coordinator,
-                    100 * row.coordinatorShare());
+            rows.add(measure(p, p.model(), devices, mode, data, engineRates, standalone));
+        }
+        Map<String, Double> secondEngines = Map.of();
+        if (p.largestAlsoWith() != null) {
+            secondEngines = bareEngines(mode, p.cpuScale(), p.largestAlsoWith());
+            List<String> largest = chosen.stream().max(java.util.Comparator.comparingInt(List::size)).orElseThrow();
+            rows.add(measure(p, p.largestAlsoWith(), largest, mode, data, secondEngines, null));
         }
         Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone,
-                engineRates, rows);
+                engineRates, rows, p.largestAlsoWith(), secondEngines);
         Json.write(result, out.resolve("hetero.json"));
         io.write(result);
         writeCsv(result, out.resolve("hetero.csv"));
         writeChart(result, out.resolve("hetero.png"));
         System.out.println("wrote hetero.json, hetero.csv and hetero.png under " + out);
         return 0;
+    }
+
+    private int run;
+
+    private Path nextRun() {
+        return out.resolve("run-" + (++run));
+    }
+
+    /** @return per class, the bare engine's images/s with {@code model} under the class's CPU quota */
+    private Map<String, Double> bareEngines(LocalFleet.Throttle mode, double cpuScale, String model)
+            throws IOException, InterruptedException {
+        Map<String, Double> rates = new LinkedHashMap<>();
+        for (String profile : List.of("pc", "jetson-nano", "rpi4")) {
+            Path dir = out.resolve("engine-" + model);
+            double rate = bareEngine(LocalFleet.open(dir, fleet.configPath()).throttled(mode, cpuScale), dir, profile,
+                    model, ENGINE_SECONDS);
+            rates.put(profile, rate);
+            System.out.printf("bare engine %-12s %-9s %7.1f images/s%n", profile, model, rate);
+        }
+        return rates;
+    }
+
+    /**
+     * One fleet's row: a capability-aware run against the bare engines, and where {@code standalone} is given, an
+     * equal-split run and the one-device fleets' reference too.
+     */
+    private FleetResult measure(Preset p, String model, List<String> devices, LocalFleet.Throttle mode,
+                                CifarDataset data, Map<String, Double> engineRates, Map<String, Double> standalone)
+            throws IOException, InterruptedException {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double asked = devices.stream().mapToDouble(d -> DeviceProfile.of(d).relativeSpeed()).sum() * p.cpuScale();
+        if (mode != LocalFleet.Throttle.NONE && asked > HOST_SHARE * cores + 1e-9) {
+            System.out.printf("warning: %s asks for %.2f of this host's %d cores: the devices will compete for the "
+                    + "host and efficiency will measure that; use a host with more cores%n", devices, asked, cores);
+        }
+        FleetRun.Measurement awareRun = new FleetRun(devices, model, 64, p.rounds(), p.roundSeconds(), true, mode,
+                p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, nextRun());
+        double aware = awareRun.imagesPerSecond();
+        double equal = standalone == null ? -1 : new FleetRun(devices, model, 64, p.rounds(), p.roundSeconds(), false,
+                mode, p.cpuScale(), p.failureDetectionMillis()).run(fleet, data, nextRun()).imagesPerSecond();
+        double ideal = standalone == null ? -1 : devices.stream().mapToDouble(standalone::get).sum();
+        double engineIdeal = devices.stream().mapToDouble(engineRates::get).sum();
+        List<ClassShare> perClass = new ArrayList<>();
+        for (String deviceClass : new java.util.TreeSet<>(devices)) {
+            double device = awareRun.deviceImagesPerSecond().getOrDefault(deviceClass, 0.0);
+            double engine = engineRates.get(deviceClass);
+            perClass.add(new ClassShare(deviceClass, (int) devices.stream().filter(deviceClass::equals).count(),
+                    device, engine, device / engine, awareRun.idleFraction().getOrDefault(deviceClass, 1.0)));
+        }
+        double coordinator = awareRun.coordinatorMillis();
+        FleetResult row = new FleetResult(devices, model, aware, ideal, standalone == null ? -1 : aware / ideal,
+                standalone == null ? -1 : aware / standalone.get("rpi4"), equal, standalone == null ? -1 : aware / equal,
+                awareRun.residentMegabytes(), engineIdeal, aware / engineIdeal, perClass, coordinator,
+                coordinator < 0 ? -1 : coordinator / (awareRun.roundSeconds() * 1000));
+        System.out.printf("%-50s %-9s %7.1f img/s  ideal %7.1f  efficiency %.2f  vs engine %.2f  x%.2f rpi4  "
+                + "equal split %7.1f  memory %.0f MB%n", devices, model, aware, ideal, row.efficiency(),
+                row.efficiencyVsEngine(), row.speedupOverRpi4(), equal, row.residentMegabytes());
+        perClass.forEach(c -> System.out.printf("    %-12s x%d  %7.1f img/s per device, bare engine %7.1f: %.2f; "
+                        + "idle %.0f %%%n", c.deviceClass(), c.devices(), c.deviceImagesPerSecond(),
+                c.engineImagesPerSecond(), c.efficiencyVsEngine(), 100 * c.idleFraction()));
+        System.out.printf("    coordinator %.0f ms per round (%.1f %% of a round)%n", coordinator,
+                100 * row.coordinatorShare());
+        return row;
     }
 
     /**
@@ -227,12 +266,12 @@ final class HeteroBenchmark implements Callable<Integer> {
     }
 
     private static void writeCsv(Result result, Path file) throws IOException {
-        StringBuilder csv = new StringBuilder("devices,images_per_second,ideal,efficiency,speedup_over_rpi4,"
+        StringBuilder csv = new StringBuilder("devices,model,images_per_second,ideal,efficiency,speedup_over_rpi4,"
                 + "equal_split_images_per_second,aware_over_equal,resident_megabytes,engine_ideal,efficiency_vs_engine,"
                 + "coordinator_ms_per_round,coordinator_share\n");
         for (FleetResult r : result.fleets()) {
-            csv.append(String.format(Locale.ROOT, "%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f,%.2f,%.3f,%.1f,%.4f%n",
-                    String.join("+", r.devices()), r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(),
+            csv.append(String.format(Locale.ROOT, "%s,%s,%.2f,%.2f,%.3f,%.2f,%.2f,%.3f,%.0f,%.2f,%.3f,%.1f,%.4f%n",
+                    String.join("+", r.devices()), r.model(), r.imagesPerSecond(), r.ideal(), r.efficiency(), r.speedupOverRpi4(),
                     r.equalSplitImagesPerSecond(), r.awareOverEqual(), r.residentMegabytes(), r.engineIdeal(),
                     r.efficiencyVsEngine(), r.coordinatorMillisPerRound(), r.coordinatorShare()));
         }
@@ -242,11 +281,13 @@ final class HeteroBenchmark implements Callable<Integer> {
     private static void writeChart(Result result, Path file) throws IOException {
         DefaultCategoryDataset dataset = new DefaultCategoryDataset();
         for (FleetResult r : result.fleets()) {
-            String label = r.devices().size() + " dev: " + summarize(r.devices());
+            String label = r.devices().size() + " dev: " + summarize(r.devices())
+                    + (r.model().equals(result.model()) ? "" : ", " + r.model());
             dataset.addValue(r.engineIdeal(), "bare engines (sum, same CPU quotas)", label);
-            dataset.addValue(r.ideal(), "one-device fleets (sum)", label);
+            dataset.addValue(r.ideal() < 0 ? null : r.ideal(), "one-device fleets (sum)", label); // not run: no bar
             dataset.addValue(r.imagesPerSecond(), "capability-aware", label);
-            dataset.addValue(r.equalSplitImagesPerSecond(), "equal split", label);
+            dataset.addValue(r.equalSplitImagesPerSecond() < 0 ? null : r.equalSplitImagesPerSecond(), "equal split",
+                    label);
         }
         JFreeChart chart = ChartFactory.createBarChart("Training throughput of heterogeneous fleets (" + result.model() + ")",
                 "fleet (devices on one host, each limited to its class's share of a core)", "training images per second",

@@ -83,10 +83,13 @@ final class ScaleBenchmark implements Callable<Integer> {
      * One fleet's row.
      *
      * @param coordinatorShare the coordinator's median work per round over the median round's length
+     * @param coordinatorCpuMillisPerRound the median CPU time of the coordinator's thread for that work, or -1; on a
+     *     host shared by every device the wall-clock figure also counts waiting for a core
      * @param idlestDevice the device that idled most, and {@code maxIdleFraction} its idle share of the measured rounds
      */
     record FleetResult(int size, List<String> devices, double imagesPerSecond, double roundSeconds,
-                       double coordinatorMillisPerRound, double coordinatorShare, double medianIdleFraction,
+                       double coordinatorMillisPerRound, double coordinatorShare, double coordinatorCpuMillisPerRound,
+                       double medianIdleFraction,
                        double maxIdleFraction, String idlestDevice, double residentMegabytes) {
     }
 
@@ -136,13 +139,13 @@ final class ScaleBenchmark implements Callable<Integer> {
                     .max(Map.Entry.comparingByValue()).orElse(Map.entry("-", 0.0));
             FleetResult row = new FleetResult(devices.size(), devices, m.imagesPerSecond(), m.roundSeconds(),
                     m.coordinatorMillis(), m.coordinatorMillis() < 0 ? -1 : m.coordinatorMillis() / (m.roundSeconds() * 1000),
-                    EngineBenchmark.median(new ArrayList<>(m.deviceIdleFraction().values())), idlest.getValue(),
+                    m.coordinatorCpuMillis(), EngineBenchmark.median(new ArrayList<>(m.deviceIdleFraction().values())), idlest.getValue(),
                     idlest.getKey(), m.residentMegabytes());
             rows.add(row);
             System.out.printf(Locale.ROOT, "%2d devices: %7.1f img/s, rounds of %.1f s, coordinator %.0f ms a round "
-                            + "(%.1f %%), devices idle median %.1f %%, most %.1f %% (%s), memory %.0f MB%n", row.size(),
+                            + "(%.1f %%; %.0f ms of CPU), devices idle median %.1f %%, most %.1f %% (%s), memory %.0f MB%n", row.size(),
                     row.imagesPerSecond(), row.roundSeconds(), row.coordinatorMillisPerRound(),
-                    100 * row.coordinatorShare(), 100 * row.medianIdleFraction(), 100 * row.maxIdleFraction(),
+                    100 * row.coordinatorShare(), row.coordinatorCpuMillisPerRound(), 100 * row.medianIdleFraction(), 100 * row.maxIdleFraction(),
                     row.idlestDevice(), row.residentMegabytes());
             // after every fleet, so that the rows measured survive a bigger fleet that fails to start
             write(new Result(model, scale, "duty", limit == null ? "none" : memoryLimit, roundSeconds, rounds, rows));
@@ -160,26 +163,32 @@ final class ScaleBenchmark implements Callable<Integer> {
 
     private static void writeCsv(Result result, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("devices,images_per_second,round_seconds,coordinator_ms_per_round,"
-                + "coordinator_share,median_idle_fraction,max_idle_fraction,idlest_device,resident_megabytes\n");
+                + "coordinator_share,coordinator_cpu_ms_per_round,median_idle_fraction,max_idle_fraction,idlest_device,resident_megabytes\n");
         for (FleetResult r : result.fleets()) {
-            csv.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%.1f,%.4f,%.4f,%.4f,%s,%.0f%n", r.size(),
+            csv.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%.1f,%.4f,%.1f,%.4f,%.4f,%s,%.0f%n", r.size(),
                     r.imagesPerSecond(), r.roundSeconds(), r.coordinatorMillisPerRound(), r.coordinatorShare(),
+                    r.coordinatorCpuMillisPerRound(),
                     r.medianIdleFraction(), r.maxIdleFraction(), r.idlestDevice(), r.residentMegabytes()));
         }
         Files.writeString(file, csv);
     }
 
     private static void writeChart(Result result, Path file) throws IOException {
-        XYSeries coordinator = new XYSeries("coordinator's work per round");
+        XYSeries coordinator = new XYSeries("coordinator's work per round (wall-clock)");
+        XYSeries coordinatorCpu = new XYSeries("its CPU time");
         XYSeries idlest = new XYSeries("idlest device's idle time");
         XYSeries median = new XYSeries("median device's idle time");
         for (FleetResult r : result.fleets()) {
             coordinator.add(r.size(), 100 * r.coordinatorShare());
+            if (r.coordinatorCpuMillisPerRound() >= 0) {
+                coordinatorCpu.add(r.size(), 100 * r.coordinatorCpuMillisPerRound() / (r.roundSeconds() * 1000));
+            }
             idlest.add(r.size(), 100 * r.maxIdleFraction());
             median.add(r.size(), 100 * r.medianIdleFraction());
         }
         XYSeriesCollection series = new XYSeriesCollection();
         series.addSeries(coordinator);
+        series.addSeries(coordinatorCpu);
         series.addSeries(idlest);
         series.addSeries(median);
         JFreeChart chart = ChartFactory.createXYLineChart(String.format(Locale.ROOT,

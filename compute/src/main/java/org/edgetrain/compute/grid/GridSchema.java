@@ -50,6 +50,8 @@ public final class GridSchema {
             new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS MODEL_CRC BIGINT"),
             // The coordinator's own milliseconds per round, for the cost of a growing fleet (bench hetero).
             new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS COORDINATOR_MS DOUBLE"),
+            // ... and their CPU time: on a host shared with other devices, the wall-clock figure measures the host too.
+            new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS COORDINATOR_CPU_MS DOUBLE"),
             // The device answers each version is made of, for the per-sample audit of the fault checks.
             new Ddl("ROUNDS", "ALTER TABLE ROUNDS ADD COLUMN IF NOT EXISTS ACCEPTED_RESULTS VARCHAR"),
             new Ddl("EVALS",

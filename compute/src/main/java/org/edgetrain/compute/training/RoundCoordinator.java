@@ -143,6 +143,7 @@ public final class RoundCoordinator {
     private void completeRound(RoundPipeline.Round r) {
         DeviceGateway.Collected collected = devices.collect(r.sent(), r.sent().start() + deadlineNanos(),
                 result -> result.restored(job.transfer(), r.from().state()));
+        long cpuAtCollected = threadCpuNanos();
         RoundDecision decision = RoundDecision.decide(strategy, r.from(), r.round(), collected.arrived(),
                 collected.failures(), job.batch());
         learnPaces(r, collected, decision);
@@ -167,18 +168,21 @@ public final class RoundCoordinator {
         long committing = System.nanoTime();
         store.commitRound(r.from(), decision.next(), decision.commits() ? decision.advances() : List.of(), ended.row());
         long committed = System.nanoTime();
+        double cpuMillis = (threadCpuNanos() - cpuAtCollected) / 1e6;
         CrashPoint.AFTER_COMMIT_BEFORE_METRICS.pass(ignite);
         long planMillis = (r.sent().start() - r.planStart()) / 1_000_000;
         long aggregateMillis = (aggregated - r.sent().start()) / 1_000_000 - Math.round(collected.seconds() * 1000);
         // A round's planning was counted in the round before it, which sent it (the rounds are pipelined).
-        recorder.ended(ended.withCoordinatorMillis(Math.max(0, aggregateMillis) + (committed - aggregated) / 1_000_000.0));
+        recorder.ended(ended.withCoordinatorMillis(Math.max(0, aggregateMillis) + (committed - aggregated) / 1_000_000.0,
+                cpuMillis));
         // Where a round's time goes: planning and sending, training (to the last result), aggregation, the next
         // round's sending, the commit (the next round trains meanwhile).
         LOG.info("round {}: {} of {} devices accepted, {} samples, {} in {} s (plan {} ms, aggregate {} ms, next round "
-                        + "out in {} ms, commit {} ms)", r.round(), decision.outcome().accepted().size(), r.plan().size(),
+                        + "out in {} ms, commit {} ms; {} ms of CPU)", r.round(), decision.outcome().accepted().size(), r.plan().size(),
                 decision.outcome().acceptedSamples(), decision.commits() ? "committed v" + decision.next().version()
                         : "not committed", String.format("%.1f", collected.seconds()),
-                planMillis, aggregateMillis, (committing - aggregated) / 1_000_000, (committed - committing) / 1_000_000);
+                planMillis, aggregateMillis, (committing - aggregated) / 1_000_000, (committed - committing) / 1_000_000,
+                Math.round(cpuMillis));
         if (decision.commits()) {
             RoundPhases.publish(ignite, RoundPhases.Point.COMMITTED, r.round(), decision.next().version());
             commitListener.committed(decision.next(), decision.advances());
@@ -284,6 +288,12 @@ public final class RoundCoordinator {
     /** @return how long a round (or one evaluation job) may take before its stragglers count as late */
     private long deadlineNanos() {
         return (long) (RoundPacer.deadlineSeconds(job.roundSeconds()) * 1e9);
+    }
+
+    /** @return the coordinator thread's CPU time so far, or 0 where the JVM does not measure it */
+    private static long threadCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() ? Math.max(0, threads.getCurrentThreadCpuTime()) : 0;
     }
 
     private static void pause() {

@@ -56,7 +56,7 @@ final class RoundRecorder {
             return new Round(decision, arrived, new RoundRow(next.round(), job.id(), next.epoch(), next.version(),
                     decision.commits(), decision.outcome().accepted().size(), decision.outcome().rejected().size(),
                     samples, RoundDecision.meanLoss(decision.outcome()), seconds, samples / Math.max(1e-9, seconds),
-                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()), 0,
+                    learningRate, endedAt.getTime(), lostSamples, parentVersion, checksum(next.state()), 0, 0,
                     decision.commits() ? acceptedResults(decision, arrived) : ""));
         }
 
@@ -65,9 +65,9 @@ final class RoundRecorder {
                     .map(DeviceRoundResult::resultId).collect(java.util.stream.Collectors.joining(","));
         }
 
-        /** @return this round with the coordinator's work on it ({@link RoundRow#coordinatorMillis}) */
-        Round withCoordinatorMillis(double millis) {
-            return new Round(decision, arrived, row.withCoordinatorMillis(millis));
+        /** @return this round with the coordinator's work on it ({@link RoundRow#coordinatorMillis}, its CPU time) */
+        Round withCoordinatorMillis(double millis, double cpuMillis) {
+            return new Round(decision, arrived, row.withCoordinatorMillis(millis, cpuMillis));
         }
 
         @Override

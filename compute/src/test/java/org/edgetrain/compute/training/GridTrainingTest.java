@@ -92,7 +92,9 @@ class GridTrainingTest {
                  ResultSet evals = jdbc.createStatement().executeQuery(
                          "SELECT EPOCH, TEST_ACCURACY, IMAGES FROM EVALS ORDER BY EPOCH");
                  ResultSet rounds = jdbc.createStatement().executeQuery(
-                         "SELECT COUNT(*), SUM(SAMPLES), COUNT(COORDINATOR_MS), MIN(COORDINATOR_MS) FROM ROUNDS "
+                         "SELECT COUNT(*), SUM(SAMPLES), COUNT(COORDINATOR_MS), MIN(COORDINATOR_MS), "
+                                 + "COUNT(COORDINATOR_CPU_MS), MIN(COORDINATOR_CPU_MS), "
+                                 + "MAX(COORDINATOR_CPU_MS - COORDINATOR_MS) FROM ROUNDS "
                                  + "WHERE COMMITTED")) {
                 int rows = 0;
                 while (evals.next()) {
@@ -106,6 +108,10 @@ class GridTrainingTest {
                 // no takeover here: the coordinator recorded its own work on every round (a commit takes > 0 ms)
                 assertEquals(commits.size(), rounds.getLong(3));
                 assertTrue(rounds.getDouble(4) > 0, "COORDINATOR_MS " + rounds.getDouble(4));
+                // ... and its thread's CPU time for the same work: more than nothing, never more than the time it took
+                assertEquals(commits.size(), rounds.getLong(5));
+                assertTrue(rounds.getDouble(6) > 0, "COORDINATOR_CPU_MS " + rounds.getDouble(6));
+                assertTrue(rounds.getDouble(7) <= 1.0, "CPU time over wall-clock time by " + rounds.getDouble(7) + " ms");
             }
         });
     }
