@@ -39,6 +39,26 @@ public final class NodeConfigurations {
     private NodeConfigurations() {
     }
 
+    /**
+     * Ignite's busiest thread pools, sized to the cores the device may use (its CPU quota counts: a device limited to
+     * 0.2 core sees one). Ignite's own defaults (at least 8 threads each) are for servers. Public and system pools keep
+     * at least 4 threads: a device holds one public thread per training job while its trainer works, the next
+     * round's job arrives before the last one ends, and evaluations come on top. The striped pool (cache updates)
+     * needs no more threads than cores.
+     *
+     * @param jobs public (compute jobs) and system pool threads
+     * @param striped striped pool threads
+     */
+    record Pools(int jobs, int striped) {
+        static Pools of(int cores) {
+            return new Pools(Math.max(4, Math.min(8, cores)), Math.max(2, Math.min(8, cores)));
+        }
+    }
+
+    private static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     /** @return the physical host name: property {@code edgetrain.host}, else the machine's name */
     static String host() {
         String host = SystemProperty.HOST.value().orElse(null);
@@ -97,11 +117,11 @@ public final class NodeConfigurations {
                 .setFailureDetectionTimeout(settings.failureDetectionMillis())
                 .setClientFailureDetectionTimeout(settings.failureDetectionMillis() * 2)
                 .setMetricsLogFrequency(0)
-                .setPublicThreadPoolSize(4)
-                .setSystemThreadPoolSize(4)
+                .setPublicThreadPoolSize(Pools.of(cores()).jobs())
+                .setSystemThreadPoolSize(Pools.of(cores()).jobs())
                 .setQueryThreadPoolSize(2)
                 .setServiceThreadPoolSize(2)
-                .setStripedPoolSize(2)
+                .setStripedPoolSize(Pools.of(cores()).striped())
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
                 // Crashes and joins are counted to quarantine flapping devices (health/FlapDetector); the fault

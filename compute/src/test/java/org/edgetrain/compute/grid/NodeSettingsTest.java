@@ -23,6 +23,22 @@ class NodeSettingsTest {
     }
 
     @Test
+    void threadPoolsFollowTheCoresADeviceMayUse() {
+        assertEquals(new NodeConfigurations.Pools(4, 2), NodeConfigurations.Pools.of(1), "an rpi4 under a 0.2 core quota");
+        assertEquals(new NodeConfigurations.Pools(4, 4), NodeConfigurations.Pools.of(4), "a Raspberry Pi 4's four cores");
+        assertEquals(new NodeConfigurations.Pools(8, 8), NodeConfigurations.Pools.of(32), "never Ignite's server sizes");
+    }
+
+    @Test
+    void theBuiltConfigurationTakesThePoolsAndThePageSize() throws IOException {
+        IgniteConfiguration cfg = NodeConfigurations.build(NodeSettings.fromFile(config(""), "pc-1", "pc", 1));
+        NodeConfigurations.Pools pools = NodeConfigurations.Pools.of(Runtime.getRuntime().availableProcessors());
+        assertEquals(pools.jobs(), cfg.getPublicThreadPoolSize());
+        assertEquals(pools.striped(), cfg.getStripedPoolSize());
+        assertEquals(16 * 1024, cfg.getDataStorageConfiguration().getPageSize());
+    }
+
+    @Test
     void failureDetectionDefaultsToFiveSecondsAndReachesIgnite() throws IOException {
         NodeSettings settings = NodeSettings.fromFile(config(""), "pc-1", "pc", 1);
         assertEquals(NodeSettings.DEFAULT_FAILURE_DETECTION_MILLIS, settings.failureDetectionMillis());
