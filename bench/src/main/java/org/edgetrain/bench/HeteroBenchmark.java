@@ -165,23 +165,28 @@ final class HeteroBenchmark implements Callable<Integer> {
             System.out.printf("standalone %-12s %7.1f images/s%n", profile, rate);
         }
         List<FleetResult> rows = new ArrayList<>();
+        String throttled = mode.name().toLowerCase(Locale.ROOT);
         for (List<String> devices : chosen) {
             rows.add(measure(p, p.model(), devices, mode, data, engineRates, standalone));
+            // after every fleet, so that the rows measured survive a later fleet that fails
+            write(new Result(preset, p.model(), p.cpuScale(), throttled, standalone, engineRates, rows, null, Map.of()));
         }
-        Map<String, Double> secondEngines = Map.of();
         if (p.largestAlsoWith() != null) {
-            secondEngines = bareEngines(mode, p.cpuScale(), p.largestAlsoWith());
+            Map<String, Double> secondEngines = bareEngines(mode, p.cpuScale(), p.largestAlsoWith());
             List<String> largest = chosen.stream().max(java.util.Comparator.comparingInt(List::size)).orElseThrow();
             rows.add(measure(p, p.largestAlsoWith(), largest, mode, data, secondEngines, null));
+            write(new Result(preset, p.model(), p.cpuScale(), throttled, standalone, engineRates, rows,
+                    p.largestAlsoWith(), secondEngines));
         }
-        Result result = new Result(preset, p.model(), p.cpuScale(), mode.name().toLowerCase(Locale.ROOT), standalone,
-                engineRates, rows, p.largestAlsoWith(), secondEngines);
+        System.out.println("wrote hetero.json, hetero.csv and hetero.png under " + out);
+        return 0;
+    }
+
+    private void write(Result result) throws IOException {
         Json.write(result, out.resolve("hetero.json"));
         io.write(result);
         writeCsv(result, out.resolve("hetero.csv"));
         writeChart(result, out.resolve("hetero.png"));
-        System.out.println("wrote hetero.json, hetero.csv and hetero.png under " + out);
-        return 0;
     }
 
     private int run;
