@@ -55,10 +55,6 @@ public final class NodeConfigurations {
         }
     }
 
-    private static int cores() {
-        return Runtime.getRuntime().availableProcessors();
-    }
-
     /** @return the physical host name: property {@code edgetrain.host}, else the machine's name */
     static String host() {
         String host = SystemProperty.HOST.value().orElse(null);
@@ -107,6 +103,7 @@ public final class NodeConfigurations {
                     .setMetricsEnabled(true);
         }
 
+        Pools pools = Pools.of(Runtime.getRuntime().availableProcessors());
         IgniteConfiguration cfg = new IgniteConfiguration()
                 .setIgniteInstanceName(settings.name())
                 .setConsistentId(settings.name())
@@ -117,11 +114,11 @@ public final class NodeConfigurations {
                 .setFailureDetectionTimeout(settings.failureDetectionMillis())
                 .setClientFailureDetectionTimeout(settings.failureDetectionMillis() * 2)
                 .setMetricsLogFrequency(0)
-                .setPublicThreadPoolSize(Pools.of(cores()).jobs())
-                .setSystemThreadPoolSize(Pools.of(cores()).jobs())
+                .setPublicThreadPoolSize(pools.jobs())
+                .setSystemThreadPoolSize(pools.jobs())
                 .setQueryThreadPoolSize(2)
                 .setServiceThreadPoolSize(2)
-                .setStripedPoolSize(Pools.of(cores()).striped())
+                .setStripedPoolSize(pools.striped())
                 .setDataStreamerThreadPoolSize(2)
                 .setPeerClassLoadingEnabled(false)
                 // Crashes and joins are counted to quarantine flapping devices (health/FlapDetector); the fault
