@@ -26,11 +26,11 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
      */
     public static final long NATIVE_RESERVE_BYTES = 288 * MB;
     /**
-     * The part of {@link #NATIVE_RESERVE_BYTES} a training pass's activations may take under a limit: ResNet-8's batch
-     * of 64 fits it (75 images), ResNet-32's goes in passes of at most 18 images ({@link #imagesPerPass}). Measured: rpi4 and
-     * jetson-nano devices in their class limits were killed for memory in ResNet-32's second round with whole batches.
+     * The most of {@link #NATIVE_RESERVE_BYTES} a training pass's activations may take under a limit; a smaller limit
+     * gets a sixteenth of it ({@link #trainingWorkspaceBytes}). Measured: rpi4 and jetson-nano devices in their class
+     * limits were killed for memory in ResNet-32's second round with whole batches.
      */
-    public static final long TRAINING_WORKSPACE_BYTES = 64 * MB;
+    public static final long MAX_TRAINING_WORKSPACE_BYTES = 64 * MB;
     /** Below this a device could not hold a useful share of the data set beside the fleet's state. */
     public static final long MIN_DATA_REGION_BYTES = 48 * MB;
 
@@ -92,14 +92,26 @@ public record DeviceMemory(long limitBytes, long heapBytes, long dataRegionMaxBy
     }
 
     /**
+     * The memory a training pass's activations may take: a sixteenth of the limit, at most
+     * {@link #MAX_TRAINING_WORKSPACE_BYTES} (rpi4 37.5 MB, jetson-nano 50 MB, pc 64 MB in their class limits). Why
+     * scaled: on an rpi4 in 600 MB, ResNet-8's batch of 64 in two passes of 32 instead of one took 27 MB off the bare
+     * engine's peak at the same images/s (bench/RESULTS.md, "The training workspace"), the margin its budget lacked.
+     *
+     * @return the workspace, or {@link Long#MAX_VALUE} without a limit
+     */
+    public long trainingWorkspaceBytes() {
+        return limitBytes < 0 ? Long.MAX_VALUE : Math.min(MAX_TRAINING_WORKSPACE_BYTES, limitBytes / 16);
+    }
+
+    /**
      * @return how many images of {@code model} one training pass may hold on this device: no bound without a memory
-     *     limit, else as many as {@link #TRAINING_WORKSPACE_BYTES} holds (at least 4)
+     *     limit, else as many as {@link #trainingWorkspaceBytes} holds (at least 4)
      */
     public int imagesPerPass(String model) {
         if (limitBytes < 0) {
             return Integer.MAX_VALUE;
         }
-        return (int) Math.max(4, TRAINING_WORKSPACE_BYTES / ResNet.activationBytesPerImage(model));
+        return (int) Math.max(4, trainingWorkspaceBytes() / ResNet.activationBytesPerImage(model));
     }
 
     @Override

@@ -37,10 +37,16 @@ class DeviceMemoryTest {
     @Test
     void underALimitABigNetworkTrainsInPassesThatFitTheWorkspace() {
         assertEquals(Integer.MAX_VALUE, DeviceMemory.plan(OptionalLong.empty(), 256 * MB).imagesPerPass("resnet32"));
-        DeviceMemory rpi4 = DeviceMemory.plan(OptionalLong.of(600 * MB), 180 * MB);
-        assertTrue(rpi4.imagesPerPass("resnet8") >= 64, "ResNet-8's batch of 64 in one pass");
-        assertEquals(18, rpi4.imagesPerPass("resnet32"));
+        DeviceMemory rpi4 = DeviceMemory.plan(OptionalLong.of(600 * MB), 100 * MB);
+        assertEquals(600 * MB / 16, rpi4.trainingWorkspaceBytes(), "a sixteenth of the limit");
+        int resnet8 = rpi4.imagesPerPass("resnet8");
+        assertTrue(resnet8 >= 32 && resnet8 < 64, "ResNet-8's batch of 64 in two passes of 32, got " + resnet8);
+        assertEquals(10, rpi4.imagesPerPass("resnet32"));
         assertEquals(4, rpi4.imagesPerPass("resnet1202"), "never fewer than 4 images");
+        DeviceMemory pc = DeviceMemory.plan(OptionalLong.of(1024 * MB), 170 * MB);
+        assertEquals(DeviceMemory.MAX_TRAINING_WORKSPACE_BYTES, pc.trainingWorkspaceBytes(), "at most the ceiling");
+        assertTrue(pc.imagesPerPass("resnet8") >= 64, "a pc trains ResNet-8's batch of 64 in one pass");
+        assertEquals(18, pc.imagesPerPass("resnet32"));
     }
 
     @Test
