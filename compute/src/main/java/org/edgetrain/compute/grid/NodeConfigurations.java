@@ -12,6 +12,7 @@ import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 import org.apache.ignite.ssl.SslContextFactory;
+import org.apache.logging.log4j.LogManager;
 import org.edgetrain.compute.settings.SystemProperty;
 import org.edgetrain.rebalancing.DeviceAttributes;
 
@@ -68,6 +69,24 @@ public final class NodeConfigurations {
         }
     }
 
+    /**
+     * @return {@link #PAGE_SIZE}, or the page size a persistent device's existing store was written with (an earlier
+     *     version's 4 KB): Ignite would refuse to start on it, and loading the data set again would lose the job's
+     *     progress
+     */
+    static int pageSize(NodeSettings settings) {
+        if (!settings.persistent() || settings.client() || settings.workDirectory() == null) {
+            return PAGE_SIZE;
+        }
+        int stored = StoredPageSize.in(settings.workDirectory()).orElse(PAGE_SIZE);
+        if (stored != PAGE_SIZE) {
+            LogManager.getLogger(NodeConfigurations.class).info("{}'s store in {} was written with {}-byte pages; the "
+                    + "device keeps them (a fleet loaded anew uses {})", settings.name(), settings.workDirectory(),
+                    stored, PAGE_SIZE);
+        }
+        return stored;
+    }
+
     /** @return a complete configuration for {@code settings} */
     public static IgniteConfiguration build(NodeSettings settings) {
         TcpDiscoveryVmIpFinder ipFinder = new TcpDiscoveryVmIpFinder();
@@ -95,7 +114,7 @@ public final class NodeConfigurations {
                         .setMaxSize(regionMax).setMetricsEnabled(true)
                         .setPersistenceEnabled(settings.persistent() && !settings.client()))
                 .setSystemRegionInitialSize(16L << 20).setSystemRegionMaxSize(64L << 20)
-                .setPageSize(PAGE_SIZE);
+                .setPageSize(pageSize(settings));
         if (settings.persistent()) {
             // Small write-ahead log for small devices: 4 x 16 MB segments and at most 128 MB of archive
             // (Ignite's defaults, 10 x 64 MB plus 1 GB, would not fit a Raspberry Pi's SD card budget).
