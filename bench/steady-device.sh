@@ -11,8 +11,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CIFAR=${4:-$ROOT/../shared/datasets/cifar-10-binary.tar.gz}
 mkdir -p "$D"; D="$(cd "$D" && pwd)"; cd "$ROOT"
 bin/edgetrain cluster up --devices "$CLASS" --cpu-scale 0.75 --dir "$D/fleet" > "$D/up.log" 2>&1 || { echo "cluster up failed: $D/up.log"; exit 1; }
-bin/edgetrain dataset load --cifar "$CIFAR" > "$D/load.log" 2>&1
-bin/edgetrain train --model resnet8 --epochs 1 --round-seconds 6 --detach > "$D/train.log" 2>&1
+stop() { echo "$1"; bin/edgetrain cluster down --dir "$D/fleet" > "$D/down.log" 2>&1; exit 1; }
+bin/edgetrain dataset load --cifar "$CIFAR" > "$D/load.log" 2>&1 || stop "dataset load failed: $D/load.log"
+bin/edgetrain train --model resnet8 --epochs 1 --round-seconds 6 --detach > "$D/train.log" 2>&1 || stop "train failed: $D/train.log"
 pid=$(pgrep -f "edgetrain.device=$CLASS-1( |$)")
 ticks() { awk '{print $14 + $15}' "$1" 2>/dev/null; }
 end=$(( $(date +%s) + SECONDS_WATCHED ))
