@@ -24,7 +24,7 @@ mvn -q -B -Dstyle.color=never "${profile[@]}" -DskipTests install   # install: t
 rm -rf "$out" && mkdir -p "$out/lib" "$out/bin"
 mvn -q -B -Dstyle.color=never "${profile[@]}" -pl bench dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/lib"
 cp bench/target/edgetrain-bench-*.jar "$out/lib/"
-cp compute/target/classes/edgetrain-jvm.flags "$out/"
+cp compute/target/classes/edgetrain-jvm.flags compute/target/classes/edgetrain-device-jvm.flags "$out/"
 cp -r ignite-config "$out/"
 cat > "$out/bin/edgetrain" <<'LAUNCHER'
 #!/usr/bin/env bash
@@ -33,15 +33,21 @@ set -euo pipefail
 home="$(cd "$(dirname "$0")/.." && pwd)"
 read -r -a flags < "$home/edgetrain-jvm.flags"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-# A device process (node) preloads jemalloc where installed, as bin/edgetrain does (README, "Memory"): with glibc's
-# allocator its native memory only grew through an epoch; without the oversize arena every step faulted pages in again.
-if [[ "${1:-}" == node && -z "${LD_PRELOAD:-}" ]]; then
+# jemalloc where installed, unless LD_PRELOAD is set, as bin/edgetrain does (README, "Memory"): with glibc's allocator
+# a device's native memory only grew through an epoch and the torch engine trained at a fifth to a half of its speed;
+# without the oversize arena every step faulted pages in again.
+if [[ -z "${LD_PRELOAD+set}" ]]; then
   for lib in /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 /usr/lib/aarch64-linux-gnu/libjemalloc.so.2; do
     if [[ -r "$lib" ]]; then
       export LD_PRELOAD="$lib" MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0}"
       break
     fi
   done
+fi
+# A device process also takes the device flags (C1 only, a 48 MB young generation: the parent pom.xml says why).
+if [[ "${1:-}" == node ]]; then
+  read -r -a device_flags < "$home/edgetrain-device-jvm.flags"
+  flags+=("${device_flags[@]}")
 fi
 exec java "${flags[@]}" -Xmx"${EDGETRAIN_HEAP:-1g}" "${EDGETRAIN_GC:--XX:+UseParallelGC}" -Djava.net.preferIPv4Stack=true \
   -DIGNITE_QUIET=true -DIGNITE_UPDATE_NOTIFIER=false -Dedgetrain.home="$home" \

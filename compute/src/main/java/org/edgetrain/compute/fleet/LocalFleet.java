@@ -33,9 +33,6 @@ public final class LocalFleet {
      * imported: the commands sit above this package.
      */
     private static final String DEVICE_MAIN_CLASS = "org.edgetrain.compute.cli.EdgetrainCommand";
-    /** Young generation of a device process: small, so that dead ND4J arrays are found (and freed) every few seconds. */
-    static final int YOUNG_GENERATION_MEGABYTES = 48;
-
     /** Environment variable with extra JVM options for every process this class starts (after its own). */
     public static final String DEVICE_JAVA_OPTIONS = "EDGETRAIN_DEVICE_JAVA_OPTS";
 
@@ -388,10 +385,7 @@ public final class LocalFleet {
         }
         command.add("-Xmx" + (heap >> 20) + "m");
         command.add(DeviceMemory.collectorFlag(limit));
-        // ND4J frees an array's native memory only after a GC found the array dead; with the default young
-        // generation (a quarter of the heap) collections were so rare that a device held ~100,000 dead arrays'
-        // native memory at a time and its process grew past 1.5 GB.
-        command.add("-Xmn" + YOUNG_GENERATION_MEGABYTES + "m");
+        command.addAll(deviceJvmFlags()); // C1 only and a small young generation: why in the parent POM
         command.add("-Djava.net.preferIPv4Stack=true");
         command.add("-DIGNITE_QUIET=true");
         command.add("-DIGNITE_UPDATE_NOTIFIER=false");
@@ -588,9 +582,18 @@ public final class LocalFleet {
 
     /** @return the JVM flags every edgetrain process needs, as built from the parent POM */
     public static List<String> jvmFlags() {
-        try (InputStream in = LocalFleet.class.getResourceAsStream("/edgetrain-jvm.flags")) {
+        return flags("edgetrain-jvm.flags");
+    }
+
+    /** @return the JVM flags a device process adds to {@link #jvmFlags} (the parent POM says why each) */
+    static List<String> deviceJvmFlags() {
+        return flags("edgetrain-device-jvm.flags");
+    }
+
+    private static List<String> flags(String resource) {
+        try (InputStream in = LocalFleet.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
-                throw new IllegalStateException("edgetrain-jvm.flags is missing from the classpath: rebuild with mvn package");
+                throw new IllegalStateException(resource + " is missing from the classpath: rebuild with mvn package");
             }
             return Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim().split("\\s+")).toList();
         } catch (IOException e) {
