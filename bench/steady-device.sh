@@ -41,7 +41,7 @@ if (( snapped > 0 )); then
   groups > "$D/groups-b.txt"
   # threads that ended in between are missing from the second snapshot: their ticks count as 0 there
   join -a1 -e0 -o 0,1.2,2.2 "$D/groups-a.txt" "$D/groups-b.txt" | awk -v s=$(( $(date +%s) - snapped )) \
-    '{d = $3 - $2; if (d > 0) {t += d; print d / s / 100, $1}} END {print t / s / 100, "ALL (cores)"}' \
+    '{d = $3 - $2; if (d > 0) {t += d; printf "%.4f %s\n", d / s / 100, $1}} END {printf "%.4f %s\n", t / s / 100, "ALL (cores)"}' \
     | sort -rn > "$D/threads.txt"
   # threads that started in between
   join -v2 "$D/groups-a.txt" "$D/groups-b.txt" | awk '{print "started meanwhile:", $0}' >> "$D/threads.txt"
