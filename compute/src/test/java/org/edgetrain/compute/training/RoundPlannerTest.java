@@ -56,6 +56,27 @@ class RoundPlannerTest {
     }
 
     @Test
+    void aPartitionItsOwnerGotOnlyAsSlackGoesToADeviceWithNothingElseToTrain() {
+        // rpi4-1 is expected to train 30 samples (its box) and gets slices for 90 (slack for training on past its box):
+        // partition 2's last 30 samples, then partition 3 as slack only.
+        Map<String, RoundPacer.Share> shares = Map.of("pc-1", new RoundPacer.Share(200, 6, 70),
+                "rpi4-1", new RoundPacer.Share(90, 6, 30));
+
+        Map<String, List<PartitionWork>> tail = RoundPlanner.plan(twoDevices(), progress(100, 100, 70, 10), shares,
+                Set.of(), 100, true, null);
+        // mid-epoch: the pc's own partitions fill its slices (200 of 200)
+        Map<String, List<PartitionWork>> midEpoch = RoundPlanner.plan(twoDevices(), progress(0, 0, 70, 10), shares,
+                Set.of(), 100, true, null);
+
+        assertEquals(List.of(new PartitionWork(3, 1, 10, 90, 100, true)), tail.get("pc-1"),
+                "the pc, its own shard done, trains partition 3 from its backup");
+        assertEquals(List.of(new PartitionWork(2, 1, 70, 30, 100, false)), tail.get("rpi4-1"),
+                "the rpi4 keeps what it is expected to train, and partition 3 is no longer its");
+        assertEquals(List.of(new PartitionWork(2, 1, 70, 30, 100, false), new PartitionWork(3, 1, 10, 60, 100, false)),
+                midEpoch.get("rpi4-1"), "with work of its own the pc has no quota to spare: the rpi4 keeps its slack");
+    }
+
+    @Test
     void aPartitionNobodyHasCountedIsStolenOnlyWithTheDataSetsSizeForIt() {
         // rpi4-1 reaches partition 2 only; partition 3 it has not counted yet (the first epoch of a job)
         Map<Integer, PartitionProgress> progress = progress(100, 100, 0, 0);
