@@ -4,6 +4,7 @@
 #   OUT/lib/*.jar               every runtime jar (ND4J's native build for amd64 or arm64 is picked by Maven:
 #                               the arm64 profile activates on aarch64)
 #   OUT/edgetrain-jvm.flags     the JVM flags from the parent POM
+#   OUT/edgetrain-device-jvm.flags  what a device process (node) adds to them, also from the parent POM
 #   OUT/ignite-config/          node and logging configurations
 #   OUT/bin/edgetrain           launcher
 # Usage: [EDGETRAIN_TARGET_ARCH=amd64|arm64] docker/build-steps.sh OUT
