@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A device's training rate and where its CPU goes, over minutes (issue 20, bench/RESULTS.md "smoke again"): a fleet
 # (default: one device of CLASS) at the smoke preset's CPU quota (--cpu-scale 0.75, cgroup) trains ResNet-8 in 6-s
-# rounds (for up to 100 epochs: the watch ends it) for SECONDS while the first device of CLASS is watched: every 10 s its CPU ticks in all, in its JIT compilers
-# and in its trainer thread (jit.txt); its CPU per thread group over the last two thirds of the window (threads.txt);
-# then every device's images/s per round (rounds.txt) and the watched device's log (device.log).
+# rounds (up to 100 epochs: the watch ends it) for SECONDS while the first device of CLASS is watched: every 10 s its
+# CPU ticks in all, in its JIT compilers and in its trainer thread (jit.txt); its CPU per thread group over the last
+# two thirds of the window (threads.txt); then every device's images/s per round (rounds.txt) and the watched
+# device's log (device.log).
 # Usage: bench/steady-device.sh OUTDIR [SECONDS] [CLASS] [CIFAR] [FLEET]; e.g. FLEET=pc,rpi4 watches the rpi4 of a
 # pc + rpi4 fleet. LD_PRELOAD= before it runs the devices on glibc's allocator instead of jemalloc;
 # EDGETRAIN_DEVICE_JAVA_OPTS adds JVM flags to every device.
@@ -28,11 +29,9 @@ groups() {
 }
 start=$(date +%s); end=$(( start + SECONDS_WATCHED )); snapped=0
 while (( $(date +%s) < end )) && [[ -r /proc/$pid/stat ]]; do
-  jit=0; trainer=0
-  for t in /proc/"$pid"/task/*; do
-    v=$(ticks "$t/stat"); [[ -z $v ]] && continue
-    case "$(cat "$t/comm" 2>/dev/null)" in C1*|C2*) jit=$((jit + v));; edgetrain-train*) trainer=$((trainer + v));; esac
-  done
+  now=$(groups)
+  jit=$(awk '$1 == "C_CompilerThre" {s += $2} END {print s + 0}' <<< "$now")
+  trainer=$(awk '$1 ~ /^edgetrain-train/ {s += $2} END {print s + 0}' <<< "$now")
   echo "$(date +%T) all=$(ticks "/proc/$pid/stat") jit=$jit trainer=$trainer" >> "$D/jit.txt"
   if (( snapped == 0 && $(date +%s) >= start + SECONDS_WATCHED / 3 )); then groups > "$D/groups-a.txt"; snapped=$(date +%s); fi
   sleep 10
